@@ -1,0 +1,3 @@
+//! steadysocket: a WebSocket client for browsers and edge runtimes that stays
+//! connected.
+#![deny(missing_docs)]

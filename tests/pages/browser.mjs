@@ -1,0 +1,34 @@
+// Launches the system Chromium through playwright-core for page tests.
+// Never downloads a browser: the executable comes from the machine.
+import { chromium } from "playwright-core";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const CANDIDATES = [process.env.CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
+
+export function serverUrl(path = "/") {
+  const addr = process.env.STEADYSOCKET_TEST_SERVER;
+  if (!addr) throw new Error("STEADYSOCKET_TEST_SERVER is not set: run scripts/test.sh");
+  return `http://${addr}${path}`;
+}
+
+export async function launch() {
+  const executablePath = CANDIDATES.find((p) => p && existsSync(p));
+  if (!executablePath) throw new Error("no Chromium found: run scripts/setup.sh");
+  return chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "steadysocket-chromium-")), {
+    executablePath,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+export const OUTPUT = new URL("../../test-output/", import.meta.url).pathname;

@@ -12,6 +12,9 @@ log "building the test server"
 cargo build -q -p steadysocket-test-server
 
 use_wasm_toolchain
+# wasm-pack runs the wasm-opt it finds on PATH: lib.sh puts npm's binaryen (a
+# current release) first. Debian's wasm-opt 108 breaks reference-types tables.
+have wasm-opt || die "wasm-opt not found: run scripts/setup.sh"
 log "building the package with toolchain $RUSTUP_TOOLCHAIN ($profile)"
 wasm-pack --quiet build "$profile" --target web --out-dir pkg --no-pack --mode no-install
 log "built: $(ls pkg/*.wasm pkg/*.js | tr '\n' ' ')"

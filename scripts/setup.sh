@@ -89,7 +89,7 @@ setup_tools() {
     cargo_install wasm-bindgen-cli "$WASM_BINDGEN_VERSION" wasm-bindgen
     cargo_install wasm-pack "$WASM_PACK_VERSION" wasm-pack
     if have apt-get; then
-        apt_install chromium chromium-driver firefox-esr binaryen
+        apt_install chromium chromium-driver firefox-esr
     else
         have chromium || have google-chrome || log "warning: no Chromium found; browser tests need one"
     fi

@@ -49,7 +49,7 @@ export STEADYSOCKET_TEST_SERVER="$SERVER_ADDR"
 use_wasm_toolchain
 step chromium wasm-pack test --headless --chrome
 step firefox wasm-pack test --headless --firefox
-step pages "$(node22)" --test tests/pages/
+step pages "$(node22)" --test tests/pages/*.test.mjs
 stop_server
 
 if [ ${#STEPS_FAILED[@]} -gt 0 ]; then

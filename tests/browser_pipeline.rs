@@ -7,41 +7,56 @@
 
 mod common;
 
-use common::{control, report, ws_url, Recorder, Seen};
+use common::{control, report, scope, ws_url, Recorder, Seen};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
 async fn echo_round_trips_text_and_binary() {
-    let mut ws = Recorder::open(&ws_url("/echo", "pipeline-echo"));
+    let test = scope("pipeline-echo");
+    let mut ws = Recorder::open(&ws_url("/echo", &test));
     assert_eq!(ws.next(5000).await, Seen::Open);
     ws.socket.send_with_str("héllo, server").unwrap();
     assert_eq!(ws.next(5000).await, Seen::Text("héllo, server".into()));
     ws.socket.send_with_u8_array(&[0, 1, 2, 254, 255]).unwrap();
     assert_eq!(ws.next(5000).await, Seen::Binary(vec![0, 1, 2, 254, 255]));
-    let stats = report("stats", "pipeline-echo").await;
+    let stats = report("stats", &test).await;
     assert_eq!(stats["endpoints"]["/echo"]["frames_in"], 2);
 }
 
 #[wasm_bindgen_test]
 async fn server_drop_is_seen_as_an_unclean_1006_close() {
-    let mut ws = Recorder::open(&ws_url("/echo", "pipeline-drop"));
+    let test = scope("pipeline-drop");
+    let mut ws = Recorder::open(&ws_url("/echo", &test));
     assert_eq!(ws.next(5000).await, Seen::Open);
-    let body = control("drop", "pipeline-drop", "").await;
+    let body = control("drop", &test, "").await;
     assert_eq!(body, r#"{"action":"drop","affected":1}"#);
     // Browsers may or may not fire an error first; the close must follow.
     let mut event = ws.next(5000).await;
     if event == Seen::Error {
         event = ws.next(5000).await;
     }
-    assert_eq!(event, Seen::Close { code: 1006, clean: false });
+    assert_eq!(
+        event,
+        Seen::Close {
+            code: 1006,
+            clean: false
+        }
+    );
 }
 
 #[wasm_bindgen_test]
 async fn server_close_reaches_the_browser_with_its_code() {
-    let mut ws = Recorder::open(&ws_url("/echo", "pipeline-close"));
+    let test = scope("pipeline-close");
+    let mut ws = Recorder::open(&ws_url("/echo", &test));
     assert_eq!(ws.next(5000).await, Seen::Open);
-    control("close", "pipeline-close", "code=4321&reason=test").await;
-    assert_eq!(ws.next(5000).await, Seen::Close { code: 4321, clean: true });
+    control("close", &test, "code=4321&reason=test").await;
+    assert_eq!(
+        ws.next(5000).await,
+        Seen::Close {
+            code: 4321,
+            clean: true
+        }
+    );
 }

@@ -40,7 +40,9 @@ pub async fn act(
 ) -> Response {
     match run(&hub, &action, &params) {
         Ok(body) => Json(body).into_response(),
-        Err(message) => (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response(),
+        Err(message) => {
+            (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response()
+        }
     }
 }
 
@@ -54,7 +56,11 @@ pub async fn report(
     match report.as_str() {
         "stats" => Json(hub.stats(scope)).into_response(),
         "received" => Json(hub.received(scope)).into_response(),
-        _ => (StatusCode::NOT_FOUND, Json(json!({ "error": "no such report" }))).into_response(),
+        _ => (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "error": "no such report" })),
+        )
+            .into_response(),
     }
 }
 
@@ -63,7 +69,9 @@ fn run(hub: &Hub, action: &str, params: &Params) -> Result<serde_json::Value, St
         scope: params.get("test").cloned().unwrap_or_default(),
         endpoint: match params.get("endpoint") {
             None => None,
-            Some(path) => Some(Endpoint::from_path(path).ok_or(format!("unknown endpoint {path:?}"))?),
+            Some(path) => {
+                Some(Endpoint::from_path(path).ok_or(format!("unknown endpoint {path:?}"))?)
+            }
         },
     };
     let scope = target.scope.as_str();
@@ -83,7 +91,10 @@ fn run(hub: &Hub, action: &str, params: &Params) -> Result<serde_json::Value, St
             hub.inject(&target, Fault::Close(code, reason))
         }
         "refuse" => {
-            hub.refuse_for(scope, Duration::from_millis(number(params, "ms")?.unwrap_or(1000)));
+            hub.refuse_for(
+                scope,
+                Duration::from_millis(number(params, "ms")?.unwrap_or(1000)),
+            );
             0
         }
         "blackhole" => {
@@ -91,7 +102,10 @@ fn run(hub: &Hub, action: &str, params: &Params) -> Result<serde_json::Value, St
             hub.set_blackhole(&target, on)
         }
         "delay" => {
-            hub.set_delay(scope, Duration::from_millis(number(params, "ms")?.unwrap_or(0)));
+            hub.set_delay(
+                scope,
+                Duration::from_millis(number(params, "ms")?.unwrap_or(0)),
+            );
             0
         }
         "malformed" => {

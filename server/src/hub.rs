@@ -185,7 +185,8 @@ pub struct Registration {
 impl Drop for Registration {
     fn drop(&mut self) {
         lock(&self.hub.conns).remove(&self.id);
-        self.scope.count(self.endpoint, |c| c.live = c.live.saturating_sub(1));
+        self.scope
+            .count(self.endpoint, |c| c.live = c.live.saturating_sub(1));
     }
 }
 

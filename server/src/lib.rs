@@ -39,7 +39,9 @@ pub fn router(hub: Arc<Hub>, config: &Config) -> Router {
         app = app.route(
             endpoint.path(),
             get(
-                move |state: State<Arc<Hub>>, query: Query<HashMap<String, String>>, req: Request<Body>| {
+                move |state: State<Arc<Hub>>,
+                      query: Query<HashMap<String, String>>,
+                      req: Request<Body>| {
                     ws::upgrade(endpoint, state, query, req)
                 },
             ),
@@ -57,7 +59,10 @@ pub fn router(hub: Arc<Hub>, config: &Config) -> Router {
 /// Binds the listener and returns its address and the serving future.
 pub async fn bind(
     config: Config,
-) -> std::io::Result<(SocketAddr, impl std::future::Future<Output = std::io::Result<()>>)> {
+) -> std::io::Result<(
+    SocketAddr,
+    impl std::future::Future<Output = std::io::Result<()>>,
+)> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
     let addr = listener.local_addr()?;
     let app = router(Arc::new(Hub::default()), &config);

@@ -46,7 +46,10 @@ async fn main() -> ExitCode {
     };
     if let Some(file) = port_file {
         if let Err(e) = std::fs::write(&file, addr.port().to_string()) {
-            eprintln!("steadysocket-test-server: cannot write {}: {e}", file.display());
+            eprintln!(
+                "steadysocket-test-server: cannot write {}: {e}",
+                file.display()
+            );
             return ExitCode::FAILURE;
         }
     }

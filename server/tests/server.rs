@@ -101,9 +101,15 @@ async fn ticker_sends_first_message_at_once_then_counts_up() {
     let started = Instant::now();
     let mut ws = connect(addr, "/ticker?test=tick&interval_ms=50").await;
     let first = next_data(&mut ws).await;
-    assert!(started.elapsed() < Duration::from_millis(45), "first tick was not immediate");
+    assert!(
+        started.elapsed() < Duration::from_millis(45),
+        "first tick was not immediate"
+    );
     assert_eq!(first, Message::text(r#"{"seq":1,"interval_ms":50}"#));
-    assert_eq!(next_data(&mut ws).await, Message::text(r#"{"seq":2,"interval_ms":50}"#));
+    assert_eq!(
+        next_data(&mut ws).await,
+        Message::text(r#"{"seq":2,"interval_ms":50}"#)
+    );
 }
 
 #[tokio::test]
@@ -111,7 +117,10 @@ async fn drop_ends_the_connection_without_a_close_frame() {
     let addr = start().await;
     let mut ws = connect(addr, "/echo?test=drop").await;
     let (status, body) = http(addr, "POST", "/control/drop?test=drop").await;
-    assert_eq!((status, body.as_str()), (200, r#"{"action":"drop","affected":1}"#));
+    assert_eq!(
+        (status, body.as_str()),
+        (200, r#"{"action":"drop","affected":1}"#)
+    );
     match next(&mut ws).await {
         Some(Err(Error::Protocol(_))) | None | Some(Err(Error::Io(_))) => {}
         other => panic!("expected an abrupt end, got {other:?}"),
@@ -122,7 +131,12 @@ async fn drop_ends_the_connection_without_a_close_frame() {
 async fn close_sends_the_requested_code_and_reason() {
     let addr = start().await;
     let mut ws = connect(addr, "/echo?test=close").await;
-    http(addr, "POST", "/control/close?test=close&code=4001&reason=bye").await;
+    http(
+        addr,
+        "POST",
+        "/control/close?test=close&code=4001&reason=bye",
+    )
+    .await;
     match next(&mut ws).await {
         Some(Ok(Message::Close(Some(frame)))) => {
             assert_eq!(frame.code, CloseCode::from(4001));
@@ -159,11 +173,18 @@ async fn blackhole_stops_traffic_without_closing_and_release_resumes_it() {
     http(addr, "POST", "/control/blackhole?test=bh").await;
     ws.send(Message::text("into the void")).await.unwrap();
     let silent = tokio::time::timeout(Duration::from_millis(300), ws.next()).await;
-    assert!(silent.is_err(), "a black-holed connection answered or closed");
+    assert!(
+        silent.is_err(),
+        "a black-holed connection answered or closed"
+    );
     // Future connections of the scope start black-holed too.
     let mut late = connect(addr, "/echo?test=bh").await;
     late.send(Message::text("late")).await.unwrap();
-    assert!(tokio::time::timeout(Duration::from_millis(200), late.next()).await.is_err());
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), late.next())
+            .await
+            .is_err()
+    );
     http(addr, "POST", "/control/blackhole?test=bh&on=false").await;
     assert_eq!(next_data(&mut ws).await, Message::text("into the void"));
     assert_eq!(next_data(&mut late).await, Message::text("late"));
@@ -185,10 +206,14 @@ async fn malformed_and_oversized_frames_are_sent_on_request() {
     let addr = start().await;
     let mut ws = connect(addr, "/echo?test=bad").await;
     http(addr, "POST", "/control/malformed?test=bad&kind=json").await;
-    let Message::Text(text) = next_data(&mut ws).await else { panic!("not text") };
+    let Message::Text(text) = next_data(&mut ws).await else {
+        panic!("not text")
+    };
     assert!(serde_json::from_str::<serde_json::Value>(text.as_str()).is_err());
     http(addr, "POST", "/control/oversized?test=bad&bytes=100000").await;
-    let Message::Text(text) = next_data(&mut ws).await else { panic!("not text") };
+    let Message::Text(text) = next_data(&mut ws).await else {
+        panic!("not text")
+    };
     assert_eq!(text.len(), 100_000);
     // Invalid UTF-8 in a text frame is a protocol error the client must notice.
     http(addr, "POST", "/control/malformed?test=bad&kind=utf8").await;

@@ -15,6 +15,12 @@ pub fn server() -> &'static str {
     option_env!("STEADYSOCKET_TEST_SERVER").unwrap_or("127.0.0.1:8787")
 }
 
+/// A scope name unique to this run, so that the counters of one browser's run
+/// never mix with another's on the same server.
+pub fn scope(name: &str) -> String {
+    format!("{name}-{}", (js_sys::Math::random() * 1e9) as u64)
+}
+
 /// A WebSocket URL on the test server for `path`, scoped to `test`.
 pub fn ws_url(path: &str, test: &str) -> String {
     format!("ws://{}{path}?test={test}", server())
@@ -46,7 +52,11 @@ async fn fetch_text(url: &str, init: &js_sys::Object) -> String {
         .unwrap()
         .unchecked_into();
     let response: web_sys::Response = JsFuture::from(promise).await.unwrap().unchecked_into();
-    assert!(response.ok(), "control call {url} failed: {}", response.status());
+    assert!(
+        response.ok(),
+        "control call {url} failed: {}",
+        response.status()
+    );
     JsFuture::from(response.text().unwrap())
         .await
         .unwrap()
@@ -91,7 +101,10 @@ impl Recorder {
             &|f| socket.set_onclose(f),
             Box::new(|e| {
                 let e: CloseEvent = e.unchecked_into();
-                Seen::Close { code: e.code(), clean: e.was_clean() }
+                Seen::Close {
+                    code: e.code(),
+                    clean: e.was_clean(),
+                }
             }),
         );
         on(
@@ -100,11 +113,17 @@ impl Recorder {
                 let data = e.unchecked_into::<MessageEvent>().data();
                 match data.as_string() {
                     Some(text) => Seen::Text(text),
-                    None => Seen::Binary(Uint8Array::new(&data.unchecked_into::<ArrayBuffer>()).to_vec()),
+                    None => Seen::Binary(
+                        Uint8Array::new(&data.unchecked_into::<ArrayBuffer>()).to_vec(),
+                    ),
                 }
             }),
         );
-        Recorder { socket, events, _handlers: handlers }
+        Recorder {
+            socket,
+            events,
+            _handlers: handlers,
+        }
     }
 
     /// The next event, or a panic after `ms` milliseconds.

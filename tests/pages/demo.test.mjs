@@ -19,7 +19,9 @@ test("the demo page loads the package", async () => {
   page.on("pageerror", (e) => errors.push(e.message));
   page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
   await page.goto(serverUrl("/"));
-  await page.waitForSelector("#status:text-matches('steadysocket .* loaded')", { timeout: 15000 });
+  await page
+    .waitForFunction(() => /^steadysocket \d+\.\d+\.\d+ loaded$/.test(document.getElementById("status")?.textContent), null, { timeout: 15000 })
+    .catch((e) => assert.fail(`${e.message}\npage errors: ${errors.join("; ")}`));
   await page.screenshot({ path: `${OUTPUT}demo.png`, fullPage: true });
   assert.deepEqual(errors, []);
 });

@@ -4,3 +4,5 @@
 
 #[cfg(target_arch = "wasm32")]
 mod js;
+
+pub mod engine;

@@ -1,0 +1,188 @@
+use core::time::Duration;
+
+use super::config::BackoffConfig;
+
+/// How a retry delay is randomised, so that clients dropped together do not
+/// come back together. `ceiling` below is `min(max, initial * multiplier^attempt)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Jitter {
+    /// Exactly `ceiling`: every client retries in lockstep. Only for tests.
+    None,
+    /// Uniform in `[0, ceiling]` (AWS's "full jitter").
+    Full,
+    /// Uniform in `[ceiling / 2, ceiling]`.
+    Equal,
+    /// Uniform in `[initial, 3 * previous delay]`, capped at `max` (AWS's
+    /// "decorrelated jitter"); the multiplier is not used.
+    Decorrelated,
+    /// `ceiling * (1 ± x)`, uniform, like gRPC's ±20 % (x = 0.2). Values outside
+    /// `0..=1` are clamped.
+    Proportional(f64),
+}
+
+/// The retry counter of one episode of failures, and the delays it draws.
+///
+/// An episode starts with the first failure after a stable connection (or the
+/// start) and ends when a connection stays up for the minimum uptime, or the
+/// user reconnects.
+#[derive(Clone, Debug, Default)]
+pub struct Backoff {
+    failures: u32,
+    previous: Option<Duration>,
+}
+
+impl Backoff {
+    /// Failures so far in this episode; the next retry is attempt number `failures`.
+    pub fn failures(&self) -> u32 {
+        self.failures
+    }
+
+    /// Starts a new episode.
+    pub fn reset(&mut self) {
+        *self = Backoff::default();
+    }
+
+    /// Counts a failure and draws the delay before the next attempt.
+    pub fn next_delay(&mut self, config: &BackoffConfig, rng: &mut fastrand::Rng) -> Duration {
+        let attempt = self.failures;
+        self.failures = self.failures.saturating_add(1);
+        let delay = match config.jitter {
+            Jitter::Decorrelated => {
+                let low = config.initial;
+                let high = self.previous.unwrap_or(low).saturating_mul(3).max(low);
+                uniform(rng, low, high).min(config.max)
+            }
+            _ => {
+                let ceiling = ceiling(config, attempt);
+                match config.jitter {
+                    Jitter::None | Jitter::Decorrelated => ceiling,
+                    Jitter::Full => uniform(rng, Duration::ZERO, ceiling),
+                    Jitter::Equal => uniform(rng, ceiling / 2, ceiling),
+                    Jitter::Proportional(x) => {
+                        let x = if x.is_finite() {
+                            x.clamp(0.0, 1.0)
+                        } else {
+                            0.0
+                        };
+                        uniform(rng, ceiling.mul_f64(1.0 - x), ceiling.mul_f64(1.0 + x))
+                    }
+                }
+            }
+        };
+        self.previous = Some(delay);
+        delay
+    }
+
+    /// The longer, randomised delay after a 1012 (service restart) or 1013
+    /// (try again later) close. Counts as a failure too.
+    pub fn restart_delay(&mut self, config: &BackoffConfig, rng: &mut fastrand::Rng) -> Duration {
+        self.failures = self.failures.saturating_add(1);
+        let (low, high) = config.restart_delay;
+        let delay = uniform(rng, low, high.max(low));
+        self.previous = Some(delay);
+        delay
+    }
+
+    /// The smallest and largest delay `next_delay` can draw for `attempt`.
+    pub fn bounds(config: &BackoffConfig, attempt: u32) -> (Duration, Duration) {
+        let ceiling = ceiling(config, attempt);
+        match config.jitter {
+            Jitter::None => (ceiling, ceiling),
+            Jitter::Full => (Duration::ZERO, ceiling),
+            Jitter::Equal => (ceiling / 2, ceiling),
+            Jitter::Decorrelated => {
+                let high = config
+                    .initial
+                    .saturating_mul(3u32.saturating_pow(attempt.saturating_add(1).min(40)));
+                (config.initial.min(config.max), high.min(config.max))
+            }
+            Jitter::Proportional(x) => {
+                let x = if x.is_finite() {
+                    x.clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
+                (ceiling.mul_f64(1.0 - x), ceiling.mul_f64(1.0 + x))
+            }
+        }
+    }
+}
+
+/// `min(max, initial * multiplier^attempt)`, without overflow.
+fn ceiling(config: &BackoffConfig, attempt: u32) -> Duration {
+    let factor = config.multiplier.max(1.0).powi(attempt.min(1024) as i32);
+    let secs = config.initial.as_secs_f64() * factor;
+    if secs.is_finite() && secs < config.max.as_secs_f64() {
+        Duration::from_secs_f64(secs)
+    } else {
+        config.max
+    }
+}
+
+/// Uniform in `[low, high]`.
+fn uniform(rng: &mut fastrand::Rng, low: Duration, high: Duration) -> Duration {
+    if high <= low {
+        return low;
+    }
+    low + (high - low).mul_f64(rng.f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(jitter: Jitter) -> BackoffConfig {
+        BackoffConfig {
+            jitter,
+            ..BackoffConfig::default()
+        }
+    }
+
+    #[test]
+    fn every_strategy_stays_within_its_bounds() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        for jitter in [
+            Jitter::None,
+            Jitter::Full,
+            Jitter::Equal,
+            Jitter::Decorrelated,
+            Jitter::Proportional(0.2),
+        ] {
+            let config = config(jitter);
+            let mut backoff = Backoff::default();
+            for attempt in 0..40 {
+                let delay = backoff.next_delay(&config, &mut rng);
+                let (low, high) = Backoff::bounds(&config, attempt);
+                assert!(
+                    low <= delay && delay <= high,
+                    "{jitter:?} attempt {attempt}: {delay:?} not in {low:?}..={high:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn delays_grow_by_the_multiplier_up_to_the_max() {
+        let config = BackoffConfig {
+            initial: Duration::from_secs(1),
+            multiplier: 2.0,
+            max: Duration::from_secs(10),
+            jitter: Jitter::None,
+            ..BackoffConfig::default()
+        };
+        let mut rng = fastrand::Rng::with_seed(1);
+        let mut backoff = Backoff::default();
+        let secs: Vec<u64> = (0..6)
+            .map(|_| backoff.next_delay(&config, &mut rng).as_secs())
+            .collect();
+        assert_eq!(secs, [1, 2, 4, 8, 10, 10]);
+    }
+
+    #[test]
+    fn a_huge_attempt_number_neither_overflows_nor_exceeds_the_max() {
+        let config = config(Jitter::Full);
+        assert_eq!(ceiling(&config, u32::MAX), config.max);
+        let bounds = Backoff::bounds(&config, u32::MAX);
+        assert!(bounds.1 <= config.max);
+    }
+}

@@ -1,0 +1,266 @@
+use core::time::Duration;
+
+use super::close_policy::CloseInfo;
+use super::frame::Frame;
+use super::outbox::MessageId;
+use super::state::{GiveUp, SocketId, StateKind};
+use super::time::Time;
+
+/// Where one attempt connects: asked for anew before every attempt, so that a
+/// URL or token can be refreshed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    /// The `ws:` or `wss:` URL.
+    pub url: String,
+    /// Subprotocols to offer.
+    pub protocols: Vec<String>,
+}
+
+/// Why the platform could not even create a socket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OpenError {
+    /// The URL is not a valid WebSocket URL (a `SyntaxError`). Retrying the same
+    /// URL cannot help, so the engine stops.
+    InvalidUrl(String),
+    /// The platform forbids it (a `SecurityError`: a blocked port, mixed
+    /// content). The engine stops.
+    Forbidden(String),
+    /// Anything else; retried like a failed connection.
+    Other(String),
+}
+
+/// Everything that can happen to the engine.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Input {
+    /// Start connecting (from idle; ignored when already under way).
+    Connect,
+    /// The adapter resolved the endpoint for the attempt of this socket.
+    Resolved {
+        /// The socket the [`Command::Resolve`] named.
+        socket: SocketId,
+        /// The endpoint, or why the provider failed.
+        result: Result<Endpoint, String>,
+    },
+    /// Creating the socket failed.
+    OpenFailed {
+        /// The socket the [`Command::Open`] named.
+        socket: SocketId,
+        /// What the platform said.
+        error: OpenError,
+    },
+    /// The socket opened.
+    Opened {
+        /// Which socket.
+        socket: SocketId,
+        /// The subprotocol the server chose ("" for none).
+        protocol: String,
+    },
+    /// A frame arrived.
+    Received {
+        /// Which socket.
+        socket: SocketId,
+        /// The frame.
+        frame: Frame,
+    },
+    /// The socket closed.
+    Closed {
+        /// Which socket.
+        socket: SocketId,
+        /// The close code.
+        code: u16,
+        /// The close reason.
+        reason: String,
+        /// Whether the closing handshake completed.
+        clean: bool,
+    },
+    /// The socket reported an error (a close follows).
+    Error {
+        /// Which socket.
+        socket: SocketId,
+    },
+    /// A transmit could not be done: the frame goes back to the outbox front.
+    TransmitFailed {
+        /// Which socket.
+        socket: SocketId,
+        /// The message's id, if it was a user message.
+        id: Option<MessageId>,
+        /// The frame.
+        frame: Frame,
+    },
+    /// The socket's `bufferedAmount`, in bytes.
+    BufferedAmount(u64),
+    /// A timer the engine armed has fired (maybe early or late: the engine
+    /// checks the clock).
+    TimerFired(Timer),
+    /// The platform went online.
+    Online,
+    /// The platform went offline.
+    Offline,
+    /// The page was hidden.
+    Hidden,
+    /// The page became visible.
+    Visible,
+    /// The page was frozen (timers stop).
+    Frozen,
+    /// The page was resumed after a freeze.
+    Resumed,
+    /// The page was restored from the back/forward cache.
+    Restored,
+    /// The user closed the socket for good.
+    Close {
+        /// 1000 or 3000 to 4999.
+        code: u16,
+        /// At most 123 UTF-8 bytes.
+        reason: String,
+    },
+    /// The user asked to reconnect now, whatever the state.
+    Reconnect,
+}
+
+/// The engine's timers; at most one of each is armed at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Timer {
+    /// The next attempt is due.
+    Retry,
+    /// The attempt under way has taken too long.
+    ConnectTimeout,
+    /// The next heartbeat ping is due.
+    Ping,
+    /// The ping sent has gone unanswered too long.
+    PongTimeout,
+    /// A user close has waited long enough for the server.
+    CloseTimeout,
+    /// A queued message expires.
+    Expiry,
+    /// Time to look at the send buffer again.
+    Backpressure,
+    /// The page has been hidden long enough to close.
+    Hidden,
+}
+
+impl Timer {
+    /// Every timer, for adapters that keep one slot each.
+    pub const ALL: [Timer; 8] = [
+        Timer::Retry,
+        Timer::ConnectTimeout,
+        Timer::Ping,
+        Timer::PongTimeout,
+        Timer::CloseTimeout,
+        Timer::Expiry,
+        Timer::Backpressure,
+        Timer::Hidden,
+    ];
+
+    /// The timer's slot in [`Timer::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Why a message left the outbox without being sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DropReason {
+    /// Evicted (drop-oldest) or refused (drop-newest) by a full outbox.
+    Overflow,
+    /// Its time-to-live ran out.
+    Expired,
+    /// The user drained the outbox.
+    Drained,
+}
+
+/// What the engine asks the adapter to do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// Find the endpoint for this attempt, then feed back [`Input::Resolved`].
+    Resolve {
+        /// The socket the attempt will create.
+        socket: SocketId,
+        /// 0 for the first attempt of an episode.
+        attempt: u32,
+    },
+    /// Create a socket.
+    Open {
+        /// Its id, carried by every input about it.
+        socket: SocketId,
+        /// Where.
+        endpoint: Endpoint,
+    },
+    /// Start the closing handshake.
+    Close {
+        /// Which socket.
+        socket: SocketId,
+        /// The code.
+        code: u16,
+        /// The reason.
+        reason: String,
+    },
+    /// Let go of the socket: remove its listeners and drop it. No input about
+    /// it is expected after this.
+    Discard {
+        /// Which socket.
+        socket: SocketId,
+    },
+    /// Send a frame on the open socket.
+    Transmit {
+        /// Which socket.
+        socket: SocketId,
+        /// The user's message id (`None` for pings and handshake frames).
+        id: Option<MessageId>,
+        /// The frame.
+        frame: Frame,
+    },
+    /// Hand a received frame to the user.
+    Deliver(Frame),
+    /// Arm (or re-arm) a timer for this deadline.
+    SetTimer {
+        /// Which.
+        timer: Timer,
+        /// When, on the same clock as the inputs.
+        at: Time,
+    },
+    /// Disarm a timer.
+    CancelTimer(Timer),
+    /// Report the socket's `bufferedAmount` as [`Input::BufferedAmount`].
+    QueryBufferedAmount,
+    /// Tell the user something.
+    Emit(Event),
+}
+
+/// What the user is told.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// The state changed.
+    State(StateKind),
+    /// A socket opened.
+    Open {
+        /// The subprotocol the server chose.
+        protocol: String,
+    },
+    /// A socket closed.
+    Close(CloseInfo),
+    /// An attempt failed before the socket opened, or the provider failed.
+    Error(String),
+    /// The next attempt is scheduled.
+    Retrying {
+        /// Its number in the episode (1 for the first retry).
+        attempt: u32,
+        /// The delay before it.
+        delay: Duration,
+    },
+    /// The engine stopped retrying.
+    GaveUp(GiveUp),
+    /// A message left the outbox without being sent.
+    Dropped {
+        /// Its id.
+        id: MessageId,
+        /// The message, handed back.
+        frame: Frame,
+        /// Why.
+        reason: DropReason,
+    },
+    /// A heartbeat was answered.
+    Heartbeat {
+        /// The round-trip time.
+        rtt: Duration,
+    },
+}

@@ -1,0 +1,45 @@
+//! The sans-IO connection engine.
+//!
+//! [`Engine`] decides when to connect, when to give up, what happens to
+//! messages while the link is down, and when a silent link is dead. It owns no
+//! socket, no timer and no JS value: it takes [`Input`]s with the current
+//! [`Time`] and returns [`Command`]s. The web adapter turns those commands into
+//! browser calls; the tests drive it with a fake clock.
+//!
+//! ```
+//! use steadysocket::engine::{Command, Config, Engine, Input, Time};
+//!
+//! let mut engine = Engine::new(Config::default(), 42);
+//! engine.handle(Time::ZERO, Input::Connect);
+//! // The engine asks for the URL of the first attempt.
+//! assert!(matches!(engine.poll_command(), Some(Command::Resolve { attempt: 0, .. })));
+//! ```
+
+mod backoff;
+mod close_policy;
+mod config;
+mod frame;
+mod heartbeat;
+mod io;
+mod machine;
+mod outbox;
+mod state;
+mod time;
+
+pub use backoff::{Backoff, Jitter};
+pub use close_policy::{default_verdict, CloseInfo, Initiator, Verdict};
+pub use config::{
+    BackoffConfig, BackpressureConfig, CloseHook, Config, ConfigError, HandshakeHook,
+    HeartbeatConfig, HiddenPolicy, OutboxConfig, Overflow, PongMatcher,
+};
+pub use frame::Frame;
+pub use io::{Command, DropReason, Endpoint, Event, Input, OpenError, Timer};
+pub use machine::{CloseError, Engine, SendError, SendOutcome};
+pub use outbox::MessageId;
+pub use state::{ClosedReason, GiveUp, PauseReason, Phase, SocketId, State, StateKind};
+pub use time::Time;
+
+/// The close code the client sends when the heartbeat finds a dead link.
+pub const CLOSE_HEARTBEAT_TIMEOUT: u16 = 4000;
+/// The close code the client sends when a connect attempt times out.
+pub const CLOSE_CONNECT_TIMEOUT: u16 = 4001;

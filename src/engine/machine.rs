@@ -610,7 +610,12 @@ impl Engine {
                 .restart_delay(&self.config.backoff, &mut self.rng),
             _ => self.backoff.next_delay(&self.config.backoff, &mut self.rng),
         };
-        if self.restored_at.is_some_and(|t| now - t <= RESTORE_WINDOW) {
+        // Once: a restored page retries at once, but only the first time.
+        if self
+            .restored_at
+            .take()
+            .is_some_and(|t| now - t <= RESTORE_WINDOW)
+        {
             delay = Duration::ZERO;
         }
         if let Some(budget) = self.config.backoff.budget {
@@ -644,11 +649,13 @@ impl Engine {
 
     fn enter_closed(&mut self, reason: ClosedReason) {
         self.stop_link_timers();
+        // Expiry too: queued messages are checked again when the link comes back.
         for timer in [
             Timer::Retry,
             Timer::ConnectTimeout,
             Timer::CloseTimeout,
             Timer::Hidden,
+            Timer::Expiry,
         ] {
             self.cancel_timer(timer);
         }
@@ -989,6 +996,8 @@ impl Engine {
     fn check_deadlines(&mut self, now: Time) {
         for timer in Timer::ALL {
             if self.timers[timer.index()].is_some_and(|at| at <= now) {
+                // The adapter still has it armed: disarm it there, run it here.
+                self.commands.push_back(Command::CancelTimer(timer));
                 self.on_timer(now, timer);
             }
         }

@@ -1,0 +1,265 @@
+//! What is tested here: random sequences of inputs (server up, down, silent,
+//! closes with any code, sends, user closes, reconnects, lifecycle events, clock
+//! jumps) against random configurations. Whatever happens:
+//! - at most one socket exists at a time;
+//! - no timer stays armed once closed;
+//! - retry attempts never exceed the cap;
+//! - every retry delay lies within its bounds;
+//! - every message leaves the outbox exactly once, by transmit in send order
+//!   or by a drop or expiry event (or is still queued, or drained by the user);
+//! - after a user close nothing reconnects until reconnect();
+//! - nothing panics.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod engine_support;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use engine_support::{Server, World};
+use proptest::prelude::*;
+use steadysocket::engine::{
+    Backoff, Command, Config, Event, Frame, HeartbeatConfig, HiddenPolicy, Input, Jitter,
+    MessageId, Overflow, PongMatcher, SendOutcome, StateKind,
+};
+
+#[derive(Clone, Debug)]
+enum Action {
+    Advance(u32),
+    Skip(u32),
+    Server(Server),
+    ServerClose(u16),
+    Receive,
+    Send(usize),
+    SendTtl(usize, u32),
+    UserClose(u16),
+    Reconnect,
+    Connect,
+    Drain,
+    Buffered(u64),
+    Platform(Input),
+}
+
+fn action() -> impl Strategy<Value = Action> {
+    prop_oneof![
+        4 => (0u32..40_000).prop_map(Action::Advance),
+        1 => (0u32..120_000).prop_map(Action::Skip),
+        2 => prop_oneof![Just(Server::Up), Just(Server::Down), Just(Server::Silent)].prop_map(Action::Server),
+        2 => prop::sample::select(vec![1000u16, 1001, 1005, 1006, 1008, 1011, 1012, 1013, 3000, 4000, 4321])
+            .prop_map(Action::ServerClose),
+        2 => Just(Action::Receive),
+        4 => (0usize..300).prop_map(Action::Send),
+        1 => (0usize..300, 1u32..20_000).prop_map(|(n, t)| Action::SendTtl(n, t)),
+        1 => prop::sample::select(vec![1000u16, 4000, 1006, 2000]).prop_map(Action::UserClose),
+        1 => Just(Action::Reconnect),
+        1 => Just(Action::Connect),
+        1 => Just(Action::Drain),
+        1 => (0u64..4096).prop_map(Action::Buffered),
+        2 => prop::sample::select(vec![
+            Input::Online, Input::Offline, Input::Hidden, Input::Visible,
+            Input::Frozen, Input::Resumed, Input::Restored,
+        ])
+        .prop_map(Action::Platform),
+    ]
+}
+
+fn config() -> impl Strategy<Value = Config> {
+    (
+        prop::option::of(0u32..5),
+        prop::option::of(1u64..120),
+        prop::sample::select(vec![
+            Overflow::Reject,
+            Overflow::DropOldest,
+            Overflow::DropNewest,
+        ]),
+        1usize..8,
+        any::<bool>(),
+        any::<bool>(),
+        prop::sample::select(vec![
+            Jitter::Full,
+            Jitter::Equal,
+            Jitter::Decorrelated,
+            Jitter::Proportional(0.2),
+        ]),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(max_retries, budget, overflow, max_messages, heartbeat, hidden, jitter, first)| {
+                let mut c = Config::default();
+                c.backoff.max_retries = max_retries;
+                c.backoff.budget = budget.map(Duration::from_secs);
+                c.backoff.jitter = jitter;
+                c.backoff.retry_first_connect = first;
+                c.outbox.overflow = overflow;
+                c.outbox.max_messages = max_messages;
+                c.outbox.max_bytes = 600;
+                c.backpressure.high_watermark = 500;
+                c.backpressure.low_watermark = 100;
+                if heartbeat {
+                    c.heartbeat = Some(HeartbeatConfig {
+                        interval: Duration::from_secs(10),
+                        timeout: Duration::from_secs(3),
+                        ping: "ping".into(),
+                        pong: PongMatcher::Any,
+                    });
+                }
+                if hidden {
+                    c.hidden = HiddenPolicy::CloseAfter(Duration::from_secs(30));
+                }
+                c
+            },
+        )
+}
+
+/// What happened to one accepted message.
+#[derive(Default, Debug)]
+struct Fate {
+    transmitted: u32,
+    dropped: u32,
+    drained: u32,
+}
+
+fn run(config: Config, seed: u64, actions: Vec<Action>) -> Result<(), TestCaseError> {
+    let max_retries = config.backoff.max_retries;
+    let backoff = config.backoff.clone();
+    let mut w = World::seeded(config, seed);
+    let mut accepted: HashMap<MessageId, Fate> = HashMap::new();
+    let mut user_closed_at: Option<usize> = None;
+    for action in actions {
+        match action {
+            Action::Advance(ms) => w.advance(Duration::from_millis(ms.into())),
+            Action::Skip(ms) => w.skip(Duration::from_millis(ms.into())),
+            Action::Server(s) => w.server = s,
+            Action::ServerClose(code) => {
+                if w.socket.is_some() {
+                    w.server_close(code, "");
+                }
+            }
+            Action::Receive => {
+                if w.socket.is_some() {
+                    w.receive("hello");
+                }
+            }
+            Action::Send(n) | Action::SendTtl(n, _) => {
+                let ttl = match action {
+                    Action::SendTtl(_, t) => Some(Duration::from_millis(t.into())),
+                    _ => None,
+                };
+                let r = w.engine.send(w.now, Frame::Text("m".repeat(n)), ttl);
+                w.pump();
+                if let Ok(
+                    SendOutcome::Sent(id) | SendOutcome::Queued(id) | SendOutcome::Dropped(id),
+                ) = r
+                {
+                    accepted.insert(id, Fate::default());
+                }
+            }
+            Action::UserClose(code) => {
+                let was_final = w.state() == StateKind::Closed || w.state() == StateKind::Closing;
+                let ok = w.engine.close(w.now, code, String::new()).is_ok();
+                w.pump();
+                if ok && !was_final {
+                    user_closed_at = Some(w.log.len());
+                }
+            }
+            Action::Reconnect => {
+                w.input(Input::Reconnect);
+                user_closed_at = None;
+            }
+            Action::Connect => w.input(Input::Connect),
+            Action::Drain => {
+                for (id, _) in w.engine.drain_outbox() {
+                    accepted.entry(id).or_default().drained += 1;
+                }
+            }
+            Action::Buffered(n) => {
+                w.buffered = n;
+                w.input(Input::BufferedAmount(n));
+            }
+            Action::Platform(input) => w.input(input),
+        }
+        prop_assert!(w.live.len() <= 1, "sockets alive: {:?}", w.live);
+        if w.state() == StateKind::Closed {
+            prop_assert!(
+                w.timers.is_empty(),
+                "timers armed while closed: {:?}",
+                w.timers
+            );
+        }
+        if let Some(from) = user_closed_at {
+            let revived = w
+                .since(from)
+                .any(|c| matches!(c, Command::Resolve { .. } | Command::Open { .. }));
+            prop_assert!(!revived, "reconnected after a user close");
+        }
+    }
+
+    // Retries: within the cap and the bounds.
+    for event in w.events() {
+        if let Event::Retrying { attempt, delay } = event {
+            if let Some(max) = max_retries {
+                prop_assert!(attempt <= max, "retry {attempt} beyond the cap {max}");
+            }
+            let (low, high) = Backoff::bounds(&backoff, attempt - 1);
+            let (r_low, r_high) = backoff.restart_delay;
+            let in_bounds = (low <= delay && delay <= high)
+                || (r_low <= delay && delay <= r_high)
+                || delay.is_zero();
+            prop_assert!(
+                in_bounds,
+                "retry {attempt} delay {delay:?} outside {low:?}..={high:?}"
+            );
+        }
+    }
+
+    // Messages: each leaves exactly once, transmits in send order.
+    let mut order = Vec::new();
+    for (_, command) in &w.log {
+        match command {
+            Command::Transmit { id: Some(id), .. } => {
+                order.push(*id);
+                accepted.entry(*id).or_default().transmitted += 1;
+            }
+            Command::Emit(Event::Dropped { id, .. }) => {
+                accepted.entry(*id).or_default().dropped += 1
+            }
+            _ => {}
+        }
+    }
+    let queued: Vec<MessageId> = w.engine.outbox().map(|(id, _)| id).collect();
+    for (id, fate) in &accepted {
+        let still_queued = u32::from(queued.contains(id));
+        let exits = fate.transmitted + fate.dropped + fate.drained + still_queued;
+        prop_assert_eq!(
+            exits,
+            1,
+            "message {:?}: {:?}, queued {}",
+            id,
+            fate,
+            still_queued
+        );
+    }
+    prop_assert!(
+        order.windows(2).all(|p| p[0] < p[1]),
+        "transmitted out of order: {:?}",
+        order
+    );
+    Ok(())
+}
+
+proptest! {
+    // 512 cases by default; PROPTEST_CASES=N for a longer hunt.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn invariants_hold_for_any_input_sequence(
+        config in config(),
+        seed in any::<u64>(),
+        actions in prop::collection::vec(action(), 1..120),
+    ) {
+        run(config, seed, actions)?;
+    }
+}

@@ -10,6 +10,8 @@
 //! - after a user close nothing reconnects until reconnect();
 //! - nothing panics.
 #![cfg(not(target_arch = "wasm32"))]
+// Tests tweak one field of a default config at a time.
+#![allow(clippy::field_reassign_with_default)]
 
 mod engine_support;
 

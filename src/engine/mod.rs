@@ -7,17 +7,30 @@
 //! browser calls; the tests drive it with a fake clock.
 //!
 //! ```
-//! use steadysocket::engine::{Command, Config, Engine, Input, Time};
+//! use steadysocket::engine::{Command, Config, Endpoint, Engine, Input, StateKind, Time};
 //!
 //! let mut engine = Engine::new(Config::default(), 42);
 //! engine.handle(Time::ZERO, Input::Connect);
-//! // The engine asks for the URL of the first attempt.
-//! assert!(matches!(engine.poll_command(), Some(Command::Resolve { attempt: 0, .. })));
+//! // The engine asks for the URL of the first attempt...
+//! let socket = engine
+//!     .drain_commands()
+//!     .find_map(|c| match c {
+//!         Command::Resolve { socket, attempt: 0 } => Some(socket),
+//!         _ => None,
+//!     })
+//!     .unwrap();
+//! let endpoint = Endpoint { url: "wss://example.com/live".into(), protocols: vec![] };
+//! engine.handle(Time::ZERO, Input::Resolved { socket, result: Ok(endpoint.clone()) });
+//! // ...then to open a socket there.
+//! assert_eq!(engine.poll_command(), Some(Command::Open { socket, endpoint }));
+//! engine.handle(Time::from_millis(80), Input::Opened { socket, protocol: String::new() });
+//! assert_eq!(engine.state().kind(), StateKind::Open);
 //! ```
 
 mod backoff;
 mod close_policy;
 mod config;
+mod errors;
 mod frame;
 mod heartbeat;
 mod io;

@@ -1,0 +1,87 @@
+use core::fmt;
+
+use super::frame::Frame;
+use super::outbox::MessageId;
+
+/// What a successful [`Engine::send`] did with the message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// Handed to the open socket.
+    Sent(MessageId),
+    /// Queued in the outbox until the link is up (or the send buffer drains).
+    Queued(MessageId),
+    /// Dropped by the drop-newest overflow policy; a drop event says so too.
+    Dropped(MessageId),
+}
+
+/// Why a send was refused. The message is handed back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SendError {
+    /// The socket is closed for good (or closing) until `reconnect()`.
+    Closed(Frame),
+    /// The outbox is full and its policy is reject.
+    OutboxFull(Frame),
+    /// The message is larger than the whole outbox may hold.
+    TooLarge {
+        /// The message.
+        frame: Frame,
+        /// The outbox's byte limit.
+        limit: usize,
+    },
+}
+
+impl SendError {
+    /// The message that was not sent.
+    pub fn into_frame(self) -> Frame {
+        match self {
+            SendError::Closed(f)
+            | SendError::OutboxFull(f)
+            | SendError::TooLarge { frame: f, .. } => f,
+        }
+    }
+}
+
+impl fmt::Display for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendError::Closed(_) => {
+                write!(f, "the socket is closed; call reconnect() to reopen it")
+            }
+            SendError::OutboxFull(_) => write!(f, "the outbox is full"),
+            SendError::TooLarge { frame, limit } => write!(
+                f,
+                "a {}-byte message does not fit in the outbox ({limit} bytes at most)",
+                frame.len()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SendError {}
+
+/// Why a user close was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CloseError {
+    /// Scripts may close only with 1000 or 3000 to 4999.
+    InvalidCode(u16),
+    /// The reason is longer than 123 UTF-8 bytes.
+    ReasonTooLong(usize),
+}
+
+impl fmt::Display for CloseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CloseError::InvalidCode(code) => {
+                write!(
+                    f,
+                    "close code {code} is not allowed: use 1000 or 3000 to 4999"
+                )
+            }
+            CloseError::ReasonTooLong(n) => {
+                write!(f, "a close reason is at most 123 UTF-8 bytes, got {n}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CloseError {}

@@ -1,0 +1,396 @@
+use std::collections::VecDeque;
+
+use core::fmt;
+use core::time::Duration;
+
+mod connect;
+mod flow;
+mod platform;
+mod timers;
+
+use super::backoff::Backoff;
+use super::close_policy::{default_verdict, CloseInfo, Initiator, Verdict};
+use super::config::{Config, HiddenPolicy, Overflow};
+use super::frame::Frame;
+use super::heartbeat::{self, Heartbeat};
+use super::io::{Command, DropReason, Endpoint, Event, Input, OpenError, Timer};
+use super::outbox::{MessageId, Outbox, Pushed, Queued};
+use super::state::{ClosedReason, GiveUp, PauseReason, Phase, SocketId, State};
+use super::time::Time;
+use super::{CLOSE_CONNECT_TIMEOUT, CLOSE_HEARTBEAT_TIMEOUT};
+
+/// A bfcache restore this recent makes the next retry immediate.
+const RESTORE_WINDOW: Duration = Duration::from_secs(2);
+
+pub use super::errors::{CloseError, SendError, SendOutcome};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Network {
+    Online,
+    Offline,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Page {
+    Visible,
+    Hidden,
+}
+
+/// Whether sends go straight to the socket or wait for its buffer to drain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flow {
+    Flowing,
+    Held,
+}
+
+/// The connection state machine. See the [module docs](super).
+pub struct Engine {
+    config: Config,
+    state: State,
+    rng: fastrand::Rng,
+    backoff: Backoff,
+    /// When the current episode of failures started (for the time budget).
+    episode_start: Option<Time>,
+    /// Successful opens since creation (the first connect is special).
+    opens: u64,
+    outbox: Outbox,
+    heartbeat: Heartbeat,
+    network: Network,
+    page: Page,
+    flow: Flow,
+    /// bufferedAmount as last reported, plus what was transmitted since.
+    buffered: u64,
+    restored_at: Option<Time>,
+    /// When the engine paused (offline, hidden): paused time is not billed to
+    /// the budget.
+    paused_at: Option<Time>,
+    timers: [Option<Time>; Timer::ALL.len()],
+    next_socket: u64,
+    next_message: u64,
+    commands: VecDeque<Command>,
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("state", &self.state)
+            .field("outbox", &self.outbox.len())
+            .field("failures", &self.backoff.failures())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// A new engine in [`State::Idle`]. `seed` seeds its own random source
+    /// (the adapter draws it per instance, never at module load).
+    pub fn new(config: Config, seed: u64) -> Engine {
+        Engine {
+            config,
+            state: State::Idle,
+            rng: fastrand::Rng::with_seed(seed),
+            backoff: Backoff::default(),
+            episode_start: None,
+            opens: 0,
+            outbox: Outbox::default(),
+            heartbeat: Heartbeat::default(),
+            network: Network::Online,
+            page: Page::Visible,
+            flow: Flow::Flowing,
+            buffered: 0,
+            restored_at: None,
+            paused_at: None,
+            timers: [None; Timer::ALL.len()],
+            next_socket: 0,
+            next_message: 0,
+            commands: VecDeque::new(),
+        }
+    }
+
+    /// The current state.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Messages waiting in the outbox, and their payload bytes.
+    pub fn outbox_len(&self) -> (usize, usize) {
+        (self.outbox.len(), self.outbox.bytes())
+    }
+
+    /// The queued messages, oldest first.
+    pub fn outbox(&self) -> impl Iterator<Item = (MessageId, &Frame)> {
+        self.outbox.iter().map(|q| (q.id, &q.frame))
+    }
+
+    /// Takes every queued message out of the outbox, oldest first; they will
+    /// not be sent.
+    pub fn drain_outbox(&mut self) -> Vec<(MessageId, Frame)> {
+        self.cancel_timer(Timer::Expiry);
+        self.outbox
+            .drain()
+            .into_iter()
+            .map(|q| (q.id, q.frame))
+            .collect()
+    }
+
+    /// The next command for the adapter, oldest first.
+    pub fn poll_command(&mut self) -> Option<Command> {
+        self.commands.pop_front()
+    }
+
+    /// Takes every pending command.
+    pub fn drain_commands(&mut self) -> impl Iterator<Item = Command> + '_ {
+        self.commands.drain(..)
+    }
+
+    /// Feeds one input.
+    pub fn handle(&mut self, now: Time, input: Input) {
+        match input {
+            Input::Connect => {
+                if self.state == State::Idle {
+                    self.new_episode();
+                    self.begin_attempt(now, 0);
+                }
+            }
+            Input::Resolved { socket, result } => self.on_resolved(now, socket, result),
+            Input::OpenFailed { socket, error } => self.on_open_failed(now, socket, error),
+            Input::Opened { socket, protocol } => {
+                if matches!(self.state, State::Connecting { socket: s, phase: Phase::Opening, .. } if s == socket)
+                {
+                    self.on_open(now, socket, protocol);
+                }
+            }
+            Input::Received { socket, frame } => {
+                if matches!(self.state, State::Open { socket: s, .. } | State::Closing { socket: s, .. } if s == socket)
+                {
+                    self.on_frame(now, frame);
+                }
+            }
+            Input::Closed {
+                socket,
+                code,
+                reason,
+                clean,
+            } => {
+                if self.state.socket() == Some(socket) {
+                    self.on_closed(
+                        now,
+                        socket,
+                        CloseInfo {
+                            code,
+                            reason,
+                            clean,
+                            initiator: Initiator::Remote,
+                        },
+                    );
+                }
+            }
+            Input::Error { socket } => {
+                if self.state.socket() == Some(socket) {
+                    self.emit(Event::Error("the WebSocket reported an error".into()));
+                }
+            }
+            Input::TransmitFailed {
+                socket: _,
+                id,
+                frame,
+            } => {
+                // Only user messages go back; a lost ping or handshake is redone on
+                // the next open.
+                if let Some(id) = id {
+                    self.outbox.push_front(Queued {
+                        id,
+                        frame,
+                        expires: None,
+                    });
+                }
+            }
+            Input::BufferedAmount(n) => self.on_buffered(now, n),
+            Input::TimerFired(timer) => self.on_timer(now, timer),
+            Input::Online => self.on_online(now),
+            Input::Offline => self.on_offline(now),
+            Input::Hidden => self.on_hidden(now),
+            Input::Visible => self.on_visible(now),
+            Input::Frozen => {}
+            Input::Resumed => self.on_resumed(now),
+            Input::Restored => self.on_restored(now),
+            Input::Close { code, reason } => {
+                if let Err(e) = self.close(now, code, reason) {
+                    self.emit(Event::Error(e.to_string()));
+                }
+            }
+            Input::Reconnect => self.reconnect(now),
+        }
+    }
+
+    /// Sends a message now, or queues it while the link is down. `ttl`
+    /// overrides the outbox's time-to-live for this message.
+    pub fn send(
+        &mut self,
+        now: Time,
+        frame: Frame,
+        ttl: Option<Duration>,
+    ) -> Result<SendOutcome, SendError> {
+        let socket = match &self.state {
+            State::Closed(_) | State::Closing { .. } => return Err(SendError::Closed(frame)),
+            State::Open { socket, .. } if self.flow == Flow::Flowing && self.outbox.is_empty() => {
+                Some(*socket)
+            }
+            _ => None,
+        };
+        if let Some(socket) = socket {
+            let id = self.message_id();
+            self.transmit(socket, Some(id), frame);
+            return Ok(SendOutcome::Sent(id));
+        }
+        let limits = &self.config.outbox;
+        if frame.len() > limits.max_bytes {
+            let limit = limits.max_bytes;
+            return Err(SendError::TooLarge { frame, limit });
+        }
+        let expires = ttl.or(limits.ttl).map(|d| now + d);
+        let id = self.message_id();
+        match self
+            .outbox
+            .push(&self.config.outbox, Queued { id, frame, expires })
+        {
+            Pushed::Queued(evicted) => {
+                for old in evicted {
+                    self.emit(Event::Dropped {
+                        id: old.id,
+                        frame: old.frame,
+                        reason: DropReason::Overflow,
+                    });
+                }
+                if expires.is_some() {
+                    self.arm_expiry();
+                }
+                if self.flow == Flow::Held && self.timers[Timer::Backpressure.index()].is_none() {
+                    let at = now + self.config.backpressure.poll;
+                    self.set_timer(Timer::Backpressure, at);
+                }
+                Ok(SendOutcome::Queued(id))
+            }
+            Pushed::Full(item) => match self.config.outbox.overflow {
+                Overflow::DropNewest => {
+                    self.emit(Event::Dropped {
+                        id: item.id,
+                        frame: item.frame,
+                        reason: DropReason::Overflow,
+                    });
+                    Ok(SendOutcome::Dropped(id))
+                }
+                Overflow::Reject | Overflow::DropOldest => Err(SendError::OutboxFull(item.frame)),
+            },
+        }
+    }
+
+    /// Closes for good: no reconnect until [`reconnect`](Self::reconnect).
+    pub fn close(&mut self, now: Time, code: u16, reason: String) -> Result<(), CloseError> {
+        if !(code == 1000 || (3000..=4999).contains(&code)) {
+            return Err(CloseError::InvalidCode(code));
+        }
+        if reason.len() > 123 {
+            return Err(CloseError::ReasonTooLong(reason.len()));
+        }
+        match self.state.clone() {
+            State::Closing { .. } | State::Closed(_) => {}
+            State::Open { socket, .. }
+            | State::Connecting {
+                socket,
+                phase: Phase::Opening,
+                ..
+            } => {
+                self.stop_link_timers();
+                self.commands.push_back(Command::Close {
+                    socket,
+                    code,
+                    reason: reason.clone(),
+                });
+                let deadline = now + self.config.close_timeout;
+                self.set_state(State::Closing {
+                    socket,
+                    code,
+                    reason,
+                    deadline,
+                });
+                self.set_timer(Timer::CloseTimeout, deadline);
+            }
+            State::Connecting { socket, .. } => {
+                self.commands.push_back(Command::Discard { socket });
+                self.enter_closed(ClosedReason::User { code, reason });
+            }
+            State::Idle | State::Waiting { .. } | State::Paused { .. } => {
+                self.enter_closed(ClosedReason::User { code, reason });
+            }
+        }
+        Ok(())
+    }
+
+    /// Connects again now, whatever the state: after a user close, after giving
+    /// up, while waiting to retry. An open socket is replaced. The retry
+    /// counter starts over.
+    pub fn reconnect(&mut self, now: Time) {
+        if let Some(socket) = self.state.socket() {
+            self.commands.push_back(Command::Close {
+                socket,
+                code: 1000,
+                reason: "reconnect".into(),
+            });
+            self.commands.push_back(Command::Discard { socket });
+            if matches!(self.state, State::Open { .. }) {
+                self.emit(Event::Close(CloseInfo {
+                    code: 1000,
+                    reason: "reconnect".into(),
+                    clean: false,
+                    initiator: Initiator::Local,
+                }));
+            }
+        }
+        self.stop_link_timers();
+        self.cancel_timer(Timer::CloseTimeout);
+        self.new_episode();
+        self.begin_attempt(now, 0);
+    }
+
+    // ----- plumbing -----
+
+    fn set_state(&mut self, state: State) {
+        let changed = self.state.kind() != state.kind();
+        self.state = state;
+        if changed {
+            self.emit(Event::State(self.state.kind()));
+        }
+    }
+
+    fn emit(&mut self, event: Event) {
+        self.commands.push_back(Command::Emit(event));
+    }
+
+    fn set_timer(&mut self, timer: Timer, at: Time) {
+        self.timers[timer.index()] = Some(at);
+        self.commands.push_back(Command::SetTimer { timer, at });
+    }
+
+    fn cancel_timer(&mut self, timer: Timer) {
+        if self.timers[timer.index()].take().is_some() {
+            self.commands.push_back(Command::CancelTimer(timer));
+        }
+    }
+
+    fn message_id(&mut self) -> MessageId {
+        self.next_message += 1;
+        MessageId(self.next_message)
+    }
+
+    /// The deadlines of the armed timers (for tests and adapters that poll).
+    pub fn timers(&self) -> impl Iterator<Item = (Timer, Time)> + '_ {
+        Timer::ALL
+            .into_iter()
+            .filter_map(|t| self.timers[t.index()].map(|at| (t, at)))
+    }
+}

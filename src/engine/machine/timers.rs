@@ -1,0 +1,119 @@
+//! Timers: each one judged against the clock when it fires.
+
+use super::*;
+
+impl Engine {
+    pub(super) fn on_timer(&mut self, now: Time, timer: Timer) {
+        let Some(deadline) = self.timers[timer.index()] else {
+            return; // cancelled, or fired twice
+        };
+        if now < deadline {
+            // Fired early: look again at the real deadline.
+            self.set_timer(timer, deadline);
+            return;
+        }
+        self.timers[timer.index()] = None;
+        match timer {
+            Timer::Retry => {
+                if let State::Waiting { attempt, .. } = self.state {
+                    self.begin_attempt(now, attempt);
+                }
+            }
+            Timer::ConnectTimeout => {
+                if let State::Connecting { socket, .. } = self.state {
+                    let secs = self.config.backoff.connect_timeout.as_secs_f64();
+                    self.emit(Event::Error(format!(
+                        "the connection attempt timed out after {secs} s"
+                    )));
+                    self.abandon(now, socket, CLOSE_CONNECT_TIMEOUT, "connect timeout");
+                }
+            }
+            Timer::Ping => self.on_ping_due(now),
+            Timer::PongTimeout => self.on_pong_timeout(now),
+            Timer::CloseTimeout => {
+                if let State::Closing {
+                    socket,
+                    code,
+                    reason,
+                    ..
+                } = self.state.clone()
+                {
+                    self.commands.push_back(Command::Discard { socket });
+                    self.emit(Event::Close(CloseInfo {
+                        code: 1006,
+                        reason: "the server did not answer the close in time".into(),
+                        clean: false,
+                        initiator: Initiator::Local,
+                    }));
+                    self.enter_closed(ClosedReason::User { code, reason });
+                }
+            }
+            Timer::Expiry => self.expire_outbox(now),
+            Timer::Backpressure => {
+                if matches!(self.state, State::Open { .. }) && self.flow == Flow::Held {
+                    self.commands.push_back(Command::QueryBufferedAmount);
+                }
+            }
+            Timer::Hidden => self.on_hidden_too_long(now),
+        }
+    }
+
+    pub(super) fn on_ping_due(&mut self, now: Time) {
+        let State::Open { socket, .. } = self.state else {
+            return;
+        };
+        let Some(config) = &self.config.heartbeat else {
+            return;
+        };
+        match self.heartbeat.ping_due(now, config) {
+            Ok(deadline) => {
+                let ping = config.ping.clone();
+                self.transmit(socket, None, ping);
+                self.set_timer(Timer::PongTimeout, deadline);
+            }
+            Err(Some(due)) => self.set_timer(Timer::Ping, due),
+            Err(None) => {}
+        }
+    }
+
+    pub(super) fn on_pong_timeout(&mut self, now: Time) {
+        let State::Open { socket, .. } = self.state else {
+            return;
+        };
+        let Some(config) = &self.config.heartbeat else {
+            return;
+        };
+        match self.heartbeat.check(now, config) {
+            heartbeat::Verdict::Dead => {
+                self.abandon(now, socket, CLOSE_HEARTBEAT_TIMEOUT, "heartbeat timeout")
+            }
+            heartbeat::Verdict::NotYet(deadline) => self.set_timer(Timer::PongTimeout, deadline),
+            heartbeat::Verdict::Idle => {}
+        }
+    }
+
+    /// Re-checks the heartbeat against the clock now (a resume, a visible page):
+    /// frames that arrived during a freeze may not have been seen, so a fresh
+    /// probe is sent instead of judging a stale deadline.
+    pub(super) fn reprobe(&mut self, now: Time) {
+        let State::Open { socket, .. } = self.state else {
+            return;
+        };
+        let Some(config) = &self.config.heartbeat else {
+            return;
+        };
+        let deadline = self.heartbeat.reprobe(now, config);
+        let ping = config.ping.clone();
+        self.cancel_timer(Timer::Ping);
+        self.transmit(socket, None, ping);
+        self.set_timer(Timer::PongTimeout, deadline);
+    }
+
+    pub(super) fn stop_link_timers(&mut self) {
+        self.heartbeat.stop();
+        for timer in [Timer::Ping, Timer::PongTimeout, Timer::Backpressure] {
+            self.cancel_timer(timer);
+        }
+        self.flow = Flow::Flowing;
+    }
+}

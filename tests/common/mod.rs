@@ -135,3 +135,43 @@ impl Recorder {
         }
     }
 }
+
+/// Runs `future`, failing the test after `ms` milliseconds.
+pub async fn within<T>(ms: u32, what: &str, future: impl std::future::Future<Output = T>) -> T {
+    use futures::FutureExt;
+    let timeout = gloo_timers::future::TimeoutFuture::new(ms).fuse();
+    let future = future.fuse();
+    futures::pin_mut!(timeout, future);
+    futures::select! {
+        v = future => v,
+        _ = timeout => panic!("{what}: nothing within {ms} ms"),
+    }
+}
+
+/// Waits for the first event matching `pick`, returning what it picked.
+pub async fn wait_for<T>(
+    events: &mut futures::channel::mpsc::UnboundedReceiver<steadysocket::Event>,
+    ms: u32,
+    what: &str,
+    mut pick: impl FnMut(&steadysocket::Event) -> Option<T>,
+) -> T {
+    within(ms, what, async {
+        loop {
+            let event = events.next().await.expect("event stream ended");
+            if let Some(v) = pick(&event) {
+                return v;
+            }
+        }
+    })
+    .await
+}
+
+/// Milliseconds on the wall clock.
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// Sleeps in the browser.
+pub async fn sleep(ms: u32) {
+    gloo_timers::future::TimeoutFuture::new(ms).await;
+}

@@ -1,0 +1,130 @@
+use core::fmt;
+
+use crate::codec::{DecodeError, EncodeError};
+use crate::engine::{ClosedReason, Frame};
+
+/// Why a send did not go out or into the outbox. The message is handed back.
+#[derive(Debug)]
+pub enum SendError<T> {
+    /// Closed for good (a user close, a stop, giving up) until `reconnect()`.
+    Closed(T),
+    /// The outbox is full and its overflow policy is reject
+    /// ([`Socket::send`](super::Socket::send) waits instead).
+    OutboxFull(T),
+    /// Larger than the whole outbox may hold.
+    TooLarge {
+        /// The message.
+        message: T,
+        /// Its encoded size.
+        size: usize,
+        /// The outbox's byte limit.
+        limit: usize,
+    },
+    /// The codec could not encode it.
+    Encode {
+        /// The message.
+        message: T,
+        /// What the codec said.
+        error: EncodeError,
+    },
+    /// Called from inside an engine hook (a close hook or handshake), where the
+    /// socket cannot take a send: return frames from the handshake instead.
+    Busy(T),
+}
+
+impl<T> SendError<T> {
+    /// The message that was not sent.
+    pub fn into_message(self) -> T {
+        match self {
+            SendError::Closed(m) | SendError::OutboxFull(m) | SendError::Busy(m) => m,
+            SendError::TooLarge { message, .. } | SendError::Encode { message, .. } => message,
+        }
+    }
+}
+
+impl<T> fmt::Display for SendError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendError::Closed(_) => {
+                f.write_str("the socket is closed; call reconnect() to reopen it")
+            }
+            SendError::OutboxFull(_) => f.write_str("the outbox is full"),
+            SendError::TooLarge { size, limit, .. } => {
+                write!(
+                    f,
+                    "a {size}-byte message does not fit in the outbox ({limit} bytes at most)"
+                )
+            }
+            SendError::Encode { error, .. } => error.fmt(f),
+            SendError::Busy(_) => f.write_str("send() was called from inside an engine hook"),
+        }
+    }
+}
+
+impl<T: fmt::Debug> std::error::Error for SendError<T> {}
+
+/// An item of the receive stream that is not a message. The stream goes on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RecvError {
+    /// The frame did not decode (malformed, the wrong shape, the wrong frame kind).
+    Decode(DecodeError),
+    /// The frame was larger than the maximum message size; it was not decoded.
+    TooLarge {
+        /// "text" or "binary".
+        kind: &'static str,
+        /// Its size in bytes.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The platform delivered data of a type no frame can hold.
+    Unsupported(String),
+}
+
+impl fmt::Display for RecvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RecvError::Decode(e) => e.fmt(f),
+            RecvError::TooLarge { kind, size, limit } => {
+                write!(
+                    f,
+                    "a {size}-byte {kind} frame exceeds the {limit}-byte limit"
+                )
+            }
+            RecvError::Unsupported(what) => write!(f, "cannot read {what}"),
+        }
+    }
+}
+
+impl std::error::Error for RecvError {}
+
+impl RecvError {
+    pub(crate) fn too_large(frame: &Frame, limit: usize) -> RecvError {
+        RecvError::TooLarge {
+            kind: frame.kind(),
+            size: frame.len(),
+            limit,
+        }
+    }
+}
+
+/// The socket closed for good before it opened (or while waiting for it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClosedError(pub ClosedReason);
+
+impl fmt::Display for ClosedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            ClosedReason::User { code, .. } => write!(f, "closed by the user with {code}"),
+            ClosedReason::Policy(info) => write!(
+                f,
+                "closed by the server with {} {:?}",
+                info.code, info.reason
+            ),
+            ClosedReason::GaveUp(why) => write!(f, "gave up reconnecting: {why:?}"),
+            ClosedReason::Invalid(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for ClosedError {}

@@ -1,0 +1,108 @@
+//! The Rust API's side of the runtime: received frames wait in an inbox for
+//! the receive stream, events fan out to subscribers, and futures waiting for
+//! a state (opened, closed, room in the outbox) are woken on every change.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+use std::task::Waker;
+
+use futures::channel::mpsc::UnboundedSender;
+
+use super::error::RecvError;
+use super::url::UrlSource;
+use crate::engine::{Event, Frame};
+use crate::web::{Outlet, Output, Runtime};
+
+pub(crate) struct Mailbox {
+    pub inbox: RefCell<VecDeque<Result<Frame, RecvError>>>,
+    receiver: RefCell<Option<Waker>>,
+    watchers: RefCell<Vec<Waker>>,
+    subscribers: RefCell<Vec<UnboundedSender<Event>>>,
+    url: UrlSource,
+    protocols: Vec<String>,
+}
+
+impl Mailbox {
+    pub fn new(url: UrlSource, protocols: Vec<String>) -> Rc<Mailbox> {
+        Rc::new(Mailbox {
+            inbox: RefCell::new(VecDeque::new()),
+            receiver: RefCell::new(None),
+            watchers: RefCell::new(Vec::new()),
+            subscribers: RefCell::new(Vec::new()),
+            url,
+            protocols,
+        })
+    }
+
+    pub fn set_receiver(&self, waker: &Waker) {
+        if let Ok(mut slot) = self.receiver.try_borrow_mut() {
+            match slot.as_ref() {
+                Some(w) if w.will_wake(waker) => {}
+                _ => *slot = Some(waker.clone()),
+            }
+        }
+    }
+
+    pub fn watch(&self, waker: &Waker) {
+        if let Ok(mut w) = self.watchers.try_borrow_mut() {
+            if !w.iter().any(|x| x.will_wake(waker)) {
+                w.push(waker.clone());
+            }
+        }
+    }
+
+    pub fn subscribe(&self, tx: UnboundedSender<Event>) {
+        if let Ok(mut s) = self.subscribers.try_borrow_mut() {
+            s.push(tx);
+        }
+    }
+
+    fn wake(&self) {
+        let receiver = self
+            .receiver
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut r| r.take());
+        let watchers = self
+            .watchers
+            .try_borrow_mut()
+            .map(|mut w| std::mem::take(&mut *w))
+            .unwrap_or_default();
+        receiver.into_iter().chain(watchers).for_each(Waker::wake);
+    }
+}
+
+/// The outlet the runtime owns; the handles share the mailbox.
+pub(crate) struct MailboxOutlet(pub Rc<Mailbox>);
+
+impl Outlet for MailboxOutlet {
+    fn deliver(&self, runtime: &Rc<Runtime>, outputs: Vec<Output>) {
+        let mailbox = &self.0;
+        for output in outputs {
+            match output {
+                Output::Frame(frame) => {
+                    if let Ok(mut inbox) = mailbox.inbox.try_borrow_mut() {
+                        inbox.push_back(Ok(frame));
+                    }
+                }
+                Output::Unreadable(what) => {
+                    if let Ok(mut inbox) = mailbox.inbox.try_borrow_mut() {
+                        inbox.push_back(Err(RecvError::Unsupported(what)));
+                    }
+                }
+                Output::Event(event) => {
+                    if let Ok(mut subscribers) = mailbox.subscribers.try_borrow_mut() {
+                        subscribers.retain(|s| s.unbounded_send(event.clone()).is_ok());
+                    }
+                }
+                Output::Resolve { socket, attempt } => {
+                    mailbox
+                        .url
+                        .resolve(runtime, socket, attempt, &mailbox.protocols);
+                }
+            }
+        }
+        mailbox.wake();
+    }
+}

@@ -1,0 +1,11 @@
+//! The Rust API: a typed, reconnecting socket with an async stream.
+
+mod builder;
+mod error;
+mod mailbox;
+mod socket;
+mod url;
+
+pub use builder::{Builder, DEFAULT_MAX_MESSAGE_SIZE};
+pub use error::{ClosedError, RecvError, SendError};
+pub use socket::{Receiver, Sender, Socket};

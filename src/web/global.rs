@@ -1,0 +1,40 @@
+//! Lookups on the global object, done when needed (never at module load:
+//! Workers forbid some work at global scope, and SSR has no `window`).
+
+use js_sys::{Function, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// `globalThis`.
+pub(crate) fn global() -> JsValue {
+    js_sys::global().into()
+}
+
+/// `obj[name]`, or `None` when missing, `undefined` or `null`.
+pub(crate) fn get(obj: &JsValue, name: &str) -> Option<JsValue> {
+    Reflect::get(obj, &JsValue::from_str(name))
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+/// `globalThis[name]` if it is a function (a constructor, say).
+pub(crate) fn function(name: &str) -> Option<Function> {
+    get(&global(), name).and_then(|v| v.dyn_into::<Function>().ok())
+}
+
+/// The `name` and `message` of a thrown value, for typed errors.
+pub(crate) fn describe_error(error: &JsValue) -> (String, String) {
+    let text = |key| {
+        get(error, key)
+            .and_then(|v| v.as_string())
+            .unwrap_or_default()
+    };
+    let (name, message) = (text("name"), text("message"));
+    if name.is_empty() && message.is_empty() {
+        (
+            String::new(),
+            error.as_string().unwrap_or_else(|| "unknown error".into()),
+        )
+    } else {
+        (name, message)
+    }
+}

@@ -1,0 +1,17 @@
+//! The web adapter: the only code that touches the platform. It owns the
+//! `WebSocket`, its listeners, the timers and the page-lifecycle listeners,
+//! turns the engine's commands into calls and the platform's events into
+//! engine inputs. The same code runs in a page, a worker, Node 22, Deno, Bun
+//! and workerd: every platform object is looked up when it is needed, never at
+//! module load.
+
+mod clock;
+mod diagnostics;
+mod global;
+mod lifecycle;
+mod runtime;
+mod timers;
+mod transport;
+
+pub use diagnostics::{diagnostics, Diagnostics};
+pub(crate) use runtime::{Outlet, Output, Runtime};

@@ -1,0 +1,234 @@
+//! One platform `WebSocket` and its listeners, owned together: dropping the
+//! transport removes every listener before its closure is freed, and closes
+//! the socket if it is still open. No `Closure::forget`.
+
+use std::rc::Weak;
+
+use gloo_events::EventListener;
+use js_sys::{Array, ArrayBuffer, Function, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{BinaryType, CloseEvent, EventTarget, MessageEvent, WebSocket};
+
+use super::diagnostics::{Counted, Resource};
+use super::global::{describe_error, function};
+use super::runtime::Runtime;
+use crate::engine::{Endpoint, Frame, Input, OpenError, SocketId};
+
+/// `WebSocket.readyState` values
+/// ([MDN](https://developer.mozilla.org/en-US/docs/Web/API/WebSocket/readyState)).
+mod ready_state {
+    pub const CONNECTING: u16 = 0;
+    pub const OPEN: u16 = 1;
+}
+
+/// An event listener that counts itself in the diagnostics.
+pub(crate) struct Listener {
+    _listener: EventListener,
+    _count: Counted,
+}
+
+impl Listener {
+    pub fn new(
+        target: &EventTarget,
+        event: &'static str,
+        callback: impl FnMut(&web_sys::Event) + 'static,
+    ) -> Listener {
+        Listener {
+            _listener: EventListener::new(target, event, callback),
+            _count: Counted::new(Resource::Listener),
+        }
+    }
+}
+
+/// What a message event carried.
+pub(crate) enum Payload {
+    Frame(Frame),
+    /// A Blob (a runtime that ignored binaryType): read asynchronously.
+    Blob(web_sys::Blob),
+    Unsupported(String),
+}
+
+pub(crate) struct Transport {
+    id: SocketId,
+    ws: WebSocket,
+    // Listeners are dropped (removed) before the socket handle.
+    _listeners: [Listener; 4],
+    _count: Counted,
+}
+
+impl Transport {
+    /// Creates the socket with `constructor` (the global `WebSocket` when
+    /// `None`) and attaches every listener before returning, so that no event,
+    /// not even a first message sent the instant the socket opens, is missed.
+    pub fn open(
+        id: SocketId,
+        endpoint: &Endpoint,
+        constructor: Option<&Function>,
+        runtime: Weak<Runtime>,
+    ) -> Result<Transport, OpenError> {
+        let global_ctor;
+        let ctor = match constructor {
+            Some(ctor) => ctor,
+            None => {
+                global_ctor = function("WebSocket").ok_or_else(|| {
+                    OpenError::Forbidden(
+                        "this runtime has no global WebSocket: pass a WebSocket constructor (the `ws` package on Node 20)"
+                            .into(),
+                    )
+                })?;
+                &global_ctor
+            }
+        };
+        let protocols: Array = endpoint
+            .protocols
+            .iter()
+            .map(|p| JsValue::from_str(p))
+            .collect();
+        let ws: WebSocket = Reflect::construct(
+            ctor,
+            &Array::of2(&JsValue::from_str(&endpoint.url), &protocols),
+        )
+        .map_err(|e| open_error(&endpoint.url, &e))?
+        .unchecked_into();
+        // Frames arrive as ArrayBuffers, never Blobs (the default in browsers
+        // and workerd) or Node Buffers (Bun): one synchronous, ordered path.
+        ws.set_binary_type(BinaryType::Arraybuffer);
+
+        let target: &EventTarget = ws.as_ref();
+        let on = |event: &'static str, f: fn(SocketId, &web_sys::Event) -> Event| {
+            let runtime = runtime.clone();
+            Listener::new(target, event, move |e| {
+                if let Some(runtime) = runtime.upgrade() {
+                    runtime.socket_event(f(id, e));
+                }
+            })
+        };
+        let listeners = [
+            on("open", |socket, e| {
+                let protocol = e
+                    .target()
+                    .and_then(|t| t.dyn_into::<WebSocket>().ok())
+                    .map(|ws| ws.protocol())
+                    .unwrap_or_default();
+                Event::Input(Input::Opened { socket, protocol })
+            }),
+            on("message", |socket, e| match payload(e) {
+                Payload::Frame(frame) => Event::Input(Input::Received { socket, frame }),
+                Payload::Blob(blob) => Event::Blob(socket, blob),
+                Payload::Unsupported(what) => Event::Unsupported(what),
+            }),
+            on("error", |socket, _| Event::Input(Input::Error { socket })),
+            on("close", |socket, e| {
+                let (code, reason, clean) = match e.dyn_ref::<CloseEvent>() {
+                    Some(c) => (c.code(), c.reason(), c.was_clean()),
+                    // Node's `ws` events are plain objects: read the fields.
+                    None => close_fields(e),
+                };
+                Event::Input(Input::Closed {
+                    socket,
+                    code,
+                    reason,
+                    clean,
+                })
+            }),
+        ];
+        Ok(Transport {
+            id,
+            ws,
+            _listeners: listeners,
+            _count: Counted::new(Resource::Socket),
+        })
+    }
+
+    pub fn id(&self) -> SocketId {
+        self.id
+    }
+
+    /// Sends if the socket is open; `false` means the frame was not taken (a
+    /// closed socket's `send` would silently discard it).
+    pub fn send(&self, frame: &Frame) -> bool {
+        if self.ws.ready_state() != ready_state::OPEN {
+            return false;
+        }
+        match frame {
+            Frame::Text(text) => self.ws.send_with_str(text).is_ok(),
+            Frame::Binary(bytes) => self.ws.send_with_u8_array(bytes).is_ok(),
+        }
+    }
+
+    /// Starts the closing handshake ([MDN](https://developer.mozilla.org/en-US/docs/Web/API/WebSocket/close)).
+    pub fn close(&self, code: u16, reason: &str) {
+        // Throws only for codes and reasons the engine has already refused.
+        let _ = self.ws.close_with_code_and_reason(code, reason);
+    }
+
+    /// [MDN](https://developer.mozilla.org/en-US/docs/Web/API/WebSocket/bufferedAmount)
+    pub fn buffered_amount(&self) -> u64 {
+        u64::from(self.ws.buffered_amount())
+    }
+}
+
+impl Drop for Transport {
+    fn drop(&mut self) {
+        // A discarded socket must not linger (a hung attempt, a dead link).
+        let state = self.ws.ready_state();
+        if state == ready_state::CONNECTING || state == ready_state::OPEN {
+            let _ = self.ws.close();
+        }
+    }
+}
+
+/// What a socket listener hands the runtime.
+pub(crate) enum Event {
+    Input(Input),
+    Blob(SocketId, web_sys::Blob),
+    Unsupported(String),
+}
+
+fn payload(e: &web_sys::Event) -> Payload {
+    let data = match e.dyn_ref::<MessageEvent>() {
+        Some(m) => m.data(),
+        None => super::global::get(e, "data").unwrap_or(JsValue::UNDEFINED),
+    };
+    if let Some(text) = data.as_string() {
+        Payload::Frame(Frame::Text(text))
+    } else if let Some(buffer) = data.dyn_ref::<ArrayBuffer>() {
+        Payload::Frame(Frame::Binary(Uint8Array::new(buffer).to_vec()))
+    } else if let Some(view) = data.dyn_ref::<Uint8Array>() {
+        Payload::Frame(Frame::Binary(view.to_vec()))
+    } else if data.has_type::<web_sys::Blob>() {
+        Payload::Blob(data.unchecked_into())
+    } else {
+        Payload::Unsupported(format!(
+            "a message of type {}",
+            data.js_typeof().as_string().unwrap_or_default()
+        ))
+    }
+}
+
+fn close_fields(e: &web_sys::Event) -> (u16, String, bool) {
+    let code = super::global::get(e, "code")
+        .and_then(|v| v.as_f64())
+        .map(|c| c as u16)
+        .unwrap_or(1006);
+    let reason = super::global::get(e, "reason")
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    let clean = super::global::get(e, "wasClean")
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
+    (code, reason, clean)
+}
+
+fn open_error(url: &str, error: &JsValue) -> OpenError {
+    let (name, message) = describe_error(error);
+    match name.as_str() {
+        "SyntaxError" => OpenError::InvalidUrl(format!("invalid WebSocket URL {url:?}: {message}")),
+        "SecurityError" => {
+            OpenError::Forbidden(format!("connecting to {url:?} is forbidden: {message}"))
+        }
+        _ => OpenError::Other(format!(
+            "cannot create a WebSocket for {url:?}: {name} {message}"
+        )),
+    }
+}

@@ -60,6 +60,9 @@ export STEADYSOCKET_TEST_SERVER="$SERVER_ADDR"
 use_wasm_toolchain
 step chromium wasm-pack test --headless --chrome . --all-features
 step firefox wasm-pack test --headless --firefox . --all-features
+# The suites that need no window, in Node 22 (the runner uses `node` on PATH).
+node_suite() { PATH="$(dirname "$(node22)"):$PATH" wasm-pack test --node . --all-features --test node; }
+step node22 node_suite
 step pages "$(node22)" --test tests/pages/*.test.mjs
 stop_server
 

@@ -24,7 +24,7 @@ pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 16 << 20;
 /// use serde::{Deserialize, Serialize};
 /// use steadysocket::Builder;
 ///
-/// #[derive(Serialize, Deserialize)]
+/// #[derive(Debug, Serialize, Deserialize)]
 /// struct Chat {
 ///     text: String,
 /// }

@@ -51,8 +51,7 @@ pub(crate) enum Payload {
 pub(crate) struct Transport {
     id: SocketId,
     ws: WebSocket,
-    // Listeners are dropped (removed) before the socket handle.
-    _listeners: [Listener; 4],
+    listeners: Vec<Listener>,
     _count: Counted,
 }
 
@@ -103,7 +102,7 @@ impl Transport {
                 }
             })
         };
-        let listeners = [
+        let listeners = vec![
             on("open", |socket, e| {
                 let protocol = e
                     .target()
@@ -135,7 +134,7 @@ impl Transport {
         Ok(Transport {
             id,
             ws,
-            _listeners: listeners,
+            listeners,
             _count: Counted::new(Resource::Socket),
         })
     }
@@ -170,6 +169,10 @@ impl Transport {
 
 impl Drop for Transport {
     fn drop(&mut self) {
+        // Listeners first: some runtimes (Node's undici) fire `error`
+        // synchronously inside close(), which would re-enter a listener that
+        // may be running right now.
+        self.listeners.clear();
         // A discarded socket must not linger (a hung attempt, a dead link).
         let state = self.ws.ready_state();
         if state == ready_state::CONNECTING || state == ready_state::OPEN {

@@ -2,6 +2,23 @@
 //! API, and a recorder of a raw WebSocket's events.
 #![allow(dead_code)]
 
+pub mod api_cases;
+pub mod reconnect_cases;
+
+/// One `#[wasm_bindgen_test]` per shared case: `cases!(api_cases: a, b, #[cfg(..)] c)`.
+#[macro_export]
+macro_rules! cases {
+    ($module:ident: $($(#[$attr:meta])* $name:ident),* $(,)?) => {
+        $(
+            $(#[$attr])*
+            #[wasm_bindgen_test::wasm_bindgen_test]
+            async fn $name() {
+                common::$module::$name().await
+            }
+        )*
+    };
+}
+
 use futures::channel::mpsc;
 use futures::StreamExt;
 use js_sys::{ArrayBuffer, Uint8Array};

@@ -193,6 +193,18 @@ impl Engine {
                 if self.state.socket() == Some(socket) {
                     self.emit(Event::Error("the WebSocket reported an error".into()));
                 }
+                // Before the open, an error is the end of the attempt: browsers
+                // send a close 1006 after it, but Node's WebSocket sends none.
+                if matches!(self.state, State::Connecting { socket: s, phase: Phase::Opening, .. } if s == socket)
+                {
+                    let info = CloseInfo {
+                        code: 1006,
+                        reason: String::new(),
+                        clean: false,
+                        initiator: Initiator::Remote,
+                    };
+                    self.on_closed(now, socket, info);
+                }
             }
             Input::TransmitFailed {
                 socket: _,

@@ -1,0 +1,222 @@
+//! Shared test bodies, the Rust API against the test server: run in headless Chromium and Firefox
+//! (browser_*.rs) and in Node 22 (node.rs).
+//! - typed round trips: JSON text, raw binary, MessagePack;
+//! - the first message, sent the instant the socket opens, is received;
+//! - a malformed frame is an error item and the next frame still arrives;
+//! - an oversized frame is an error item, not a crash;
+//! - an invalid URL and a blocked port give typed errors;
+//! - jitter differs between two sockets created in the same millisecond.
+
+use super::{control, scope, within, ws_url};
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use steadysocket::codec::Raw;
+use steadysocket::engine::{ClosedReason, Frame};
+use steadysocket::{Builder, RecvError};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Note {
+    n: u32,
+    text: String,
+}
+
+pub async fn json_messages_round_trip_typed() {
+    let mut socket = Builder::<Note>::new(ws_url("/echo", &scope("api-json")))
+        .connect()
+        .unwrap();
+    let note = Note {
+        n: 7,
+        text: "héllo ✓".into(),
+    };
+    socket.send(note.clone()).await.unwrap();
+    let back = within(5000, "echo", socket.next()).await.unwrap().unwrap();
+    assert_eq!(back, note);
+}
+
+pub async fn raw_binary_frames_round_trip() {
+    let mut socket = Builder::<Frame>::new(ws_url("/echo", &scope("api-raw")))
+        .codec(Raw)
+        .connect()
+        .unwrap();
+    let bytes: Vec<u8> = (0..=255).collect();
+    socket.send(Frame::Binary(bytes.clone())).await.unwrap();
+    socket.send(Frame::Text("and text".into())).await.unwrap();
+    assert_eq!(
+        within(5000, "binary", socket.next())
+            .await
+            .unwrap()
+            .unwrap(),
+        Frame::Binary(bytes)
+    );
+    assert_eq!(
+        within(5000, "text", socket.next()).await.unwrap().unwrap(),
+        Frame::Text("and text".into())
+    );
+}
+
+#[cfg(feature = "msgpack")]
+pub async fn msgpack_messages_round_trip_in_binary_frames() {
+    use steadysocket::codec::MessagePack;
+    let mut socket = Builder::<Note>::new(ws_url("/echo", &scope("api-msgpack")))
+        .codec(MessagePack)
+        .connect()
+        .unwrap();
+    let note = Note {
+        n: 42,
+        text: "packed".into(),
+    };
+    socket.send(note.clone()).await.unwrap();
+    assert_eq!(
+        within(5000, "echo", socket.next()).await.unwrap().unwrap(),
+        note
+    );
+}
+
+#[derive(Debug, Deserialize)]
+struct Tick {
+    seq: u64,
+}
+
+pub async fn the_first_message_sent_the_instant_the_socket_opens_is_received() {
+    // The ticker sends seq 1 at once on open, then nothing for a minute.
+    let url = format!(
+        "{}&interval_ms=60000",
+        ws_url("/ticker", &scope("api-first"))
+    );
+    let mut socket = Builder::<Tick>::new(url).connect().unwrap();
+    let tick = within(5000, "first tick", socket.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(tick.seq, 1);
+}
+
+pub async fn a_malformed_frame_is_an_error_item_and_the_next_frame_still_arrives() {
+    let test = scope("api-malformed");
+    let mut socket = Builder::<Note>::new(ws_url("/echo", &test))
+        .connect()
+        .unwrap();
+    socket.opened().await.unwrap();
+    control("malformed", &test, "kind=json").await;
+    match within(5000, "malformed", socket.next()).await {
+        Some(Err(RecvError::Decode(e))) => {
+            assert_eq!(e.kind, "text");
+            assert!(e.preview.starts_with(r#"{"malformed""#), "{}", e.preview);
+        }
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    let note = Note {
+        n: 1,
+        text: "still here".into(),
+    };
+    socket.send(note.clone()).await.unwrap();
+    assert_eq!(
+        within(5000, "good frame", socket.next())
+            .await
+            .unwrap()
+            .unwrap(),
+        note
+    );
+}
+
+pub async fn binary_garbage_for_a_text_codec_is_an_error_not_a_panic() {
+    let test = scope("api-kind");
+    let mut socket = Builder::<Note>::new(ws_url("/echo", &test))
+        .connect()
+        .unwrap();
+    socket.opened().await.unwrap();
+    control("malformed", &test, "kind=binary").await;
+    let item = within(5000, "binary garbage", socket.next()).await;
+    assert!(
+        matches!(item, Some(Err(RecvError::Decode(ref e))) if e.kind == "binary"),
+        "{item:?}"
+    );
+}
+
+pub async fn an_oversized_frame_is_an_error_item_not_a_crash() {
+    let test = scope("api-oversized");
+    let mut socket = Builder::<Note>::new(ws_url("/echo", &test))
+        .max_message_size(1000)
+        .connect()
+        .unwrap();
+    socket.opened().await.unwrap();
+    control("oversized", &test, "bytes=5000").await;
+    match within(5000, "oversized", socket.next()).await {
+        Some(Err(RecvError::TooLarge { size, limit, kind })) => {
+            assert_eq!((size, limit, kind), (5000, 1000, "text"))
+        }
+        other => panic!("expected TooLarge, got {other:?}"),
+    }
+    let note = Note {
+        n: 2,
+        text: "after".into(),
+    };
+    socket.send(note.clone()).await.unwrap();
+    assert_eq!(
+        within(5000, "next", socket.next()).await.unwrap().unwrap(),
+        note
+    );
+}
+
+pub async fn an_invalid_url_is_a_typed_error() {
+    let socket = Builder::<Note>::new("http://[not a url").connect().unwrap();
+    match within(5000, "invalid url", socket.opened()).await {
+        Err(steadysocket::ClosedError(ClosedReason::Invalid(message))) => {
+            assert!(message.contains("invalid WebSocket URL"), "{message}")
+        }
+        other => panic!("expected an invalid-URL error, got {other:?}"),
+    }
+}
+
+pub async fn a_blocked_port_is_a_typed_error() {
+    // Port 25 (SMTP) is on every browser's list of ports scripts may not reach.
+    // Some browsers throw a SecurityError at once (a final, typed stop);
+    // Chromium fails the attempt later with error + close 1006, which is
+    // reported as events and retried like any refused connection.
+    let socket = Builder::<Note>::new("ws://127.0.0.1:25/")
+        .connect()
+        .unwrap();
+    let mut events = socket.events();
+    match socket.state() {
+        steadysocket::StateKind::Closed => {
+            match within(5000, "blocked port", socket.opened()).await {
+                Err(steadysocket::ClosedError(ClosedReason::Invalid(message))) => {
+                    assert!(message.contains("forbidden"), "{message}")
+                }
+                other => panic!("expected a forbidden-port error, got {other:?}"),
+            }
+        }
+        _ => {
+            let code = super::wait_for(&mut events, 5000, "close of a blocked port", |e| match e {
+                steadysocket::Event::Close(info) => Some(info.code),
+                _ => None,
+            })
+            .await;
+            assert_eq!(code, 1006);
+            super::wait_for(&mut events, 5000, "retry", |e| {
+                matches!(e, steadysocket::Event::Retrying { attempt: 1, .. }).then_some(())
+            })
+            .await;
+        }
+    }
+}
+
+pub async fn jitter_differs_between_two_sockets_created_in_the_same_millisecond() {
+    let test = scope("api-jitter");
+    control("refuse", &test, "ms=5000").await;
+    let a = Builder::<Note>::new(ws_url("/echo", &test))
+        .connect()
+        .unwrap();
+    let b = Builder::<Note>::new(ws_url("/echo", &test))
+        .connect()
+        .unwrap();
+    let (mut ea, mut eb) = (a.events(), b.events());
+    let retry = |e: &steadysocket::Event| match e {
+        steadysocket::Event::Retrying { delay, .. } => Some(*delay),
+        _ => None,
+    };
+    let da = super::wait_for(&mut ea, 5000, "retry a", retry).await;
+    let db = super::wait_for(&mut eb, 5000, "retry b", retry).await;
+    assert_ne!(da, db, "two sockets drew the same delay");
+    control("reset", &test, "").await;
+}

@@ -16,5 +16,5 @@ use_wasm_toolchain
 # current release) first. Debian's wasm-opt 108 breaks reference-types tables.
 have wasm-opt || die "wasm-opt not found: run scripts/setup.sh"
 log "building the package with toolchain $RUSTUP_TOOLCHAIN ($profile)"
-wasm-pack --quiet build "$profile" --target web --out-dir pkg --no-pack --mode no-install
+wasm-pack --quiet build "$profile" --target web --out-dir pkg --no-pack --mode no-install . --features msgpack
 log "built: $(ls pkg/*.wasm pkg/*.js | tr '\n' ' ')"

@@ -23,6 +23,12 @@ node22() {
     if [ -x "$bin" ]; then echo "$bin"; else command -v node; fi
 }
 
+# Node 20 from npm: no global WebSocket, so the tests inject `ws`.
+node20() {
+    local bin="$ROOT/tests/runtimes/node_modules/node20/bin/node"
+    [ -x "$bin" ] && echo "$bin"
+}
+
 # Which rustup toolchain builds wasm32 here: one with the target installed by
 # rustup, else the Debian toolchain with its self-built sysroot. Prints nothing
 # when neither is ready (setup.sh makes one ready).

@@ -63,6 +63,13 @@ step firefox wasm-pack test --headless --firefox . --all-features
 # The suites that need no window, in Node 22 (the runner uses `node` on PATH).
 node_suite() { PATH="$(dirname "$(node22)"):$PATH" wasm-pack test --node . --all-features --test node; }
 step node22 node_suite
+step js-node22 "$(node22)" --test tests/js/*.test.mjs
+js_node20() {
+    local bin
+    bin="$(node20)" || { log "no Node 20 (tests/runtimes not installed)"; return 1; }
+    STEADYSOCKET_INJECT_WS=1 "$bin" --test tests/js/*.test.mjs
+}
+step js-node20 js_node20
 step pages "$(node22)" --test tests/pages/*.test.mjs
 stop_server
 

@@ -6,6 +6,7 @@ mod mailbox;
 mod socket;
 mod url;
 
+pub(crate) use builder::random_seed;
 pub use builder::{Builder, DEFAULT_MAX_MESSAGE_SIZE};
 pub use error::{ClosedError, RecvError, SendError};
 pub use socket::{Receiver, Sender, Socket};

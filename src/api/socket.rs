@@ -149,6 +149,7 @@ impl<Out, C> Sender<Out, C> {
     /// Connects again now, from any state: after a close, after giving up,
     /// while waiting to retry. The retry counter starts over.
     pub fn reconnect(&self) {
+        self.runtime().ensure_lifecycle();
         self.runtime().input(engine::Input::Reconnect);
     }
 

@@ -95,6 +95,17 @@ impl Runtime {
 
     /// Installs the lifecycle listeners and starts connecting.
     pub fn start(self: &Rc<Self>) {
+        self.ensure_lifecycle();
+        self.input(Input::Connect);
+    }
+
+    /// Installs the page-lifecycle listeners unless they are there (a socket
+    /// that starts closed gets them on its first reconnect).
+    pub fn ensure_lifecycle(self: &Rc<Self>) {
+        let installed = self.inner.try_borrow().map(|i| i.lifecycle.is_some()).unwrap_or(true);
+        if installed {
+            return;
+        }
         let (lifecycle, now) = Lifecycle::install(&self.me);
         if let Ok(mut inner) = self.inner.try_borrow_mut() {
             inner.lifecycle = Some(lifecycle);
@@ -102,7 +113,15 @@ impl Runtime {
         for input in now {
             self.push(input);
         }
-        self.input(Input::Connect);
+    }
+
+    /// The open socket's `bufferedAmount` (0 without one).
+    pub fn buffered_amount(&self) -> u64 {
+        self.inner
+            .try_borrow()
+            .ok()
+            .and_then(|i| i.transport.as_ref().map(Transport::buffered_amount))
+            .unwrap_or(0)
     }
 
     /// Feeds an input and runs everything it causes.

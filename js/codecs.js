@@ -1,0 +1,54 @@
+// Codecs of the JS API. JSON uses the platform's JSON (the fastest there is);
+// MessagePack goes through the Rust codec in the wasm module.
+import { jsonToMsgpack, msgpackToJson } from "../pkg/steadysocket.js";
+
+let decoder;
+const utf8 = (data) => (decoder ??= new TextDecoder()).decode(data);
+const isBinary = (m) => m instanceof ArrayBuffer || ArrayBuffer.isView(m);
+
+function fail(message) {
+  throw new TypeError(message);
+}
+
+const CODECS = {
+  json: {
+    encode(message) {
+      const text = JSON.stringify(message);
+      return text === undefined ? fail(`${typeof message} is not JSON`) : text;
+    },
+    decode: (data) => JSON.parse(typeof data === "string" ? data : utf8(data)),
+  },
+  text: {
+    encode: (message) => (typeof message === "string" ? message : fail(`the text codec sends strings, not ${typeof message}`)),
+    decode: (data) => (typeof data === "string" ? data : fail("expected a text frame, got a binary one")),
+  },
+  binary: {
+    encode: (message) => (isBinary(message) ? message : fail("the binary codec sends an ArrayBuffer or a typed array")),
+    decode: (data) => (typeof data === "string" ? fail("expected a binary frame, got a text one") : data),
+  },
+  msgpack: {
+    encode: (message) => jsonToMsgpack(CODECS.json.encode(message)),
+    decode: (data) =>
+      typeof data === "string" ? fail("expected a binary MessagePack frame, got text") : JSON.parse(msgpackToJson(new Uint8Array(data))),
+  },
+  raw: {
+    encode: (message) =>
+      typeof message === "string" || isBinary(message) ? message : fail("send() takes a string, an ArrayBuffer or a typed array"),
+    decode: (data) => data,
+  },
+};
+
+export function codecFor(name = "json") {
+  const codec = Object.hasOwn(CODECS, name) ? CODECS[name] : undefined;
+  if (!codec) {
+    throw new TypeError(`option codec must be "json", "text", "binary" or "msgpack", got ${JSON.stringify(name)}`);
+  }
+  return codec;
+}
+
+/** A short preview of a frame for decode errors. */
+export function preview(data) {
+  if (typeof data === "string") return data.length > 64 ? `${data.slice(0, 64)}…` : data;
+  const bytes = new Uint8Array(data).subarray(0, 32);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}

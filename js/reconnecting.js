@@ -1,0 +1,187 @@
+// ReconnectingWebSocket: a drop-in for the reconnecting-websocket / partysocket
+// class, on the same Rust engine as SteadySocket. The deliberate differences
+// are listed in the README.
+import { SocketCore } from "../pkg/steadysocket.js";
+import { KIND, SteadyEvent, SteadySocketError } from "./events.js";
+import { checkUrl, protocolList, resolveUrl } from "./url.js";
+
+const READY = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 };
+
+/** Their option names, mapped onto the core's. */
+function coreOptions(options) {
+  const known = new Set([
+    "WebSocket",
+    "minReconnectionDelay",
+    "maxReconnectionDelay",
+    "reconnectionDelayGrowFactor",
+    "minUptime",
+    "connectionTimeout",
+    "maxRetries",
+    "maxEnqueuedMessages",
+    "startClosed",
+    "debug",
+  ]);
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) throw new TypeError(`unknown option ${JSON.stringify(key)}; the options are: ${[...known].join(", ")}`);
+  }
+  const core = {};
+  const copy = (from, to) => options[from] !== undefined && (core[to] = options[from]);
+  copy("WebSocket", "WebSocket");
+  copy("minReconnectionDelay", "initialDelay");
+  copy("maxReconnectionDelay", "maxDelay");
+  copy("reconnectionDelayGrowFactor", "delayGrowFactor");
+  copy("minUptime", "minUptime");
+  copy("connectionTimeout", "connectionTimeout");
+  copy("maxRetries", "maxRetries");
+  copy("maxEnqueuedMessages", "maxEnqueuedMessages");
+  // Their delays grow by a factor from a minimum: keep that shape, with the
+  // jitter drawn per attempt (theirs is drawn once per page).
+  if (options.minReconnectionDelay !== undefined || options.reconnectionDelayGrowFactor !== undefined) {
+    core.jitter = "equal";
+  }
+  return core;
+}
+
+export class ReconnectingWebSocket extends EventTarget {
+  static CONNECTING = READY.CONNECTING;
+  static OPEN = READY.OPEN;
+  static CLOSING = READY.CLOSING;
+  static CLOSED = READY.CLOSED;
+  CONNECTING = READY.CONNECTING;
+  OPEN = READY.OPEN;
+  CLOSING = READY.CLOSING;
+  CLOSED = READY.CLOSED;
+
+  onopen = null;
+  onclose = null;
+  onerror = null;
+  onmessage = null;
+
+  #core;
+  #source;
+  #protocols;
+  #url = "";
+  #binaryType = "blob";
+  #retryCount = 0;
+  #debug;
+
+  constructor(url, protocols, options = {}) {
+    super();
+    checkUrl(url);
+    if (options === null || typeof options !== "object") throw new TypeError("options must be an object");
+    this.#source = url;
+    this.#protocols = protocolList(protocols);
+    this.#debug = options.debug === true;
+    this.#core = new SocketCore(coreOptions(options), (kind, a, b) => this.#on(kind, a, b));
+    if (!options.startClosed) queueMicrotask(() => this.#core.state === "idle" && this.#core.start());
+  }
+
+  get readyState() {
+    switch (this.#core.state) {
+      case "open":
+        return READY.OPEN;
+      case "closing":
+        return READY.CLOSING;
+      case "closed":
+      case "idle":
+        return READY.CLOSED;
+      default:
+        return READY.CONNECTING;
+    }
+  }
+
+  get url() {
+    return this.#url;
+  }
+
+  get protocol() {
+    return this.#core.protocol;
+  }
+
+  get extensions() {
+    return "";
+  }
+
+  get binaryType() {
+    return this.#binaryType;
+  }
+
+  set binaryType(value) {
+    if (value !== "blob" && value !== "arraybuffer") throw new TypeError(`binaryType must be "blob" or "arraybuffer"`);
+    this.#binaryType = value;
+  }
+
+  /** Bytes buffered by the socket plus bytes waiting in the queue. */
+  get bufferedAmount() {
+    return this.#core.bufferedAmount + this.#core.outboxBytes;
+  }
+
+  get retryCount() {
+    return this.#retryCount;
+  }
+
+  /** Sends, or queues while not open. Throws instead of dropping silently. */
+  send(data) {
+    if (typeof Blob !== "undefined" && data instanceof Blob) {
+      throw new TypeError("send() takes a string, an ArrayBuffer or a typed array; read a Blob with arrayBuffer() first");
+    }
+    try {
+      this.#core.send(data);
+    } catch (e) {
+      throw new SteadySocketError(e.code ?? "error", e.message, data);
+    }
+  }
+
+  /** Closes for good (until reconnect()). */
+  close(code = 1000, reason = "") {
+    this.#core.close(code, reason);
+  }
+
+  /** Closes the current socket, if any, and connects again now. */
+  reconnect() {
+    this.#core.reconnect();
+  }
+
+  /** Frees every listener and timer now (not in their API). */
+  dispose() {
+    this.#core.dispose();
+  }
+
+  #fire(type, event) {
+    if (this.#debug) console.log("ReconnectingWebSocket>", type, event);
+    const handler = this[`on${type}`];
+    if (typeof handler === "function") {
+      try {
+        handler.call(this, event);
+      } catch (e) {
+        queueMicrotask(() => {
+          throw e;
+        });
+      }
+    }
+    this.dispatchEvent(event);
+  }
+
+  #on(kind, a, b) {
+    switch (kind) {
+      case KIND.MESSAGE: {
+        const data = typeof a !== "string" && this.#binaryType === "blob" && typeof Blob !== "undefined" ? new Blob([a]) : a;
+        return this.#fire("message", new SteadyEvent("message", { data }));
+      }
+      case KIND.OPEN:
+        this.#retryCount = 0;
+        return this.#fire("open", new SteadyEvent("open"));
+      case KIND.CLOSE:
+        return this.#fire("close", new SteadyEvent("close", { code: a.code, reason: a.reason, wasClean: a.wasClean }));
+      case KIND.ERROR:
+        return this.#fire("error", new SteadyEvent("error", { message: a }));
+      case KIND.RECONNECTING:
+        this.#retryCount = a.attempt;
+        return;
+      case KIND.RESOLVE:
+        return resolveUrl(this.#core, this.#source, a, b, this.#protocols, (url) => (this.#url = url));
+      case KIND.DROP:
+        return this.#fire("error", new SteadyEvent("error", { message: `a queued message was dropped (${a.reason})` }));
+    }
+  }
+}

@@ -1,0 +1,224 @@
+// SteadySocket: the JS API. A thin shell over SocketCore (the Rust engine):
+// it encodes and decodes, dispatches events and serves async iteration. It
+// holds no connection logic.
+import { SocketCore } from "../pkg/steadysocket.js";
+import { codecFor, preview } from "./codecs.js";
+import { KIND, SteadyEvent, SteadySocketError } from "./events.js";
+import { checkUrl, protocolList, resolveUrl } from "./url.js";
+
+export class SteadySocket extends EventTarget {
+  #core;
+  #codec;
+  #url;
+  #protocols;
+  #iterators = new Set();
+  #waiters = new Set();
+
+  constructor(url, options = {}) {
+    super();
+    checkUrl(url);
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(`options must be an object, got ${options === null ? "null" : typeof options}`);
+    }
+    const { codec, startClosed = false, ...core } = options;
+    if (typeof startClosed !== "boolean") throw new TypeError("option startClosed must be true or false");
+    this.#codec = codecFor(codec);
+    this.#url = url;
+    this.#protocols = protocolList(core.protocols);
+    if (typeof core.handshake === "function") {
+      const handshake = core.handshake;
+      core.handshake = () => [].concat(handshake() ?? []).map((m) => this.#codec.encode(m));
+    }
+    this.#core = new SocketCore(core, (kind, a, b) => this.#on(kind, a, b));
+    // Start on a microtask: listeners added right after construction see
+    // every event, as with the platform WebSocket.
+    if (!startClosed) queueMicrotask(() => this.#core.state === "idle" && this.#core.start());
+  }
+
+  /** "idle", "connecting", "open", "closing", "waiting", "paused" or "closed". */
+  get state() {
+    return this.#core.state;
+  }
+
+  get protocol() {
+    return this.#core.protocol;
+  }
+
+  /** Bytes buffered by the open socket plus bytes waiting in the outbox. */
+  get bufferedAmount() {
+    return this.#core.bufferedAmount + this.#core.outboxBytes;
+  }
+
+  /** Queued messages (decoded), oldest first. */
+  get outbox() {
+    return this.#core.outbox().map((d) => this.#decodeOr(d));
+  }
+
+  /** Takes the queued messages out; they will not be sent. */
+  drainOutbox() {
+    return this.#core.drainOutbox().map((d) => this.#decodeOr(d));
+  }
+
+  /** Sends now or queues: returns "sent", "queued" or "dropped" (drop-newest). Throws a SteadySocketError when refused. */
+  send(message) {
+    let data;
+    try {
+      data = this.#codec.encode(message);
+    } catch (e) {
+      throw new SteadySocketError("encode", `cannot encode the message: ${e.message}`, message);
+    }
+    try {
+      return this.#core.send(data);
+    } catch (e) {
+      throw new SteadySocketError(e.code ?? "error", e.message, message);
+    }
+  }
+
+  /** Resolves once open; rejects if the socket closes for good first. */
+  opened() {
+    return this.#until((state) => {
+      if (state === "open") return { value: undefined };
+      if (state === "closed") return { error: new SteadySocketError("closed", this.#core.closedReason ?? "closed") };
+    });
+  }
+
+  /** Closes for good and resolves once closed. Rejects with a RangeError for a bad code or reason. */
+  close(code = 1000, reason = "") {
+    try {
+      this.#core.close(code, reason);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#until((state) => (state === "closed" ? { value: undefined } : undefined));
+  }
+
+  /** Connects again now, from any state: after close(), after giving up, while waiting. */
+  reconnect() {
+    this.#core.reconnect();
+  }
+
+  /** Closes the socket and frees every listener and timer. */
+  dispose() {
+    this.#core.dispose();
+    this.#endIterators();
+  }
+
+  [Symbol.asyncIterator]() {
+    const queue = [];
+    let pending = null;
+    let done = this.#core.state === "closed";
+    const sink = {
+      push(message) {
+        if (pending) {
+          pending({ value: message, done: false });
+          pending = null;
+        } else queue.push(message);
+      },
+      end() {
+        done = true;
+        if (pending) {
+          pending({ value: undefined, done: true });
+          pending = null;
+        }
+      },
+    };
+    this.#iterators.add(sink);
+    const finish = () => {
+      this.#iterators.delete(sink);
+      return { value: undefined, done: true };
+    };
+    return {
+      next: () => {
+        if (queue.length) return Promise.resolve({ value: queue.shift(), done: false });
+        if (done) return Promise.resolve(finish());
+        return new Promise((resolve) => (pending = resolve));
+      },
+      return: () => {
+        done = true;
+        return Promise.resolve(finish());
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  #until(check) {
+    const now = check(this.#core.state);
+    if (now) return now.error ? Promise.reject(now.error) : Promise.resolve(now.value);
+    return new Promise((resolve, reject) => {
+      const waiter = (state) => {
+        const r = check(state);
+        if (!r) return;
+        this.#waiters.delete(waiter);
+        r.error ? reject(r.error) : resolve(r.value);
+      };
+      this.#waiters.add(waiter);
+    });
+  }
+
+  #endIterators() {
+    for (const sink of this.#iterators) sink.end();
+  }
+
+  #decodeOr(data) {
+    try {
+      return this.#codec.decode(data);
+    } catch {
+      return data;
+    }
+  }
+
+  #emit(type, fields) {
+    this.dispatchEvent(new SteadyEvent(type, fields));
+  }
+
+  #on(kind, a, b) {
+    switch (kind) {
+      case KIND.MESSAGE: {
+        let data;
+        try {
+          data = this.#codec.decode(a);
+        } catch (error) {
+          return this.#emit("decode-error", { error, kind: typeof a === "string" ? "text" : "binary", preview: preview(a) });
+        }
+        this.#emit("message", { data });
+        for (const sink of this.#iterators) sink.push(data);
+        return;
+      }
+      case KIND.STATE:
+        this.#emit("state", { state: a });
+        for (const waiter of [...this.#waiters]) waiter(a);
+        if (a === "closed") this.#endIterators();
+        return;
+      case KIND.OPEN:
+        return this.#emit("open", { protocol: a.protocol });
+      case KIND.CLOSE:
+        return this.#emit("close", a);
+      case KIND.ERROR:
+        return this.#emit("error", { message: a });
+      case KIND.RECONNECTING:
+        return this.#emit("reconnecting", a);
+      case KIND.GIVE_UP:
+        return this.#emit("giveup", { reason: a });
+      case KIND.DROP:
+        return this.#emit("drop", { id: a.id, data: this.#decodeOr(a.data), reason: a.reason });
+      case KIND.HEARTBEAT:
+        return this.#emit("heartbeat", { rtt: a });
+      case KIND.RESOLVE:
+        return resolveUrl(this.#core, this.#url, a, b, this.#protocols);
+      case KIND.TOO_LARGE:
+        return this.#emit("decode-error", {
+          error: new SteadySocketError("too-large", `a ${b}-byte ${a} frame exceeds maxMessageSize`),
+          kind: a,
+          preview: "",
+        });
+      case KIND.UNREADABLE:
+        return this.#emit("decode-error", { error: new SteadySocketError("unreadable", `cannot read ${a}`), kind: "unknown", preview: "" });
+    }
+  }
+}
+
+if (typeof Symbol.dispose === "symbol") {
+  SteadySocket.prototype[Symbol.dispose] = SteadySocket.prototype.dispose;
+}

@@ -1,0 +1,195 @@
+use std::rc::Rc;
+
+use js_sys::{Array, Function};
+use wasm_bindgen::prelude::*;
+
+use super::events::{self, kind};
+use super::{frame_from_js, frame_to_js, options};
+use crate::engine::{ClosedReason, Endpoint, Input, SendError, SendOutcome, SocketId, State};
+use crate::web::{Outlet, Output, Runtime};
+
+/// One reconnecting socket, driven from JavaScript. The npm package's classes
+/// wrap it; it is not meant to be used directly.
+#[wasm_bindgen]
+pub struct SocketCore {
+    runtime: Rc<Runtime>,
+}
+
+/// Calls the JS dispatcher with every output, outside any engine borrow.
+struct JsOutlet {
+    dispatch: Function,
+    max_message_size: usize,
+}
+
+impl JsOutlet {
+    fn call(&self, kind: u8, payload: &JsValue, extra: &JsValue) {
+        // A throwing listener must not break the runtime: the JS side reports it.
+        let _ = self.dispatch.call3(&JsValue::NULL, &JsValue::from(kind), payload, extra);
+    }
+}
+
+impl Outlet for JsOutlet {
+    fn deliver(&self, _runtime: &Rc<Runtime>, outputs: Vec<Output>) {
+        for output in outputs {
+            match output {
+                Output::Frame(frame) if frame.len() > self.max_message_size => {
+                    let size = JsValue::from_f64(frame.len() as f64);
+                    self.call(kind::TOO_LARGE, &JsValue::from_str(frame.kind()), &size);
+                }
+                Output::Frame(frame) => self.call(kind::MESSAGE, &frame_to_js(&frame), &JsValue::UNDEFINED),
+                Output::Unreadable(what) => self.call(kind::UNREADABLE, &JsValue::from_str(&what), &JsValue::UNDEFINED),
+                Output::Event(event) => {
+                    let (kind, payload) = events::event(&event);
+                    self.call(kind, &payload, &JsValue::UNDEFINED);
+                }
+                Output::Resolve { socket, attempt } => {
+                    self.call(kind::RESOLVE, &JsValue::from_f64(socket.0 as f64), &JsValue::from(attempt));
+                }
+            }
+        }
+    }
+}
+
+/// A refusal as a JS Error with a `code` the JS side can test.
+fn refusal(code: &str, message: &str) -> JsValue {
+    let error = js_sys::Error::new(message);
+    let _ = js_sys::Reflect::set(&error, &"code".into(), &JsValue::from_str(code));
+    error.into()
+}
+
+#[wasm_bindgen]
+impl SocketCore {
+    /// Checks `options` and builds an idle socket; `dispatch(kind, a, b)`
+    /// receives every event. Throws a TypeError-like Error on bad options.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue, dispatch: Function) -> Result<SocketCore, JsValue> {
+        let (config, extras) = options::parse(&options).map_err(|m| JsValue::from(js_sys::TypeError::new(&m)))?;
+        let seed = crate::api::random_seed();
+        let outlet = JsOutlet {
+            dispatch,
+            max_message_size: extras.max_message_size,
+        };
+        let runtime = Runtime::new(config, seed, extras.constructor, Box::new(outlet));
+        Ok(SocketCore { runtime })
+    }
+
+    /// Starts connecting (installs the page-lifecycle listeners).
+    pub fn start(&self) {
+        self.runtime.start();
+    }
+
+    /// The answer to a resolve request: the URL for that attempt.
+    pub fn resolved(&self, socket: f64, url: String, protocols: Array) {
+        let protocols = protocols.iter().filter_map(|p| p.as_string()).collect();
+        self.runtime.resolved(SocketId(socket as u64), Ok(Endpoint { url, protocols }));
+    }
+
+    /// The URL provider failed for that attempt (it is retried).
+    #[wasm_bindgen(js_name = resolveFailed)]
+    pub fn resolve_failed(&self, socket: f64, message: String) {
+        self.runtime.resolved(SocketId(socket as u64), Err(message));
+    }
+
+    /// Sends a string or binary data: returns "sent", "queued" or "dropped";
+    /// throws an Error with `code` "closed", "outbox-full", "too-large",
+    /// "invalid-data" or "busy" when refused.
+    pub fn send(&self, data: JsValue) -> Result<String, JsValue> {
+        let frame = frame_from_js(&data)
+            .ok_or_else(|| refusal("invalid-data", "send() takes a string, an ArrayBuffer or a typed array"))?;
+        match self.runtime.send(frame, None) {
+            Ok(SendOutcome::Sent(_)) => Ok("sent".into()),
+            Ok(SendOutcome::Queued(_)) => Ok("queued".into()),
+            Ok(SendOutcome::Dropped(_)) => Ok("dropped".into()),
+            Err(None) => Err(refusal("busy", "send() cannot be called from inside shouldReconnect or handshake")),
+            Err(Some(e @ SendError::Closed(_))) => Err(refusal("closed", &e.to_string())),
+            Err(Some(e @ SendError::OutboxFull(_))) => Err(refusal("outbox-full", &e.to_string())),
+            Err(Some(e @ SendError::TooLarge { .. })) => Err(refusal("too-large", &e.to_string())),
+        }
+    }
+
+    /// Closes for good; throws a RangeError for a code other than 1000 or
+    /// 3000-4999, or a reason over 123 bytes.
+    pub fn close(&self, code: u16, reason: String) -> Result<(), JsValue> {
+        self.runtime
+            .close(code, &reason)
+            .map_err(|e| JsValue::from(js_sys::RangeError::new(&e.to_string())))
+    }
+
+    /// Connects again now, from any state (also the first time, for a socket
+    /// built with startClosed).
+    pub fn reconnect(&self) {
+        self.runtime.ensure_lifecycle();
+        self.runtime.input(Input::Reconnect);
+    }
+
+    /// The open socket's `bufferedAmount`, in bytes.
+    #[wasm_bindgen(getter, js_name = bufferedAmount)]
+    pub fn buffered_amount(&self) -> f64 {
+        self.runtime.buffered_amount() as f64
+    }
+
+    /// "idle", "connecting", "open", "closing", "waiting", "paused" or "closed".
+    #[wasm_bindgen(getter)]
+    pub fn state(&self) -> String {
+        self.runtime.state().map_or("connecting", |s| s.kind().as_str()).into()
+    }
+
+    /// Why the socket is closed for good, or undefined.
+    #[wasm_bindgen(getter, js_name = closedReason)]
+    pub fn closed_reason(&self) -> Option<String> {
+        match self.runtime.state()? {
+            State::Closed(reason) => Some(match reason {
+                ClosedReason::User { code, .. } => format!("closed by the user with {code}"),
+                ClosedReason::Policy(info) => format!("closed by the server with {} {:?}", info.code, info.reason),
+                ClosedReason::GaveUp(why) => format!("gave up reconnecting: {why:?}"),
+                ClosedReason::Invalid(message) => message,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The subprotocol the server chose ("" when not open).
+    #[wasm_bindgen(getter)]
+    pub fn protocol(&self) -> String {
+        match self.runtime.state() {
+            Some(State::Open { protocol, .. }) => protocol,
+            _ => String::new(),
+        }
+    }
+
+    /// Queued messages.
+    #[wasm_bindgen(getter, js_name = outboxLength)]
+    pub fn outbox_length(&self) -> usize {
+        self.runtime.with_engine(|e| e.outbox_len().0).unwrap_or(0)
+    }
+
+    /// Queued bytes.
+    #[wasm_bindgen(getter, js_name = outboxBytes)]
+    pub fn outbox_bytes(&self) -> usize {
+        self.runtime.with_engine(|e| e.outbox_len().1).unwrap_or(0)
+    }
+
+    /// The queued messages (strings and ArrayBuffers), oldest first.
+    pub fn outbox(&self) -> Array {
+        self.runtime
+            .with_engine(|e| e.outbox().map(|(_, f)| frame_to_js(f)).collect())
+            .unwrap_or_default()
+    }
+
+    /// Takes the queued messages out; they will not be sent.
+    #[wasm_bindgen(js_name = drainOutbox)]
+    pub fn drain_outbox(&self) -> Array {
+        self.runtime.drain_outbox().iter().map(|(_, f)| frame_to_js(f)).collect()
+    }
+
+    /// Closes the socket and frees every listener and timer now.
+    pub fn dispose(&self) {
+        self.runtime.shutdown();
+    }
+}
+
+impl Drop for SocketCore {
+    fn drop(&mut self) {
+        self.runtime.shutdown();
+    }
+}

@@ -1,0 +1,74 @@
+//! Engine events as (kind, payload) pairs for the JS side.
+
+use js_sys::{Object, Reflect};
+use wasm_bindgen::JsValue;
+
+use super::frame_to_js;
+use super::options::close_info;
+use crate::engine::{DropReason, Event, GiveUp};
+
+/// What the JS dispatcher receives as its first argument.
+pub(crate) mod kind {
+    pub const MESSAGE: u8 = 0;
+    pub const STATE: u8 = 1;
+    pub const OPEN: u8 = 2;
+    pub const CLOSE: u8 = 3;
+    pub const ERROR: u8 = 4;
+    pub const RECONNECTING: u8 = 5;
+    pub const GIVE_UP: u8 = 6;
+    pub const DROP: u8 = 7;
+    pub const HEARTBEAT: u8 = 8;
+    pub const RESOLVE: u8 = 9;
+    pub const TOO_LARGE: u8 = 10;
+    pub const UNREADABLE: u8 = 11;
+}
+
+fn object(fields: &[(&str, JsValue)]) -> JsValue {
+    let obj = Object::new();
+    for (k, v) in fields {
+        let _ = Reflect::set(&obj, &JsValue::from_str(k), v);
+    }
+    obj.into()
+}
+
+fn ms(d: core::time::Duration) -> JsValue {
+    JsValue::from_f64(d.as_secs_f64() * 1000.0)
+}
+
+/// An engine event as (kind, payload).
+pub(crate) fn event(event: &Event) -> (u8, JsValue) {
+    match event {
+        Event::State(s) => (kind::STATE, JsValue::from_str(s.as_str())),
+        Event::Open { protocol } => (kind::OPEN, object(&[("protocol", JsValue::from_str(protocol))])),
+        Event::Close(info) => (kind::CLOSE, close_info(info)),
+        Event::Error(message) => (kind::ERROR, JsValue::from_str(message)),
+        Event::Retrying { attempt, delay } => (
+            kind::RECONNECTING,
+            object(&[("attempt", JsValue::from(*attempt)), ("delay", ms(*delay))]),
+        ),
+        Event::GaveUp(why) => {
+            let reason = match why {
+                GiveUp::MaxRetries(n) => format!("max-retries ({n})"),
+                GiveUp::Budget => "retry-budget".into(),
+                GiveUp::FirstConnect => "first-connect".into(),
+            };
+            (kind::GIVE_UP, JsValue::from_str(&reason))
+        }
+        Event::Dropped { id, frame, reason } => {
+            let reason = match reason {
+                DropReason::Overflow => "overflow",
+                DropReason::Expired => "expired",
+                DropReason::Drained => "drained",
+            };
+            (
+                kind::DROP,
+                object(&[
+                    ("id", JsValue::from_f64(id.0 as f64)),
+                    ("data", frame_to_js(frame)),
+                    ("reason", JsValue::from_str(reason)),
+                ]),
+            )
+        }
+        Event::Heartbeat { rtt } => (kind::HEARTBEAT, ms(*rtt)),
+    }
+}

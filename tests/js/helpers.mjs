@@ -1,0 +1,50 @@
+// Shared by the JS API tests: loads the package from this checkout, knows the
+// test server, and (STEADYSOCKET_INJECT_WS=1, for Node 20) injects the `ws`
+// package's WebSocket.
+import { readFileSync } from "node:fs";
+import { initSync } from "../../js/index.js";
+
+initSync({ module: readFileSync(new URL("../../pkg/steadysocket_bg.wasm", import.meta.url)) });
+
+const server = process.env.STEADYSOCKET_TEST_SERVER;
+if (!server) throw new Error("STEADYSOCKET_TEST_SERVER is not set: run scripts/test.sh");
+
+/** Options every test socket gets: `ws` on Node 20. */
+export const platform = process.env.STEADYSOCKET_INJECT_WS ? { WebSocket: (await import("ws")).WebSocket } : {};
+
+/** A scope unique to this run. */
+export const scope = (name) => `${name}-${process.version}-${Math.floor(Math.random() * 1e9)}`;
+
+export const wsUrl = (path, test, query = "") => `ws://${server}${path}?test=${test}${query}`;
+
+export async function control(action, test, query = "") {
+  const res = await fetch(`http://${server}/control/${action}?test=${test}&${query}`, { method: "POST" });
+  if (!res.ok) throw new Error(`control ${action}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+export async function report(name, test) {
+  return (await fetch(`http://${server}/control/${name}?test=${test}`)).json();
+}
+
+/** The next event of `type` (matching `pick`), or a rejection after `ms`. */
+export function next(target, type, ms = 5000, pick = () => true) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      target.removeEventListener(type, on);
+      reject(new Error(`no ${type} event within ${ms} ms`));
+    }, ms);
+    const on = (event) => {
+      if (!pick(event)) return;
+      clearTimeout(timer);
+      target.removeEventListener(type, on);
+      resolve(event);
+    };
+    target.addEventListener(type, on);
+  });
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Quick retries for tests. */
+export const quick = { initialDelay: 50, maxDelay: 300 };

@@ -1,0 +1,183 @@
+// What is tested here, with node:test against the test server (Node 22, and
+// Node 20 with `ws` injected): the SteadySocket JS API.
+// - typed JSON round trips, text and binary codecs, MessagePack;
+// - a drop reconnects and the outbox is delivered in order;
+// - the close-code policy: 1000 and 1008 stop, 4xxx follows shouldReconnect;
+// - for await iterates messages and ends on a final close;
+// - decode errors are events and the stream goes on;
+// - invalid options, URLs and sends give clear errors;
+// - nothing happens at import; the URL function is asked per attempt.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { control, next, platform, quick, report, scope, sleep, wsUrl } from "./helpers.mjs";
+import { SteadySocket, SteadySocketError } from "../../js/index.js";
+
+const open = (path, test, options = {}) => new SteadySocket(wsUrl(path, test), { ...platform, ...quick, ...options });
+
+test("typed JSON messages round-trip", async () => {
+  const socket = open("/echo", scope("js-json"));
+  await socket.opened();
+  const note = { n: 7, text: "héllo ✓", nested: { list: [1, 2, 3] } };
+  assert.equal(socket.send(note), "sent");
+  const { data } = await next(socket, "message");
+  assert.deepEqual(data, note);
+  socket.dispose();
+});
+
+test("text, binary and msgpack codecs round-trip", async () => {
+  const text = open("/echo", scope("js-text"), { codec: "text" });
+  await text.opened();
+  text.send("plain");
+  assert.equal((await next(text, "message")).data, "plain");
+  assert.throws(() => text.send({ not: "text" }), (e) => e instanceof SteadySocketError && e.code === "encode");
+  text.dispose();
+
+  const binary = open("/echo", scope("js-binary"), { codec: "binary" });
+  await binary.opened();
+  binary.send(new Uint8Array([0, 1, 254, 255]));
+  assert.deepEqual(new Uint8Array((await next(binary, "message")).data), new Uint8Array([0, 1, 254, 255]));
+  binary.dispose();
+
+  const packed = open("/echo", scope("js-msgpack"), { codec: "msgpack" });
+  await packed.opened();
+  packed.send({ seq: 3, __proto__: { injected: true }, list: ["a"] });
+  const back = (await next(packed, "message")).data;
+  assert.deepEqual(back, { seq: 3, list: ["a"] });
+  assert.equal(Object.getPrototypeOf(back), Object.prototype);
+  packed.dispose();
+});
+
+test("a dropped link reconnects and the outbox is delivered in order", async () => {
+  const t = scope("js-drop");
+  const socket = open("/echo", t);
+  await socket.opened();
+  const down = next(socket, "state", 5000, (e) => e.state === "waiting");
+  await control("drop", t);
+  await down;
+  for (let n = 0; n < 5; n++) assert.equal(socket.send({ n }), "queued");
+  assert.equal(socket.outbox.length, 5);
+  const got = [];
+  for await (const message of socket) {
+    got.push(message.n);
+    if (got.length === 5) break;
+  }
+  assert.deepEqual(got, [0, 1, 2, 3, 4]);
+  assert.deepEqual(await report("received", t), [0, 1, 2, 3, 4].map((n) => JSON.stringify({ n })));
+  assert.equal((await report("stats", t)).endpoints["/echo"].accepted, 2);
+  socket.dispose();
+});
+
+test("close 1000 and 1008 stop; for await ends", async () => {
+  for (const code of [1000, 1008]) {
+    const t = scope(`js-${code}`);
+    const socket = open("/echo", t);
+    await socket.opened();
+    const seen = [];
+    const loop = (async () => {
+      for await (const m of socket) seen.push(m);
+      return "ended";
+    })();
+    const closed = next(socket, "close");
+    await control("close", t, `code=${code}&reason=stop`);
+    const event = await closed;
+    assert.equal(event.code, code);
+    assert.equal(await loop, "ended");
+    await sleep(500);
+    assert.equal(socket.state, "closed");
+    assert.equal((await report("stats", t)).endpoints["/echo"].accepted, 1, `${code} reconnected`);
+    assert.throws(() => socket.send({ late: true }), (e) => e.code === "closed");
+    socket.dispose();
+  }
+});
+
+test("shouldReconnect decides for 4xxx codes; reconnect() revives", async () => {
+  const t = scope("js-4xxx");
+  const socket = open("/echo", t, { shouldReconnect: (close) => (close.code === 4401 ? false : undefined) });
+  await socket.opened();
+  const retry = next(socket, "reconnecting");
+  await control("close", t, "code=4500");
+  await retry;
+  await next(socket, "open");
+  const stopped = next(socket, "state", 5000, (e) => e.state === "closed");
+  await control("close", t, "code=4401");
+  await stopped;
+  socket.reconnect();
+  await socket.opened();
+  assert.equal((await report("stats", t)).endpoints["/echo"].accepted, 3);
+  socket.dispose();
+});
+
+test("a user close is final; bad close codes reject", async () => {
+  const t = scope("js-close");
+  const socket = open("/echo", t);
+  await socket.opened();
+  await assert.rejects(socket.close(1006), RangeError);
+  await assert.rejects(socket.close(1000, "x".repeat(124)), RangeError);
+  await socket.close(1000, "bye");
+  assert.equal(socket.state, "closed");
+  await sleep(400);
+  assert.equal((await report("stats", t)).endpoints["/echo"].accepted, 1);
+  socket.dispose();
+});
+
+test("a malformed frame is a decode-error event and the next message arrives", async () => {
+  const t = scope("js-malformed");
+  const socket = open("/echo", t);
+  await socket.opened();
+  const bad = next(socket, "decode-error");
+  await control("malformed", t, "kind=json");
+  const event = await bad;
+  assert.equal(event.kind, "text");
+  assert.match(event.preview, /^\{"malformed"/);
+  socket.send({ after: true });
+  assert.deepEqual((await next(socket, "message")).data, { after: true });
+  socket.dispose();
+});
+
+test("an oversized frame is a decode-error event, not a crash", async () => {
+  const t = scope("js-oversized");
+  const socket = open("/echo", t, { maxMessageSize: 1000 });
+  await socket.opened();
+  const bad = next(socket, "decode-error");
+  await control("oversized", t, "bytes=5000");
+  assert.equal((await bad).error.code, "too-large");
+  socket.send({ still: "alive" });
+  assert.deepEqual((await next(socket, "message")).data, { still: "alive" });
+  socket.dispose();
+});
+
+test("the URL function is asked before every attempt", async () => {
+  const t = scope("js-urlfn");
+  const asked = [];
+  const socket = new SteadySocket(
+    async (attempt) => {
+      asked.push(attempt);
+      return wsUrl("/echo", t, `&token=${asked.length}`);
+    },
+    { ...platform, ...quick },
+  );
+  await socket.opened();
+  const reopened = next(socket, "open");
+  await control("drop", t);
+  await reopened;
+  assert.deepEqual(asked, [0, 1]);
+  socket.dispose();
+});
+
+test("invalid options, URLs and sends give clear errors", () => {
+  assert.throws(() => new SteadySocket(42), /the URL must be a string/);
+  assert.throws(() => new SteadySocket("ws://x", { maxRetrys: 3 }), /unknown option "maxRetrys"/);
+  assert.throws(() => new SteadySocket("ws://x", { initialDelay: -1 }), /initialDelay must be a finite number of milliseconds/);
+  assert.throws(() => new SteadySocket("ws://x", { jitter: "lots" }), /option jitter must be/);
+  assert.throws(() => new SteadySocket("ws://x", { codec: "xml" }), /option codec must be/);
+  assert.throws(() => new SteadySocket("ws://x", { initialDelay: 5000, maxDelay: 10 }), /backoff.initial/);
+  const s = new SteadySocket("ws://x", { startClosed: true });
+  assert.throws(() => s.send(undefined), (e) => e.code === "encode");
+  assert.throws(() => s.send(1n), (e) => e.code === "encode");
+  s.dispose();
+});
+
+test("an invalid URL closes with a clear reason", async () => {
+  const socket = new SteadySocket("http://[bad", platform);
+  await assert.rejects(socket.opened(), /invalid WebSocket URL/);
+});

@@ -64,6 +64,7 @@ export class ReconnectingWebSocket extends EventTarget {
   #binaryType = "blob";
   #retryCount = 0;
   #debug;
+  #startClosed;
 
   constructor(url, protocols, options = {}) {
     super();
@@ -72,8 +73,9 @@ export class ReconnectingWebSocket extends EventTarget {
     this.#source = url;
     this.#protocols = protocolList(protocols);
     this.#debug = options.debug === true;
+    this.#startClosed = options.startClosed === true;
     this.#core = new SocketCore(coreOptions(options), (kind, a, b) => this.#on(kind, a, b));
-    if (!options.startClosed) queueMicrotask(() => this.#core.state === "idle" && this.#core.start());
+    if (!this.#startClosed) queueMicrotask(() => this.#core.state === "idle" && this.#core.start());
   }
 
   get readyState() {
@@ -83,8 +85,10 @@ export class ReconnectingWebSocket extends EventTarget {
       case "closing":
         return READY.CLOSING;
       case "closed":
-      case "idle":
         return READY.CLOSED;
+      case "idle":
+        // Not started yet: the first attempt begins on the next microtask.
+        return this.#startClosed ? READY.CLOSED : READY.CONNECTING;
       default:
         return READY.CONNECTING;
     }

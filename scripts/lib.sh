@@ -29,6 +29,16 @@ node20() {
     [ -x "$bin" ] && echo "$bin"
 }
 
+# The edge runtimes from npm (tests/runtimes): deno, bun, workerd.
+runtime() {
+    local m="$ROOT/tests/runtimes/node_modules"
+    case "$1" in
+        deno) echo "$m/@deno/linux-x64-glibc/deno" ;;
+        bun) echo "$m/@oven/bun-linux-x64/bin/bun" ;;
+        workerd) echo "$m/@cloudflare/workerd-linux-64/bin/workerd" ;;
+    esac
+}
+
 # Which rustup toolchain builds wasm32 here: one with the target installed by
 # rustup, else the Debian toolchain with its self-built sysroot. Prints nothing
 # when neither is ready (setup.sh makes one ready).

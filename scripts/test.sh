@@ -63,6 +63,7 @@ step firefox wasm-pack test --headless --firefox . --all-features
 # The suites that need no window, in Node 22 (the runner uses `node` on PATH).
 node_suite() { PATH="$(dirname "$(node22)"):$PATH" wasm-pack test --node . --all-features --test node; }
 step node22 node_suite
+step types tsc -p tests/types
 step js-node22 "$(node22)" --test tests/js/*.test.mjs
 js_node20() {
     local bin
@@ -70,6 +71,9 @@ js_node20() {
     STEADYSOCKET_INJECT_WS=1 "$bin" --test tests/js/*.test.mjs
 }
 step js-node20 js_node20
+step deno "$(runtime deno)" run --allow-net=127.0.0.1 --allow-read --allow-env tests/runtimes/run.mjs
+step bun "$(runtime bun)" tests/runtimes/run.mjs
+step workerd "$(node22)" tests/runtimes/workerd/run.mjs
 step pages "$(node22)" --test tests/pages/*.test.mjs
 stop_server
 

@@ -24,7 +24,9 @@ struct JsOutlet {
 impl JsOutlet {
     fn call(&self, kind: u8, payload: &JsValue, extra: &JsValue) {
         // A throwing listener must not break the runtime: the JS side reports it.
-        let _ = self.dispatch.call3(&JsValue::NULL, &JsValue::from(kind), payload, extra);
+        let _ = self
+            .dispatch
+            .call3(&JsValue::NULL, &JsValue::from(kind), payload, extra);
     }
 }
 
@@ -36,14 +38,24 @@ impl Outlet for JsOutlet {
                     let size = JsValue::from_f64(frame.len() as f64);
                     self.call(kind::TOO_LARGE, &JsValue::from_str(frame.kind()), &size);
                 }
-                Output::Frame(frame) => self.call(kind::MESSAGE, &frame_to_js(&frame), &JsValue::UNDEFINED),
-                Output::Unreadable(what) => self.call(kind::UNREADABLE, &JsValue::from_str(&what), &JsValue::UNDEFINED),
+                Output::Frame(frame) => {
+                    self.call(kind::MESSAGE, &frame_to_js(&frame), &JsValue::UNDEFINED)
+                }
+                Output::Unreadable(what) => self.call(
+                    kind::UNREADABLE,
+                    &JsValue::from_str(&what),
+                    &JsValue::UNDEFINED,
+                ),
                 Output::Event(event) => {
                     let (kind, payload) = events::event(&event);
                     self.call(kind, &payload, &JsValue::UNDEFINED);
                 }
                 Output::Resolve { socket, attempt } => {
-                    self.call(kind::RESOLVE, &JsValue::from_f64(socket.0 as f64), &JsValue::from(attempt));
+                    self.call(
+                        kind::RESOLVE,
+                        &JsValue::from_f64(socket.0 as f64),
+                        &JsValue::from(attempt),
+                    );
                 }
             }
         }
@@ -63,7 +75,8 @@ impl SocketCore {
     /// receives every event. Throws a TypeError-like Error on bad options.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue, dispatch: Function) -> Result<SocketCore, JsValue> {
-        let (config, extras) = options::parse(&options).map_err(|m| JsValue::from(js_sys::TypeError::new(&m)))?;
+        let (config, extras) =
+            options::parse(&options).map_err(|m| JsValue::from(js_sys::TypeError::new(&m)))?;
         let seed = crate::api::random_seed();
         let outlet = JsOutlet {
             dispatch,
@@ -81,7 +94,8 @@ impl SocketCore {
     /// The answer to a resolve request: the URL for that attempt.
     pub fn resolved(&self, socket: f64, url: String, protocols: Array) {
         let protocols = protocols.iter().filter_map(|p| p.as_string()).collect();
-        self.runtime.resolved(SocketId(socket as u64), Ok(Endpoint { url, protocols }));
+        self.runtime
+            .resolved(SocketId(socket as u64), Ok(Endpoint { url, protocols }));
     }
 
     /// The URL provider failed for that attempt (it is retried).
@@ -94,13 +108,20 @@ impl SocketCore {
     /// throws an Error with `code` "closed", "outbox-full", "too-large",
     /// "invalid-data" or "busy" when refused.
     pub fn send(&self, data: JsValue) -> Result<String, JsValue> {
-        let frame = frame_from_js(&data)
-            .ok_or_else(|| refusal("invalid-data", "send() takes a string, an ArrayBuffer or a typed array"))?;
+        let frame = frame_from_js(&data).ok_or_else(|| {
+            refusal(
+                "invalid-data",
+                "send() takes a string, an ArrayBuffer or a typed array",
+            )
+        })?;
         match self.runtime.send(frame, None) {
             Ok(SendOutcome::Sent(_)) => Ok("sent".into()),
             Ok(SendOutcome::Queued(_)) => Ok("queued".into()),
             Ok(SendOutcome::Dropped(_)) => Ok("dropped".into()),
-            Err(None) => Err(refusal("busy", "send() cannot be called from inside shouldReconnect or handshake")),
+            Err(None) => Err(refusal(
+                "busy",
+                "send() cannot be called from inside shouldReconnect or handshake",
+            )),
             Err(Some(e @ SendError::Closed(_))) => Err(refusal("closed", &e.to_string())),
             Err(Some(e @ SendError::OutboxFull(_))) => Err(refusal("outbox-full", &e.to_string())),
             Err(Some(e @ SendError::TooLarge { .. })) => Err(refusal("too-large", &e.to_string())),
@@ -131,7 +152,10 @@ impl SocketCore {
     /// "idle", "connecting", "open", "closing", "waiting", "paused" or "closed".
     #[wasm_bindgen(getter)]
     pub fn state(&self) -> String {
-        self.runtime.state().map_or("connecting", |s| s.kind().as_str()).into()
+        self.runtime
+            .state()
+            .map_or("connecting", |s| s.kind().as_str())
+            .into()
     }
 
     /// Why the socket is closed for good, or undefined.
@@ -140,7 +164,9 @@ impl SocketCore {
         match self.runtime.state()? {
             State::Closed(reason) => Some(match reason {
                 ClosedReason::User { code, .. } => format!("closed by the user with {code}"),
-                ClosedReason::Policy(info) => format!("closed by the server with {} {:?}", info.code, info.reason),
+                ClosedReason::Policy(info) => {
+                    format!("closed by the server with {} {:?}", info.code, info.reason)
+                }
                 ClosedReason::GaveUp(why) => format!("gave up reconnecting: {why:?}"),
                 ClosedReason::Invalid(message) => message,
             }),
@@ -179,7 +205,11 @@ impl SocketCore {
     /// Takes the queued messages out; they will not be sent.
     #[wasm_bindgen(js_name = drainOutbox)]
     pub fn drain_outbox(&self) -> Array {
-        self.runtime.drain_outbox().iter().map(|(_, f)| frame_to_js(f)).collect()
+        self.runtime
+            .drain_outbox()
+            .iter()
+            .map(|(_, f)| frame_to_js(f))
+            .collect()
     }
 
     /// Closes the socket and frees every listener and timer now.

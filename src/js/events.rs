@@ -39,7 +39,10 @@ fn ms(d: core::time::Duration) -> JsValue {
 pub(crate) fn event(event: &Event) -> (u8, JsValue) {
     match event {
         Event::State(s) => (kind::STATE, JsValue::from_str(s.as_str())),
-        Event::Open { protocol } => (kind::OPEN, object(&[("protocol", JsValue::from_str(protocol))])),
+        Event::Open { protocol } => (
+            kind::OPEN,
+            object(&[("protocol", JsValue::from_str(protocol))]),
+        ),
         Event::Close(info) => (kind::CLOSE, close_info(info)),
         Event::Error(message) => (kind::ERROR, JsValue::from_str(message)),
         Event::Retrying { attempt, delay } => (

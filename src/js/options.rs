@@ -7,7 +7,8 @@ use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::engine::{
-    CloseInfo, Config, Frame, HeartbeatConfig, HiddenPolicy, Initiator, Jitter, Overflow, PongMatcher, Verdict,
+    CloseInfo, Config, Frame, HeartbeatConfig, HiddenPolicy, Initiator, Jitter, Overflow,
+    PongMatcher, Verdict,
 };
 
 /// Options the engine does not hold.
@@ -52,14 +53,25 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn raw(&self, key: &str) -> Option<JsValue> {
-        Reflect::get(self.obj, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined())
+        Reflect::get(self.obj, &JsValue::from_str(key))
+            .ok()
+            .filter(|v| !v.is_undefined())
     }
 
     fn fail(&self, key: &str, want: &str, got: &JsValue) -> String {
-        format!("option {}{key} must be {want}, got {}", self.path, show(got))
+        format!(
+            "option {}{key} must be {want}, got {}",
+            self.path,
+            show(got)
+        )
     }
 
-    fn number(&self, key: &str, want: &str, ok: impl Fn(f64) -> bool) -> Result<Option<f64>, String> {
+    fn number(
+        &self,
+        key: &str,
+        want: &str,
+        ok: impl Fn(f64) -> bool,
+    ) -> Result<Option<f64>, String> {
         match self.raw(key) {
             None => Ok(None),
             Some(v) => match v.as_f64() {
@@ -71,7 +83,9 @@ impl Reader<'_> {
 
     fn ms(&self, key: &str) -> Result<Option<Duration>, String> {
         Ok(self
-            .number(key, "a finite number of milliseconds, 0 or more", |n| n.is_finite() && n >= 0.0)?
+            .number(key, "a finite number of milliseconds, 0 or more", |n| {
+                n.is_finite() && n >= 0.0
+            })?
             .map(|n| Duration::from_secs_f64(n / 1000.0)))
     }
 
@@ -81,27 +95,42 @@ impl Reader<'_> {
             .number(key, "a whole number, 0 or more, or Infinity", |n| {
                 n == f64::INFINITY || (n >= 0.0 && n.fract() == 0.0 && n <= 9.0e15)
             })?
-            .map(|n| if n.is_infinite() { None } else { Some(n as u64) }))
+            .map(|n| {
+                if n.is_infinite() {
+                    None
+                } else {
+                    Some(n as u64)
+                }
+            }))
     }
 
     fn boolean(&self, key: &str) -> Result<Option<bool>, String> {
         match self.raw(key) {
             None => Ok(None),
-            Some(v) => v.as_bool().map(Some).ok_or_else(|| self.fail(key, "true or false", &v)),
+            Some(v) => v
+                .as_bool()
+                .map(Some)
+                .ok_or_else(|| self.fail(key, "true or false", &v)),
         }
     }
 
     fn string(&self, key: &str) -> Result<Option<String>, String> {
         match self.raw(key) {
             None => Ok(None),
-            Some(v) => v.as_string().map(Some).ok_or_else(|| self.fail(key, "a string", &v)),
+            Some(v) => v
+                .as_string()
+                .map(Some)
+                .ok_or_else(|| self.fail(key, "a string", &v)),
         }
     }
 
     fn function(&self, key: &str) -> Result<Option<Function>, String> {
         match self.raw(key) {
             None => Ok(None),
-            Some(v) => v.dyn_into::<Function>().map(Some).map_err(|v| self.fail(key, "a function", &v)),
+            Some(v) => v
+                .dyn_into::<Function>()
+                .map(Some)
+                .map_err(|v| self.fail(key, "a function", &v)),
         }
     }
 }
@@ -118,7 +147,10 @@ fn show(v: &JsValue) -> String {
     } else if v.is_null() {
         "null".into()
     } else {
-        format!("a value of type {}", v.js_typeof().as_string().unwrap_or_default())
+        format!(
+            "a value of type {}",
+            v.js_typeof().as_string().unwrap_or_default()
+        )
     }
 }
 
@@ -140,10 +172,16 @@ pub(crate) fn parse(options: &JsValue) -> Result<(Config, Extras), String> {
     for key in keys.iter() {
         let key = key.as_string().unwrap_or_default();
         if !KNOWN.contains(&key.as_str()) {
-            return Err(format!("unknown option {key:?}; the options are: {}", KNOWN.join(", ")));
+            return Err(format!(
+                "unknown option {key:?}; the options are: {}",
+                KNOWN.join(", ")
+            ));
         }
     }
-    let r = Reader { obj: options, path: "" };
+    let r = Reader {
+        obj: options,
+        path: "",
+    };
     let b = &mut config.backoff;
     if let Some(d) = r.ms("initialDelay")? {
         b.initial = d;
@@ -151,24 +189,25 @@ pub(crate) fn parse(options: &JsValue) -> Result<(Config, Extras), String> {
     if let Some(d) = r.ms("maxDelay")? {
         b.max = d;
     }
-    if let Some(f) = r.number("delayGrowFactor", "a number of at least 1", |n| n.is_finite() && n >= 1.0)? {
+    if let Some(f) = r.number("delayGrowFactor", "a number of at least 1", |n| {
+        n.is_finite() && n >= 1.0
+    })? {
         b.multiplier = f;
     }
     if let Some(v) = r.raw("jitter") {
-        b.jitter = match (v.as_string().as_deref(), v.as_f64()) {
-            (Some("none"), _) => Jitter::None,
-            (Some("full"), _) => Jitter::Full,
-            (Some("equal"), _) => Jitter::Equal,
-            (Some("decorrelated"), _) => Jitter::Decorrelated,
-            (_, Some(x)) if (0.0..=1.0).contains(&x) => Jitter::Proportional(x),
-            _ => {
-                return Err(r.fail(
+        b.jitter =
+            match (v.as_string().as_deref(), v.as_f64()) {
+                (Some("none"), _) => Jitter::None,
+                (Some("full"), _) => Jitter::Full,
+                (Some("equal"), _) => Jitter::Equal,
+                (Some("decorrelated"), _) => Jitter::Decorrelated,
+                (_, Some(x)) if (0.0..=1.0).contains(&x) => Jitter::Proportional(x),
+                _ => return Err(r.fail(
                     "jitter",
                     "\"none\", \"full\", \"equal\", \"decorrelated\" or a proportion from 0 to 1",
                     &v,
-                ))
-            }
-        };
+                )),
+            };
     }
     if let Some(n) = r.count("maxRetries")? {
         b.max_retries = n.map(|n| n.min(u64::from(u32::MAX)) as u32);
@@ -188,8 +227,17 @@ pub(crate) fn parse(options: &JsValue) -> Result<(Config, Extras), String> {
             .filter(|a| a.length() == 2)
             .and_then(|a| Some((a.get(0).as_f64()?, a.get(1).as_f64()?)))
             .filter(|(lo, hi)| lo.is_finite() && hi.is_finite() && *lo >= 0.0 && lo <= hi);
-        let (lo, hi) = pair.ok_or_else(|| r.fail("restartDelay", "[min, max] milliseconds with min <= max", &v))?;
-        b.restart_delay = (Duration::from_secs_f64(lo / 1000.0), Duration::from_secs_f64(hi / 1000.0));
+        let (lo, hi) = pair.ok_or_else(|| {
+            r.fail(
+                "restartDelay",
+                "[min, max] milliseconds with min <= max",
+                &v,
+            )
+        })?;
+        b.restart_delay = (
+            Duration::from_secs_f64(lo / 1000.0),
+            Duration::from_secs_f64(hi / 1000.0),
+        );
     }
     if let Some(v) = r.boolean("retryFirstConnect")? {
         b.retry_first_connect = v;
@@ -206,7 +254,13 @@ pub(crate) fn parse(options: &JsValue) -> Result<(Config, Extras), String> {
             Some("reject") => Overflow::Reject,
             Some("drop-oldest") => Overflow::DropOldest,
             Some("drop-newest") => Overflow::DropNewest,
-            _ => return Err(r.fail("overflow", "\"reject\", \"drop-oldest\" or \"drop-newest\"", &v)),
+            _ => {
+                return Err(r.fail(
+                    "overflow",
+                    "\"reject\", \"drop-oldest\" or \"drop-newest\"",
+                    &v,
+                ))
+            }
         };
     }
     if let Some(d) = r.ms("messageTtl")? {
@@ -231,7 +285,9 @@ pub(crate) fn parse(options: &JsValue) -> Result<(Config, Extras), String> {
     if let Some(v) = r.raw("protocols") {
         extras.protocols = match (v.as_string(), v.dyn_ref::<Array>()) {
             (Some(p), _) => vec![p],
-            (None, Some(a)) if a.iter().all(|p| p.is_string()) => a.iter().filter_map(|p| p.as_string()).collect(),
+            (None, Some(a)) if a.iter().all(|p| p.is_string()) => {
+                a.iter().filter_map(|p| p.as_string()).collect()
+            }
             _ => return Err(r.fail("protocols", "a string or an array of strings", &v)),
         };
     }
@@ -255,9 +311,15 @@ fn heartbeat(h: &JsValue) -> Result<HeartbeatConfig, String> {
         return Ok(config);
     }
     if !h.is_object() {
-        return Err(format!("option heartbeat must be true or an object, got {}", show(h)));
+        return Err(format!(
+            "option heartbeat must be true or an object, got {}",
+            show(h)
+        ));
     }
-    let r = Reader { obj: h, path: "heartbeat." };
+    let r = Reader {
+        obj: h,
+        path: "heartbeat.",
+    };
     if let Some(d) = r.ms("interval")? {
         config.interval = d;
     }
@@ -282,14 +344,21 @@ pub(crate) fn close_info(info: &CloseInfo) -> JsValue {
     set("code", JsValue::from(info.code));
     set("reason", JsValue::from_str(&info.reason));
     set("wasClean", JsValue::from(info.clean));
-    set("byClient", JsValue::from(info.initiator == Initiator::Local));
+    set(
+        "byClient",
+        JsValue::from(info.initiator == Initiator::Local),
+    );
     obj.into()
 }
 
 /// true reconnects, false stops, anything else keeps the default. A hook that
 /// throws keeps the default too.
 fn should_reconnect(hook: &Function, info: &CloseInfo) -> Option<Verdict> {
-    match hook.call1(&JsValue::NULL, &close_info(info)).ok()?.as_bool()? {
+    match hook
+        .call1(&JsValue::NULL, &close_info(info))
+        .ok()?
+        .as_bool()?
+    {
         true => Some(Verdict::Reconnect),
         false => Some(Verdict::Stop),
     }
@@ -298,7 +367,9 @@ fn should_reconnect(hook: &Function, info: &CloseInfo) -> Option<Verdict> {
 /// Frames from the JS handshake hook: a string, an ArrayBuffer, a Uint8Array,
 /// or an array of them. Anything else (or a throw) sends nothing.
 fn handshake(hook: &Function) -> Vec<Frame> {
-    let Ok(value) = hook.call0(&JsValue::NULL) else { return Vec::new() };
+    let Ok(value) = hook.call0(&JsValue::NULL) else {
+        return Vec::new();
+    };
     let items: Vec<JsValue> = match value.dyn_ref::<Array>() {
         Some(a) => a.iter().collect(),
         None => vec![value],

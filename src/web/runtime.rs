@@ -102,7 +102,11 @@ impl Runtime {
     /// Installs the page-lifecycle listeners unless they are there (a socket
     /// that starts closed gets them on its first reconnect).
     pub fn ensure_lifecycle(self: &Rc<Self>) {
-        let installed = self.inner.try_borrow().map(|i| i.lifecycle.is_some()).unwrap_or(true);
+        let installed = self
+            .inner
+            .try_borrow()
+            .map(|i| i.lifecycle.is_some())
+            .unwrap_or(true);
         if installed {
             return;
         }

@@ -7,7 +7,7 @@ use std::rc::Weak;
 use gloo_events::EventListener;
 use js_sys::{Array, ArrayBuffer, Function, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{BinaryType, CloseEvent, EventTarget, MessageEvent, WebSocket};
+use web_sys::{BinaryType, EventTarget, MessageEvent, WebSocket};
 
 use super::diagnostics::{Counted, Resource};
 use super::global::{describe_error, function};
@@ -104,10 +104,12 @@ impl Transport {
         };
         let listeners = vec![
             on("open", |socket, e| {
+                // Read through Reflect: workerd's `protocol` is null, which a
+                // typed String getter would trip on.
                 let protocol = e
                     .target()
-                    .and_then(|t| t.dyn_into::<WebSocket>().ok())
-                    .map(|ws| ws.protocol())
+                    .and_then(|t| super::global::get(&t, "protocol"))
+                    .and_then(|p| p.as_string())
                     .unwrap_or_default();
                 Event::Input(Input::Opened { socket, protocol })
             }),
@@ -118,11 +120,9 @@ impl Transport {
             }),
             on("error", |socket, _| Event::Input(Input::Error { socket })),
             on("close", |socket, e| {
-                let (code, reason, clean) = match e.dyn_ref::<CloseEvent>() {
-                    Some(c) => (c.code(), c.reason(), c.was_clean()),
-                    // Node's `ws` events are plain objects: read the fields.
-                    None => close_fields(e),
-                };
+                let (code, reason, clean) = close_fields(e);
+                // Deno reports an abnormal closure as code 0; the spec says 1006.
+                let code = if code < 1000 { 1006 } else { code };
                 Event::Input(Input::Closed {
                     socket,
                     code,
@@ -209,6 +209,8 @@ fn payload(e: &web_sys::Event) -> Payload {
     }
 }
 
+/// The close event's fields, read through Reflect: Node's `ws` events are
+/// plain objects, and runtimes differ on nulls.
 fn close_fields(e: &web_sys::Event) -> (u16, String, bool) {
     let code = super::global::get(e, "code")
         .and_then(|v| v.as_f64())

@@ -1,0 +1,51 @@
+// The edge smoke test, shared by every runtime: connect, a typed round trip,
+// a server drop, a reconnect, and a message after it. Returns the results;
+// the callers print them.
+export async function smoke({ SteadySocket, server, scope }) {
+  const results = [];
+  const check = (name, ok, detail = "") => results.push({ name, ok: Boolean(ok), detail });
+  const control = async (action, query = "") => {
+    const res = await fetch(`http://${server}/control/${action}?test=${scope}&${query}`, { method: "POST" });
+    return res.json();
+  };
+  const next = (socket, type, ms, pick = () => true) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${type} within ${ms} ms`)), ms);
+      socket.addEventListener(type, function on(e) {
+        if (!pick(e)) return;
+        clearTimeout(timer);
+        socket.removeEventListener(type, on);
+        resolve(e);
+      });
+    });
+
+  const socket = new SteadySocket(`ws://${server}/echo?test=${scope}`, { initialDelay: 50, maxDelay: 300 });
+  try {
+    await socket.opened();
+    check("connects", socket.state === "open");
+    socket.send({ hello: "edge", n: 1 });
+    const echo = await next(socket, "message", 5000);
+    check("typed round trip", echo.data.hello === "edge" && echo.data.n === 1, JSON.stringify(echo.data));
+    const down = next(socket, "close", 5000);
+    await control("drop");
+    const close = await down;
+    check("sees the server drop", close.code === 1006, `code ${close.code}`);
+    socket.send({ queued: true });
+    const back = await next(socket, "message", 10000);
+    check("reconnects and delivers the queued message", back.data.queued === true, JSON.stringify(back.data));
+  } catch (e) {
+    check("no exception", false, String(e?.stack ?? e));
+  } finally {
+    socket.dispose();
+  }
+  return results;
+}
+
+/** Prints results in node:test's closing style; returns the failure count. */
+export function report(runtime, results) {
+  for (const r of results) console.log(`${r.ok ? "ok" : "not ok"} - ${runtime}: ${r.name}${r.detail ? ` (${r.detail})` : ""}`);
+  const failed = results.filter((r) => !r.ok).length;
+  console.log(`# pass ${results.length - failed}`);
+  console.log(`# fail ${failed}`);
+  return failed;
+}

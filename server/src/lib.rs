@@ -28,8 +28,10 @@ pub struct Config {
     pub port: u16,
     /// Served at `/` (the demo page).
     pub www: PathBuf,
-    /// Served at `/pkg/` (the built npm package).
+    /// Served at `/pkg/` (the built wasm and its glue).
     pub pkg: PathBuf,
+    /// Served at `/js/` (the package's JavaScript API).
+    pub js: PathBuf,
 }
 
 /// The router with every route, over a shared hub.
@@ -50,6 +52,7 @@ pub fn router(hub: Arc<Hub>, config: &Config) -> Router {
     app.route("/control/{action}", post(control::act))
         .route("/control/{action}", get(control::report))
         .nest_service("/pkg", ServeDir::new(&config.pkg))
+        .nest_service("/js", ServeDir::new(&config.js))
         .fallback_service(ServeDir::new(&config.www))
         // Browser tests run on pages of another origin and call the control API.
         .layer(CorsLayer::permissive())

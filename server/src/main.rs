@@ -1,4 +1,4 @@
-//! `steadysocket-test-server [--port N] [--www DIR] [--pkg DIR] [--port-file FILE]`
+//! `steadysocket-test-server [--port N] [--www DIR] [--pkg DIR] [--js DIR] [--port-file FILE]`
 //!
 //! Prints `listening on http://127.0.0.1:PORT` once it accepts connections.
 
@@ -12,6 +12,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<(Config, Option<PathBuf>)
         port: 0,
         www: PathBuf::from("www"),
         pkg: PathBuf::from("pkg"),
+        js: PathBuf::from("js"),
     };
     let mut port_file = None;
     let mut args = args.skip(1);
@@ -21,6 +22,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<(Config, Option<PathBuf>)
             "--port" => config.port = value()?.parse().map_err(|e| format!("--port: {e}"))?,
             "--www" => config.www = value()?.into(),
             "--pkg" => config.pkg = value()?.into(),
+            "--js" => config.js = value()?.into(),
             "--port-file" => port_file = Some(PathBuf::from(value()?)),
             other => return Err(format!("unknown argument {other}")),
         }

@@ -24,6 +24,7 @@ async fn start() -> SocketAddr {
         port: 0,
         www: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../www"),
         pkg: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../pkg"),
+        js: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../js"),
     };
     let (addr, serve) = bind(config).await.expect("bind");
     tokio::spawn(serve);

@@ -1,0 +1,4 @@
+export default {
+  logLevel: "warn",
+  build: { target: "es2022", emptyOutDir: true },
+};

@@ -18,6 +18,8 @@
 
 #[cfg(target_arch = "wasm32")]
 mod api;
+#[cfg(all(target_arch = "wasm32", feature = "bench"))]
+mod bench;
 pub mod codec;
 pub mod engine;
 #[cfg(target_arch = "wasm32")]

@@ -23,6 +23,8 @@ pub enum Endpoint {
     Chat,
     /// Server push with increasing sequence numbers.
     Ticker,
+    /// Reads and counts every frame, answers nothing (send-path benchmarks).
+    Sink,
 }
 
 impl Endpoint {
@@ -32,6 +34,7 @@ impl Endpoint {
             Endpoint::Echo => "/echo",
             Endpoint::Chat => "/chat",
             Endpoint::Ticker => "/ticker",
+            Endpoint::Sink => "/sink",
         }
     }
 
@@ -41,6 +44,7 @@ impl Endpoint {
             "echo" => Some(Endpoint::Echo),
             "chat" => Some(Endpoint::Chat),
             "ticker" => Some(Endpoint::Ticker),
+            "sink" => Some(Endpoint::Sink),
             _ => None,
         }
     }

@@ -254,3 +254,17 @@ async fn static_files_are_served() {
     assert_eq!(status, 200);
     assert!(body.contains("steadysocket"), "{body}");
 }
+
+#[tokio::test]
+async fn the_sink_counts_frames_and_answers_nothing() {
+    let addr = start().await;
+    let mut ws = connect(addr, "/sink?test=sink").await;
+    for i in 0..3 {
+        ws.send(Message::text(format!("{i}"))).await.unwrap();
+    }
+    assert!(tokio::time::timeout(Duration::from_millis(200), ws.next()).await.is_err());
+    let (_, stats) = http(addr, "GET", "/control/stats?test=sink").await;
+    let stats: serde_json::Value = serde_json::from_str(&stats).unwrap();
+    assert_eq!(stats["endpoints"]["/sink"]["frames_in"], 3);
+    assert_eq!(stats["endpoints"]["/sink"]["frames_out"], 0);
+}

@@ -13,7 +13,7 @@ export function serverUrl(path = "/") {
   return `http://${addr}${path}`;
 }
 
-export async function launch() {
+export async function launch(extraArgs = []) {
   const executablePath = CANDIDATES.find((p) => p && existsSync(p));
   if (!executablePath) throw new Error("no Chromium found: run scripts/setup.sh");
   return chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "steadysocket-chromium-")), {
@@ -27,6 +27,7 @@ export async function launch() {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...extraArgs,
     ],
   });
 }

@@ -1,0 +1,59 @@
+// Echo throughput in Node 22, where no browser process sits in between: the
+// raw WebSocket with JSON against SteadySocket, alternated over rounds.
+// Prints JSON: { rounds: [{ raw, steadysocket }], ... }.
+import { readFileSync } from "node:fs";
+import { initSync, SteadySocket } from "../js/index.js";
+
+initSync({ module: readFileSync(new URL("../pkg/steadysocket_bg.wasm", import.meta.url)) });
+const server = process.env.STEADYSOCKET_TEST_SERVER;
+const PAYLOAD = "x".repeat(64);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const MS = Number(process.env.MS ?? 1500);
+let n = 0;
+
+const clients = {
+  raw: () => {
+    const ws = new WebSocket(`ws://${server}/echo?test=node-raw-${++n}`);
+    let cb;
+    ws.addEventListener("message", (e) => cb(JSON.parse(e.data)));
+    return { ready: new Promise((r) => ws.addEventListener("open", r, { once: true })), send: (m) => ws.send(JSON.stringify(m)), on: (f) => (cb = f), close: () => ws.close() };
+  },
+  steadysocket: () => {
+    const s = new SteadySocket(`ws://${server}/echo?test=node-ss-${++n}`);
+    let cb;
+    s.addEventListener("message", (e) => cb(e.data));
+    return { ready: s.opened(), send: (m) => s.send(m), on: (f) => (cb = f), close: () => s.dispose() };
+  },
+};
+
+async function throughput(name, ms) {
+  const c = clients[name]();
+  await c.ready;
+  let received = 0;
+  let id = 0;
+  const end = performance.now() + ms;
+  await new Promise((resolve) => {
+    c.on(() => {
+      received++;
+      if (performance.now() < end) c.send({ id: ++id, t: 0, payload: PAYLOAD });
+      else resolve();
+    });
+    for (let i = 0; i < 32; i++) c.send({ id: ++id, t: 0, payload: PAYLOAD });
+  });
+  c.close();
+  return received / (ms / 1000);
+}
+
+const names = Object.keys(clients);
+for (const name of names) await throughput(name, 300); // warm-up
+const rounds = [];
+for (let r = 0; r < ROUNDS; r++) {
+  const round = {};
+  for (let i = 0; i < names.length; i++) {
+    const name = names[(i + r) % names.length];
+    round[name] = await throughput(name, MS);
+  }
+  rounds.push(round);
+}
+console.log(JSON.stringify({ node: process.version, rounds }));
+process.exit(0);

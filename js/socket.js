@@ -3,7 +3,7 @@
 // holds no connection logic.
 import { SocketCore } from "../pkg/steadysocket.js";
 import { codecFor, preview } from "./codecs.js";
-import { KIND, SteadyEvent, SteadySocketError } from "./events.js";
+import { KIND, MessageEventLike, SteadyEvent, SteadySocketError } from "./events.js";
 import { checkUrl, protocolList, resolveUrl } from "./url.js";
 
 export class SteadySocket extends EventTarget {
@@ -182,7 +182,7 @@ export class SteadySocket extends EventTarget {
         } catch (error) {
           return this.#emit("decode-error", { error, kind: typeof a === "string" ? "text" : "binary", preview: preview(a) });
         }
-        this.#emit("message", { data });
+        this.dispatchEvent(new MessageEventLike(data));
         for (const sink of this.#iterators) sink.push(data);
         return;
       }

@@ -23,20 +23,35 @@ fn now() -> f64 {
     js_sys::Reflect::get(&js_sys::global(), &"performance".into())
         .ok()
         .and_then(|p| js_sys::Reflect::get(&p, &"now".into()).ok().map(|f| (p, f)))
-        .and_then(|(p, f)| f.dyn_into::<js_sys::Function>().ok()?.call0(&p).ok()?.as_f64())
+        .and_then(|(p, f)| {
+            f.dyn_into::<js_sys::Function>()
+                .ok()?
+                .call0(&p)
+                .ok()?
+                .as_f64()
+        })
         .unwrap_or_else(js_sys::Date::now)
 }
 
 /// Echo throughput: `window` messages in flight for `duration_ms`; returns the
 /// number of typed messages received back.
 #[wasm_bindgen(js_name = benchRustEcho)]
-pub async fn bench_rust_echo(url: String, duration_ms: f64, window: u32, payload: String) -> Result<f64, JsValue> {
+pub async fn bench_rust_echo(
+    url: String,
+    duration_ms: f64,
+    window: u32,
+    payload: String,
+) -> Result<f64, JsValue> {
     let mut socket = Builder::<Msg>::new(url).connect().map_err(error)?;
     socket.opened().await.map_err(error)?;
-    let mut id = 0;
-    for _ in 0..window {
-        id += 1;
-        socket.try_send(Msg { id, t: 0.0, payload: payload.clone() }).map_err(error)?;
+    for id in 1..=u64::from(window) {
+        socket
+            .try_send(Msg {
+                id,
+                t: 0.0,
+                payload: payload.clone(),
+            })
+            .map_err(error)?;
     }
     let end = now() + duration_ms;
     let mut received = 0.0;
@@ -44,7 +59,13 @@ pub async fn bench_rust_echo(url: String, duration_ms: f64, window: u32, payload
         match socket.next().await {
             Some(Ok(msg)) => {
                 received += 1.0;
-                socket.try_send(Msg { id: msg.id + u64::from(window), t: 0.0, payload: msg.payload }).map_err(error)?;
+                socket
+                    .try_send(Msg {
+                        id: msg.id + u64::from(window),
+                        t: 0.0,
+                        payload: msg.payload,
+                    })
+                    .map_err(error)?;
             }
             Some(Err(e)) => return Err(error(e)),
             None => return Err(error("closed")),
@@ -55,13 +76,23 @@ pub async fn bench_rust_echo(url: String, duration_ms: f64, window: u32, payload
 
 /// Round-trip times (ms) of `samples` messages sent one at a time.
 #[wasm_bindgen(js_name = benchRustLatency)]
-pub async fn bench_rust_latency(url: String, samples: u32, payload: String) -> Result<Vec<f64>, JsValue> {
+pub async fn bench_rust_latency(
+    url: String,
+    samples: u32,
+    payload: String,
+) -> Result<Vec<f64>, JsValue> {
     let mut socket = Builder::<Msg>::new(url).connect().map_err(error)?;
     socket.opened().await.map_err(error)?;
     let mut rtts = Vec::with_capacity(samples as usize);
     for id in 0..u64::from(samples) {
         let t = now();
-        socket.try_send(Msg { id, t, payload: payload.clone() }).map_err(error)?;
+        socket
+            .try_send(Msg {
+                id,
+                t,
+                payload: payload.clone(),
+            })
+            .map_err(error)?;
         match socket.next().await {
             Some(Ok(msg)) => rtts.push(now() - msg.t),
             Some(Err(e)) => return Err(error(e)),
@@ -77,8 +108,15 @@ pub async fn bench_rust_latency(url: String, samples: u32, payload: String) -> R
 /// dispatch `n` message events, and each is decoded into the typed message.
 /// Returns the milliseconds from the delivery to the last message decoded.
 #[wasm_bindgen(js_name = benchRustReceive)]
-pub async fn bench_rust_receive(constructor: js_sys::Function, deliver: js_sys::Function, n: u32) -> Result<f64, JsValue> {
-    let mut socket = Builder::<Msg>::new("ws://fake/").websocket_constructor(constructor).connect().map_err(error)?;
+pub async fn bench_rust_receive(
+    constructor: js_sys::Function,
+    deliver: js_sys::Function,
+    n: u32,
+) -> Result<f64, JsValue> {
+    let mut socket = Builder::<Msg>::new("ws://fake/")
+        .websocket_constructor(constructor)
+        .connect()
+        .map_err(error)?;
     socket.opened().await.map_err(error)?;
     let start = now();
     deliver.call0(&JsValue::NULL)?;
@@ -95,16 +133,30 @@ pub async fn bench_rust_receive(constructor: js_sys::Function, deliver: js_sys::
 /// The send path without the network: `n` typed messages encoded and handed
 /// to an open fake `WebSocket`. Returns the milliseconds it took.
 #[wasm_bindgen(js_name = benchRustSend)]
-pub async fn bench_rust_send(constructor: js_sys::Function, n: u32, payload: String) -> Result<f64, JsValue> {
+pub async fn bench_rust_send(
+    constructor: js_sys::Function,
+    n: u32,
+    payload: String,
+) -> Result<f64, JsValue> {
     let socket = Builder::<Msg>::new("ws://fake/")
         .websocket_constructor(constructor)
-        .backpressure(crate::engine::BackpressureConfig { high_watermark: u64::MAX, low_watermark: 0, ..Default::default() })
+        .backpressure(crate::engine::BackpressureConfig {
+            high_watermark: u64::MAX,
+            low_watermark: 0,
+            ..Default::default()
+        })
         .connect()
         .map_err(error)?;
     socket.opened().await.map_err(error)?;
     let start = now();
     for id in 0..u64::from(n) {
-        socket.try_send(Msg { id, t: 0.0, payload: payload.clone() }).map_err(error)?;
+        socket
+            .try_send(Msg {
+                id,
+                t: 0.0,
+                payload: payload.clone(),
+            })
+            .map_err(error)?;
     }
     Ok(now() - start)
 }

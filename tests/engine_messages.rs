@@ -348,3 +348,54 @@ fn a_resumed_page_probes_afresh_instead_of_judging_a_stale_deadline() {
     w.advance(secs(5));
     assert!(w.is_open());
 }
+
+#[test]
+fn frames_the_adapter_delivers_itself_still_prove_the_link_alive() {
+    let mut w = World::new(heartbeat(PongMatcher::Any));
+    w.input(Input::Connect);
+    assert!(!w.engine.needs_frame_content());
+    w.advance(secs(10)); // ping sent
+    w.advance(ms(25));
+    let socket = w.socket.expect("open");
+    w.input(Input::Arrived { socket });
+    assert!(w.events().contains(&Event::Heartbeat { rtt: ms(25) }));
+    assert!(
+        w.delivered().is_empty(),
+        "the adapter delivers these itself"
+    );
+    w.advance(secs(5));
+    assert!(w.is_open());
+    // An exact pong needs the content.
+    assert!(World::new(heartbeat(PongMatcher::Exact("pong".into())))
+        .engine
+        .needs_frame_content());
+}
+
+#[test]
+fn the_send_fast_path_is_taken_only_when_it_keeps_order() {
+    let mut c = Config::default();
+    c.backpressure.high_watermark = 100;
+    c.backpressure.low_watermark = 10;
+    let mut w = down(c);
+    assert_eq!(
+        w.engine.send_now(5),
+        None,
+        "down: the message must be queued"
+    );
+    w.send("queued first").unwrap();
+    reconnect(&mut w);
+    let first = w.engine.send_now(60);
+    assert!(first.is_some(), "open, flowing, nothing queued");
+    assert!(w.engine.send_now(60).is_some());
+    // 120 bytes estimated > 100: held, the socket is asked for its real amount.
+    assert_eq!(w.engine.send_now(1), None);
+    assert!(matches!(
+        w.engine.poll_command(),
+        Some(Command::QueryBufferedAmount)
+    ));
+    let (_, a) = first.unwrap();
+    let Ok(SendOutcome::Queued(b)) = w.send("behind the held ones") else {
+        panic!("not queued")
+    };
+    assert!(a < b, "ids keep send order across both paths");
+}

@@ -37,7 +37,12 @@ pub struct Config {
 /// The router with every route, over a shared hub.
 pub fn router(hub: Arc<Hub>, config: &Config) -> Router {
     let mut app = Router::new();
-    for endpoint in [Endpoint::Echo, Endpoint::Chat, Endpoint::Ticker, Endpoint::Sink] {
+    for endpoint in [
+        Endpoint::Echo,
+        Endpoint::Chat,
+        Endpoint::Ticker,
+        Endpoint::Sink,
+    ] {
         app = app.route(
             endpoint.path(),
             get(

@@ -262,7 +262,9 @@ async fn the_sink_counts_frames_and_answers_nothing() {
     for i in 0..3 {
         ws.send(Message::text(format!("{i}"))).await.unwrap();
     }
-    assert!(tokio::time::timeout(Duration::from_millis(200), ws.next()).await.is_err());
+    assert!(tokio::time::timeout(Duration::from_millis(200), ws.next())
+        .await
+        .is_err());
     let (_, stats) = http(addr, "GET", "/control/stats?test=sink").await;
     let stats: serde_json::Value = serde_json::from_str(&stats).unwrap();
     assert_eq!(stats["endpoints"]["/sink"]["frames_in"], 3);

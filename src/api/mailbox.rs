@@ -86,6 +86,15 @@ impl Outlet for MailboxOutlet {
                         inbox.push_back(Ok(frame));
                     }
                 }
+                // Not produced for this outlet (it takes no JS frames); copied if it were.
+                Output::JsFrame(data) => {
+                    if let (Some(frame), Ok(mut inbox)) = (
+                        crate::web::frame_from_js(&data),
+                        mailbox.inbox.try_borrow_mut(),
+                    ) {
+                        inbox.push_back(Ok(frame));
+                    }
+                }
                 Output::Unreadable(what) => {
                     if let Ok(mut inbox) = mailbox.inbox.try_borrow_mut() {
                         inbox.push_back(Err(RecvError::Unsupported(what)));

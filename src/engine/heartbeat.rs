@@ -84,11 +84,12 @@ impl Heartbeat {
         now + config.timeout
     }
 
-    /// An inbound frame.
-    pub fn on_frame(&mut self, now: Time, frame: &Frame, config: &HeartbeatConfig) -> Seen {
+    /// An inbound frame; `None` when the adapter holds its content (then only
+    /// [`PongMatcher::Any`] can count it as the answer).
+    pub fn on_frame(&mut self, now: Time, frame: Option<&Frame>, config: &HeartbeatConfig) -> Seen {
         let is_pong = match &config.pong {
             PongMatcher::Any => true,
-            PongMatcher::Exact(pong) => pong == frame,
+            PongMatcher::Exact(pong) => frame == Some(pong),
         };
         let swallow = matches!(config.pong, PongMatcher::Exact(_)) && is_pong;
         let rtt = match self.pending {

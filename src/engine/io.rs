@@ -62,6 +62,13 @@ pub enum Input {
         /// The frame.
         frame: Frame,
     },
+    /// A frame arrived that the adapter delivers itself (it holds the
+    /// payload; see [`Engine::needs_frame_content`](super::Engine::needs_frame_content)).
+    /// It proves the link alive like [`Input::Received`].
+    Arrived {
+        /// Which socket.
+        socket: SocketId,
+    },
     /// The socket closed.
     Closed {
         /// Which socket.

@@ -2,6 +2,7 @@ use std::rc::Rc;
 
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::events::{self, kind};
 use super::{frame_from_js, frame_to_js, options};
@@ -31,9 +32,21 @@ impl JsOutlet {
 }
 
 impl Outlet for JsOutlet {
+    fn takes_js_frames(&self) -> bool {
+        true
+    }
+
     fn deliver(&self, _runtime: &Rc<Runtime>, outputs: Vec<Output>) {
         for output in outputs {
             match output {
+                Output::JsFrame(data) => match self.oversized(&data) {
+                    Some((kind, size)) => self.call(
+                        kind::TOO_LARGE,
+                        &JsValue::from_str(kind),
+                        &JsValue::from_f64(size as f64),
+                    ),
+                    None => self.call(kind::MESSAGE, &data, &JsValue::UNDEFINED),
+                },
                 Output::Frame(frame) if frame.len() > self.max_message_size => {
                     let size = JsValue::from_f64(frame.len() as f64);
                     self.call(kind::TOO_LARGE, &JsValue::from_str(frame.kind()), &size);
@@ -57,6 +70,33 @@ impl Outlet for JsOutlet {
                         &JsValue::from(attempt),
                     );
                 }
+            }
+        }
+    }
+}
+
+impl JsOutlet {
+    /// The kind and size of a frame over the limit. Text is measured in UTF-8
+    /// bytes, counted only when its UTF-16 length cannot decide: a UTF-8 size
+    /// lies between one and three bytes per UTF-16 unit.
+    fn oversized(&self, data: &JsValue) -> Option<(&'static str, usize)> {
+        let max = self.max_message_size;
+        match data.dyn_ref::<js_sys::JsString>() {
+            Some(text) => {
+                let units = text.length() as usize;
+                if units.saturating_mul(3) <= max {
+                    return None;
+                }
+                let bytes = if units > max {
+                    units
+                } else {
+                    data.as_string().map_or(units, |s| s.len())
+                };
+                (bytes > max).then_some(("text", bytes))
+            }
+            None => {
+                let bytes = crate::web::js_len(data).unwrap_or(0);
+                (bytes > max).then_some(("binary", bytes))
             }
         }
     }
@@ -108,6 +148,10 @@ impl SocketCore {
     /// throws an Error with `code` "closed", "outbox-full", "too-large",
     /// "invalid-data" or "busy" when refused.
     pub fn send(&self, data: JsValue) -> Result<String, JsValue> {
+        // The fast path: an open socket takes the value as it is.
+        if let Some(SendOutcome::Sent(_)) = self.runtime.send_js(&data) {
+            return Ok("sent".into());
+        }
         let frame = frame_from_js(&data).ok_or_else(|| {
             refusal(
                 "invalid-data",

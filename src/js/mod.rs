@@ -9,30 +9,16 @@ mod events;
 mod msgpack;
 mod options;
 
-use js_sys::{ArrayBuffer, Uint8Array};
+use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 use crate::engine::Frame;
+pub(crate) use crate::web::frame_from_js;
 
 /// The package's version, as in Cargo.toml.
 #[wasm_bindgen]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
-}
-
-/// A frame from a JS value: a string is text; an ArrayBuffer or a typed array
-/// view is binary. Anything else is `None`.
-pub(crate) fn frame_from_js(value: &JsValue) -> Option<Frame> {
-    if let Some(text) = value.as_string() {
-        Some(Frame::Text(text))
-    } else if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
-        Some(Frame::Binary(Uint8Array::new(buffer).to_vec()))
-    } else if ArrayBuffer::is_view(value) {
-        Some(Frame::Binary(Uint8Array::new(value).to_vec()))
-    } else {
-        None
-    }
 }
 
 /// A frame as JS sees it: a string, or an ArrayBuffer.

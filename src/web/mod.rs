@@ -8,6 +8,7 @@
 mod clock;
 mod diagnostics;
 mod global;
+mod inbound;
 mod lifecycle;
 mod runtime;
 mod timers;
@@ -15,3 +16,4 @@ mod transport;
 
 pub use diagnostics::{diagnostics, Diagnostics};
 pub(crate) use runtime::{Outlet, Output, Runtime};
+pub(crate) use transport::{frame_from_js, js_len};

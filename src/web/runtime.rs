@@ -12,9 +12,10 @@ use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
 use js_sys::Function;
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen::JsValue;
 
 use super::clock::Clock;
+use super::inbound::{self, Inbound, Ready};
 use super::lifecycle::Lifecycle;
 use super::timers::TimerSlots;
 use super::transport::{self, Transport};
@@ -28,6 +29,9 @@ use crate::engine::{
 pub(crate) enum Output {
     /// A received frame.
     Frame(Frame),
+    /// A received frame as the platform gave it (a string or an ArrayBuffer),
+    /// for an outlet that takes JS values.
+    JsFrame(JsValue),
     /// A frame that could not be read (an unsupported data type).
     Unreadable(String),
     /// An engine event.
@@ -40,6 +44,21 @@ pub(crate) enum Output {
 /// the runtime.
 pub(crate) trait Outlet {
     fn deliver(&self, runtime: &Rc<Runtime>, outputs: Vec<Output>);
+
+    /// Whether received frames may stay JS values ([`Output::JsFrame`]):
+    /// true for the JS facade, which would otherwise copy each frame into
+    /// wasm and back out.
+    fn takes_js_frames(&self) -> bool {
+        false
+    }
+}
+
+/// Work waiting for the engine, in arrival order.
+enum Pending {
+    Input(Input),
+    /// A frame for an outlet that takes JS values: the engine is told that it
+    /// arrived; the value itself goes out as it is.
+    Js(SocketId, JsValue),
 }
 
 struct Inner {
@@ -48,23 +67,13 @@ struct Inner {
     lifecycle: Option<Lifecycle>,
 }
 
-/// Frames wait here while a Blob ahead of them is being read, so that order
-/// holds.
-#[derive(Default)]
-struct Backlog {
-    /// The sequence number of the front slot.
-    front: u64,
-    /// `None` while its Blob is being read.
-    slots: VecDeque<Option<transport::Event>>,
-}
-
 pub(crate) struct Runtime {
     me: Weak<Runtime>,
     clock: Clock,
     inner: RefCell<Inner>,
     timers: RefCell<TimerSlots>,
-    pending: RefCell<VecDeque<Input>>,
-    backlog: RefCell<Backlog>,
+    pending: RefCell<VecDeque<Pending>>,
+    inbound: RefCell<Inbound>,
     outlet: Box<dyn Outlet>,
     constructor: Option<Function>,
 }
@@ -87,7 +96,7 @@ impl Runtime {
             }),
             timers: RefCell::new(TimerSlots::default()),
             pending: RefCell::new(VecDeque::new()),
-            backlog: RefCell::new(Backlog::default()),
+            inbound: RefCell::new(Inbound::default()),
             outlet,
             constructor,
         })
@@ -135,8 +144,12 @@ impl Runtime {
     }
 
     fn push(&self, input: Input) {
+        self.enqueue(Pending::Input(input));
+    }
+
+    fn enqueue(&self, work: Pending) {
         if let Ok(mut pending) = self.pending.try_borrow_mut() {
-            pending.push_back(input);
+            pending.push_back(work);
         }
     }
 
@@ -155,10 +168,21 @@ impl Runtime {
                         .try_borrow_mut()
                         .ok()
                         .and_then(|mut p| p.pop_front());
-                    let Some(input) = next else { break };
                     let now = self.clock.now();
-                    inner.engine.handle(now, input);
-                    self.execute(&mut inner, &mut outputs);
+                    match next {
+                        None => break,
+                        Some(Pending::Input(input)) => {
+                            inner.engine.handle(now, input);
+                            self.execute(&mut inner, &mut outputs);
+                        }
+                        Some(Pending::Js(socket, data)) => {
+                            if inner.engine.accepts_frames_from(socket) {
+                                inner.engine.handle(now, Input::Arrived { socket });
+                                self.execute(&mut inner, &mut outputs);
+                                outputs.push(Output::JsFrame(data));
+                            }
+                        }
+                    }
                 }
                 outputs
             };
@@ -190,6 +214,39 @@ impl Runtime {
         }
         self.drain();
         result.map_err(Some)
+    }
+
+    /// The fast path of `send` for a JS value: when the socket can take it
+    /// now, it is sent as it is, with no copy through wasm. `None`: use `send`
+    /// with a copied frame.
+    pub fn send_js(self: &Rc<Self>, data: &JsValue) -> Option<SendOutcome> {
+        let len = transport::js_len(data)?;
+        let (id, outputs) = {
+            let mut inner = self.inner.try_borrow_mut().ok()?;
+            let (socket, id) = inner.engine.send_now(len)?;
+            let sent = inner
+                .transport
+                .as_ref()
+                .filter(|t| t.id() == socket)
+                .is_some_and(|t| t.send_js(data));
+            if !sent {
+                if let Some(frame) = transport::frame_from_js(data) {
+                    let failed = Input::TransmitFailed {
+                        socket,
+                        id: Some(id),
+                        frame,
+                    };
+                    inner.engine.handle(self.clock.now(), failed);
+                }
+            }
+            let mut outputs = Vec::new();
+            self.execute(&mut inner, &mut outputs);
+            (id, outputs)
+        };
+        if !outputs.is_empty() {
+            self.outlet.deliver(self, outputs);
+        }
+        Some(SendOutcome::Sent(id))
     }
 
     /// A user close, checked at once.
@@ -265,81 +322,37 @@ impl Runtime {
         self.input(input);
     }
 
-    /// An event of a socket. Kept in arrival order even when a Blob must be
-    /// read asynchronously first.
+    /// An event of a socket, kept in arrival order (see [`inbound`]).
     pub(super) fn socket_event(self: &Rc<Self>, event: transport::Event) {
-        let waiting = self
-            .backlog
-            .try_borrow()
-            .map(|b| !b.slots.is_empty())
-            .unwrap_or(false);
-        match event {
-            transport::Event::Blob(socket, blob) => {
-                let seq = match self.backlog.try_borrow_mut() {
-                    Ok(mut b) => {
-                        b.slots.push_back(None);
-                        b.front + b.slots.len() as u64 - 1
-                    }
-                    Err(_) => return,
-                };
-                let me = self.me.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    let read = JsFuture::from(blob.array_buffer()).await;
-                    let Some(runtime) = me.upgrade() else { return };
-                    let event = match read {
-                        Ok(buffer) => {
-                            let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-                            transport::Event::Input(Input::Received {
-                                socket,
-                                frame: Frame::Binary(bytes),
-                            })
-                        }
-                        Err(_) => {
-                            transport::Event::Unsupported("a Blob that could not be read".into())
-                        }
-                    };
-                    runtime.fill_backlog(seq, event);
-                });
-            }
-            event if waiting => {
-                if let Ok(mut b) = self.backlog.try_borrow_mut() {
-                    b.slots.push_back(Some(event));
-                }
-            }
-            event => self.apply_socket_event(event),
+        inbound::receive(self, &self.inbound, event);
+    }
+
+    /// A Blob read asynchronously: it and the events behind it go on.
+    pub(super) fn blob_read(self: &Rc<Self>, seq: u64, ready: Ready) {
+        for r in inbound::fill(&self.inbound, seq, ready) {
+            self.apply(r);
         }
     }
 
-    fn fill_backlog(self: &Rc<Self>, seq: u64, event: transport::Event) {
-        let ready = match self.backlog.try_borrow_mut() {
-            Ok(mut b) => {
-                let index = seq.saturating_sub(b.front) as usize;
-                if let Some(slot) = b.slots.get_mut(index) {
-                    *slot = Some(event);
+    /// One socket event, in order. A message stays a JS value when the outlet
+    /// takes those and the engine does not need its content; otherwise it is
+    /// copied into a frame.
+    pub(super) fn apply(self: &Rc<Self>, ready: Ready) {
+        match ready {
+            Ready::Event(transport::Event::Input(input)) => self.input(input),
+            Ready::Event(transport::Event::Message(socket, data)) => {
+                let needs_content = self
+                    .inner
+                    .try_borrow()
+                    .map_or(true, |i| i.engine.needs_frame_content());
+                if self.outlet.takes_js_frames() && !needs_content {
+                    self.enqueue(Pending::Js(socket, data));
+                    self.drain();
+                } else if let Some(frame) = transport::frame_from_js(&data) {
+                    self.input(Input::Received { socket, frame });
                 }
-                let mut ready = Vec::new();
-                while matches!(b.slots.front(), Some(Some(_))) {
-                    if let Some(Some(e)) = b.slots.pop_front() {
-                        ready.push(e);
-                        b.front += 1;
-                    }
-                }
-                ready
             }
-            Err(_) => return,
-        };
-        for event in ready {
-            self.apply_socket_event(event);
-        }
-    }
-
-    fn apply_socket_event(self: &Rc<Self>, event: transport::Event) {
-        match event {
-            transport::Event::Input(input) => self.input(input),
-            transport::Event::Unsupported(what) => {
-                self.outlet.deliver(self, vec![Output::Unreadable(what)])
-            }
-            transport::Event::Blob(..) => {}
+            Ready::Unreadable(what) => self.outlet.deliver(self, vec![Output::Unreadable(what)]),
         }
     }
 

@@ -40,14 +40,6 @@ impl Listener {
     }
 }
 
-/// What a message event carried.
-pub(crate) enum Payload {
-    Frame(Frame),
-    /// A Blob (a runtime that ignored binaryType): read asynchronously.
-    Blob(web_sys::Blob),
-    Unsupported(String),
-}
-
 pub(crate) struct Transport {
     id: SocketId,
     ws: WebSocket,
@@ -113,10 +105,12 @@ impl Transport {
                     .unwrap_or_default();
                 Event::Input(Input::Opened { socket, protocol })
             }),
-            on("message", |socket, e| match payload(e) {
-                Payload::Frame(frame) => Event::Input(Input::Received { socket, frame }),
-                Payload::Blob(blob) => Event::Blob(socket, blob),
-                Payload::Unsupported(what) => Event::Unsupported(what),
+            on("message", |socket, e| {
+                let data = match e.dyn_ref::<MessageEvent>() {
+                    Some(m) => m.data(),
+                    None => super::global::get(e, "data").unwrap_or(JsValue::UNDEFINED),
+                };
+                Event::Message(socket, data)
             }),
             on("error", |socket, _| Event::Input(Input::Error { socket })),
             on("close", |socket, e| {
@@ -155,6 +149,12 @@ impl Transport {
         }
     }
 
+    /// Sends a JS string or binary value as it is, if the socket is open.
+    pub fn send_js(&self, data: &JsValue) -> bool {
+        self.ws.ready_state() == ready_state::OPEN
+            && self.ws.unchecked_ref::<Sendable>().send(data).is_ok()
+    }
+
     /// Starts the closing handshake ([MDN](https://developer.mozilla.org/en-US/docs/Web/API/WebSocket/close)).
     pub fn close(&self, code: u16, reason: &str) {
         // Throws only for codes and reasons the engine has already refused.
@@ -184,29 +184,71 @@ impl Drop for Transport {
 /// What a socket listener hands the runtime.
 pub(crate) enum Event {
     Input(Input),
-    Blob(SocketId, web_sys::Blob),
+    Message(SocketId, JsValue),
+}
+
+/// What a message event's data is.
+pub(crate) enum Data {
+    Text(JsValue),
+    Binary(JsValue),
+    /// A Blob (a runtime that ignored binaryType): read asynchronously.
+    Blob(web_sys::Blob),
     Unsupported(String),
 }
 
-fn payload(e: &web_sys::Event) -> Payload {
-    let data = match e.dyn_ref::<MessageEvent>() {
-        Some(m) => m.data(),
-        None => super::global::get(e, "data").unwrap_or(JsValue::UNDEFINED),
-    };
-    if let Some(text) = data.as_string() {
-        Payload::Frame(Frame::Text(text))
-    } else if let Some(buffer) = data.dyn_ref::<ArrayBuffer>() {
-        Payload::Frame(Frame::Binary(Uint8Array::new(buffer).to_vec()))
-    } else if let Some(view) = data.dyn_ref::<Uint8Array>() {
-        Payload::Frame(Frame::Binary(view.to_vec()))
-    } else if data.has_type::<web_sys::Blob>() {
-        Payload::Blob(data.unchecked_into())
-    } else {
-        Payload::Unsupported(format!(
-            "a message of type {}",
-            data.js_typeof().as_string().unwrap_or_default()
-        ))
+impl Data {
+    pub fn of(data: JsValue) -> Data {
+        if data.is_string() {
+            Data::Text(data)
+        } else if data.is_instance_of::<ArrayBuffer>() || ArrayBuffer::is_view(&data) {
+            Data::Binary(data)
+        } else if data.has_type::<web_sys::Blob>() {
+            Data::Blob(data.unchecked_into())
+        } else {
+            Data::Unsupported(format!(
+                "a message of type {}",
+                data.js_typeof().as_string().unwrap_or_default()
+            ))
+        }
     }
+}
+
+/// A frame copied out of a JS string, ArrayBuffer or typed array.
+pub(crate) fn frame_from_js(value: &JsValue) -> Option<Frame> {
+    if let Some(text) = value.as_string() {
+        Some(Frame::Text(text))
+    } else if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
+        Some(Frame::Binary(Uint8Array::new(buffer).to_vec()))
+    } else if ArrayBuffer::is_view(value) {
+        Some(Frame::Binary(Uint8Array::new(value).to_vec()))
+    } else {
+        None
+    }
+}
+
+/// The size of a JS payload for accounting, without copying it: bytes for
+/// binary data, UTF-16 code units for text (a lower bound of its UTF-8 size).
+pub(crate) fn js_len(value: &JsValue) -> Option<usize> {
+    if let Some(s) = value.dyn_ref::<js_sys::JsString>() {
+        Some(s.length() as usize)
+    } else if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
+        Some(buffer.byte_length() as usize)
+    } else if ArrayBuffer::is_view(value) {
+        super::global::get(value, "byteLength")
+            .and_then(|v| v.as_f64())
+            .map(|n| n as usize)
+    } else {
+        None
+    }
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// Anything with a `send(data)` method: a WebSocket, seen from here.
+    type Sendable;
+    /// `socket.send(data)` with the JS value as it is: no copy through Rust.
+    #[wasm_bindgen(method, structural, js_name = send, catch)]
+    fn send(this: &Sendable, data: &JsValue) -> Result<(), JsValue>;
 }
 
 /// The close event's fields, read through Reflect: Node's `ws` events are

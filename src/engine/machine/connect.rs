@@ -106,9 +106,9 @@ impl Engine {
         }
     }
 
-    pub(super) fn on_frame(&mut self, now: Time, frame: Frame) {
+    pub(super) fn on_frame(&mut self, now: Time, frame: Option<Frame>) {
         if let Some(config) = &self.config.heartbeat {
-            let seen = self.heartbeat.on_frame(now, &frame, config);
+            let seen = self.heartbeat.on_frame(now, frame.as_ref(), config);
             if let Some(rtt) = seen.rtt {
                 self.emit(Event::Heartbeat { rtt });
                 self.cancel_timer(Timer::PongTimeout);
@@ -120,7 +120,9 @@ impl Engine {
                 return;
             }
         }
-        self.commands.push_back(Command::Deliver(frame));
+        if let Some(frame) = frame {
+            self.commands.push_back(Command::Deliver(frame));
+        }
     }
 
     pub(super) fn on_closed(&mut self, now: Time, socket: SocketId, info: CloseInfo) {

@@ -4,11 +4,17 @@ use super::*;
 
 impl Engine {
     pub(super) fn transmit(&mut self, socket: SocketId, id: Option<MessageId>, frame: Frame) {
-        self.buffered = self.buffered.saturating_add(frame.len() as u64);
+        let len = frame.len();
         self.commands
             .push_back(Command::Transmit { socket, id, frame });
+        self.count_transmit(len);
+    }
+
+    /// Adds to the send-buffer estimate; past the high watermark, further sends
+    /// are held until the socket reports its real `bufferedAmount`.
+    pub(super) fn count_transmit(&mut self, len: usize) {
+        self.buffered = self.buffered.saturating_add(len as u64);
         if self.flow == Flow::Flowing && self.buffered > self.config.backpressure.high_watermark {
-            // Our estimate says full: hold further sends until the socket says.
             self.flow = Flow::Held;
             self.commands.push_back(Command::QueryBufferedAmount);
         }

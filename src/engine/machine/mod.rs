@@ -165,9 +165,13 @@ impl Engine {
                 }
             }
             Input::Received { socket, frame } => {
-                if matches!(self.state, State::Open { socket: s, .. } | State::Closing { socket: s, .. } if s == socket)
-                {
-                    self.on_frame(now, frame);
+                if self.accepts_frames_from(socket) {
+                    self.on_frame(now, Some(frame));
+                }
+            }
+            Input::Arrived { socket } => {
+                if self.accepts_frames_from(socket) {
+                    self.on_frame(now, None);
                 }
             }
             Input::Closed {
@@ -237,6 +241,36 @@ impl Engine {
             }
             Input::Reconnect => self.reconnect(now),
         }
+    }
+
+    /// Whether frames of `socket` are taken now (it is the open or closing
+    /// socket). An adapter that delivers frames itself checks this first.
+    pub fn accepts_frames_from(&self, socket: SocketId) -> bool {
+        matches!(self.state, State::Open { socket: s, .. } | State::Closing { socket: s, .. } if s == socket)
+    }
+
+    /// Whether the engine must see each frame's content
+    /// ([`Input::Received`]): only an exact-pong heartbeat needs it; otherwise
+    /// [`Input::Arrived`] will do.
+    pub fn needs_frame_content(&self) -> bool {
+        matches!(&self.config.heartbeat, Some(h) if matches!(h.pong, super::config::PongMatcher::Exact(_)))
+    }
+
+    /// The fast path of [`send`](Self::send) for an adapter that holds the
+    /// payload: when the socket is open, sends are flowing and nothing is
+    /// queued, `len` bytes are counted as transmitted and the socket and the
+    /// message's id are returned; the adapter sends the payload itself (and
+    /// reports [`Input::TransmitFailed`] if it cannot). `None`: call `send`.
+    pub fn send_now(&mut self, len: usize) -> Option<(SocketId, MessageId)> {
+        let State::Open { socket, .. } = self.state else {
+            return None;
+        };
+        if self.flow != Flow::Flowing || !self.outbox.is_empty() {
+            return None;
+        }
+        let id = self.message_id();
+        self.count_transmit(len);
+        Some((socket, id))
     }
 
     /// Sends a message now, or queues it while the link is down. `ttl`

@@ -104,7 +104,7 @@ async function receiveCost(name, n) {
 async function sendCost(name, n) {
   if (name === "rust") return ((await benchRustSend(FakeWebSocket, n, PAYLOAD)) * 1e6) / n;
   if (name === "baseline") {
-    const fake = { sent: 0, send() { this.sent++; } };
+    const fake = new FakeWebSocket("ws://fake/");
     const t = performance.now();
     for (let i = 0; i < n; i++) fake.send(JSON.stringify(message(i)));
     return ((performance.now() - t) * 1e6) / n;

@@ -248,23 +248,25 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let b = &self.backoff;
         check(b.initial <= b.max, "backoff.initial", || {
-            format!("{:?} is larger than backoff.max {:?}", b.initial, b.max)
+            format!(
+                "{} ms is larger than backoff.max, {} ms",
+                b.initial.as_millis(),
+                b.max.as_millis()
+            )
         })?;
         check(
             b.multiplier.is_finite() && b.multiplier >= 1.0,
             "backoff.multiplier",
             || {
-                format!(
-                    "must be a finite number of at least 1, got {}",
-                    b.multiplier
-                )
+                // No float formatting here: it would add its whole machinery to the wasm.
+                "must be a finite number of at least 1".into()
             },
         )?;
         if let Jitter::Proportional(x) = b.jitter {
             check(
                 x.is_finite() && (0.0..=1.0).contains(&x),
                 "backoff.jitter",
-                || format!("a proportional jitter must lie in 0..=1, got {x}"),
+                || "a proportional jitter must lie in 0..=1".into(),
             )?;
         }
         check(
@@ -275,7 +277,14 @@ impl Config {
         check(
             b.restart_delay.0 <= b.restart_delay.1,
             "backoff.restart_delay",
-            || format!("the range {:?} is reversed", b.restart_delay),
+            || {
+                let (low, high) = b.restart_delay;
+                format!(
+                    "the range {} ms..{} ms is reversed",
+                    low.as_millis(),
+                    high.as_millis()
+                )
+            },
         )?;
         let o = &self.outbox;
         check(

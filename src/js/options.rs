@@ -141,7 +141,12 @@ fn show(v: &JsValue) -> String {
         let s: String = s.chars().take(40).collect();
         format!("the string {s:?}")
     } else if let Some(n) = v.as_f64() {
-        format!("{n}")
+        // JS formats the number: Rust's float formatting would grow the wasm.
+        String::from(
+            js_sys::Number::from(n)
+                .to_string(10)
+                .unwrap_or_else(|_| js_sys::JsString::from("a number")),
+        )
     } else if let Some(b) = v.as_bool() {
         format!("{b}")
     } else if v.is_null() {

@@ -21,9 +21,9 @@ impl Engine {
             }
             Timer::ConnectTimeout => {
                 if let State::Connecting { socket, .. } = self.state {
-                    let secs = self.config.backoff.connect_timeout.as_secs_f64();
+                    let ms = self.config.backoff.connect_timeout.as_millis() as u64;
                     self.emit(Event::Error(format!(
-                        "the connection attempt timed out after {secs} s"
+                        "the connection attempt timed out after {ms} ms"
                     )));
                     self.abandon(now, socket, CLOSE_CONNECT_TIMEOUT, "connect timeout");
                 }

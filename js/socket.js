@@ -13,6 +13,9 @@ export class SteadySocket extends EventTarget {
   #protocols;
   #iterators = new Set();
   #waiters = new Set();
+  // How many "message" listeners were added (and not removed): with none, the
+  // per-message event is not built at all (for await needs no event).
+  #messageListeners = 0;
 
   constructor(url, options = {}) {
     super();
@@ -33,6 +36,16 @@ export class SteadySocket extends EventTarget {
     // Start on a microtask: listeners added right after construction see
     // every event, as with the platform WebSocket.
     if (!startClosed) queueMicrotask(() => this.#core.state === "idle" && this.#core.start());
+  }
+
+  addEventListener(type, listener, options) {
+    if (type === "message" && listener) this.#messageListeners++;
+    super.addEventListener(type, listener, options);
+  }
+
+  removeEventListener(type, listener, options) {
+    if (type === "message" && listener && this.#messageListeners > 0) this.#messageListeners--;
+    super.removeEventListener(type, listener, options);
   }
 
   /** "idle", "connecting", "open", "closing", "waiting", "paused" or "closed". */
@@ -182,7 +195,7 @@ export class SteadySocket extends EventTarget {
         } catch (error) {
           return this.#emit("decode-error", { error, kind: typeof a === "string" ? "text" : "binary", preview: preview(a) });
         }
-        this.dispatchEvent(new MessageEventLike(data));
+        if (this.#messageListeners > 0) this.dispatchEvent(new MessageEventLike(data));
         for (const sink of this.#iterators) sink.push(data);
         return;
       }

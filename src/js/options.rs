@@ -142,11 +142,11 @@ fn show(v: &JsValue) -> String {
         format!("the string {s:?}")
     } else if let Some(n) = v.as_f64() {
         // JS formats the number: Rust's float formatting would grow the wasm.
-        String::from(
-            js_sys::Number::from(n)
-                .to_string(10)
-                .unwrap_or_else(|_| js_sys::JsString::from("a number")),
-        )
+        js_sys::Number::from(n)
+            .to_string_with_radix(10)
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_else(|| "a number".into())
     } else if let Some(b) = v.as_bool() {
         format!("{b}")
     } else if v.is_null() {

@@ -43,8 +43,10 @@ function readdirJs() {
 // The peers minified by esbuild, as a bundler would ship them.
 const peerSize = (source) =>
   size(execFileSync(root + "node_modules/.bin/esbuild", ["--bundle", "--minify", "--format=esm", "--log-level=error"], { input: source, cwd: root }));
+const msgpackFiles = ["pkg/msgpack/steadysocket_msgpack_bg.wasm", "pkg/msgpack/steadysocket_msgpack.js", "js/msgpack.js"].map((f) => readFileSync(root + f));
 const sizes = {
   steadysocket: { wasm: size(shipped[0]), total: size(Buffer.concat(shipped)) },
+  msgpack: size(Buffer.concat(msgpackFiles)),
   partysocket: peerSize(`export { WebSocket } from "partysocket";`),
   "reconnecting-websocket": peerSize(`export { default } from "reconnecting-websocket";`),
 };
@@ -184,7 +186,7 @@ row("send path, ns/msg (no network)", `${f(cp.send.raw, 0)} (×${f(cp.sendRatio.
 row(
   "size as shipped, gzip (brotli)",
   "0",
-  `${k(sizes.steadysocket.total.gzip)} KB (${k(sizes.steadysocket.total.brotli)} KB); wasm ${k(sizes.steadysocket.wasm.gzip)} KB`,
+  `${k(sizes.steadysocket.total.gzip)} KB (${k(sizes.steadysocket.total.brotli)} KB); wasm ${k(sizes.steadysocket.wasm.gzip)} KB; optional MessagePack module ${k(sizes.msgpack.gzip)} KB`,
   "same module",
   `${k(sizes.partysocket.gzip)} KB (${k(sizes.partysocket.brotli)} KB)`,
   `${k(sizes["reconnecting-websocket"].gzip)} KB (${k(sizes["reconnecting-websocket"].brotli)} KB)`,

@@ -1,6 +1,6 @@
 // Codecs of the JS API. JSON uses the platform's JSON (the fastest there is);
-// MessagePack goes through the Rust codec in the wasm module.
-import { jsonToMsgpack, msgpackToJson } from "../pkg/steadysocket.js";
+// MessagePack is a module of its own (js/msgpack.js); any { encode, decode }
+// object is a codec too.
 
 let decoder;
 const utf8 = (data) => (decoder ??= new TextDecoder()).decode(data);
@@ -26,11 +26,6 @@ const CODECS = {
     encode: (message) => (isBinary(message) ? message : fail("the binary codec sends an ArrayBuffer or a typed array")),
     decode: (data) => (typeof data === "string" ? fail("expected a binary frame, got a text one") : data),
   },
-  msgpack: {
-    encode: (message) => jsonToMsgpack(CODECS.json.encode(message)),
-    decode: (data) =>
-      typeof data === "string" ? fail("expected a binary MessagePack frame, got text") : JSON.parse(msgpackToJson(new Uint8Array(data))),
-  },
   raw: {
     encode: (message) =>
       typeof message === "string" || isBinary(message) ? message : fail("send() takes a string, an ArrayBuffer or a typed array"),
@@ -39,9 +34,13 @@ const CODECS = {
 };
 
 export function codecFor(name = "json") {
-  const codec = Object.hasOwn(CODECS, name) ? CODECS[name] : undefined;
+  if (name && typeof name === "object" && typeof name.encode === "function" && typeof name.decode === "function") return name;
+  if (name === "msgpack") {
+    throw new TypeError('the MessagePack codec is a module of its own: import { msgpack } from "steadysocket/msgpack" and pass codec: msgpack');
+  }
+  const codec = typeof name === "string" && Object.hasOwn(CODECS, name) ? CODECS[name] : undefined;
   if (!codec) {
-    throw new TypeError(`option codec must be "json", "text", "binary" or "msgpack", got ${JSON.stringify(name)}`);
+    throw new TypeError(`option codec must be "json", "text", "binary" or an object with encode and decode, got ${JSON.stringify(name)}`);
   }
   return codec;
 }

@@ -13,7 +13,13 @@ export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembl
 /** A URL, or a function asked before every attempt (attempt 0 is the first of an episode). */
 export type UrlSource = string | URL | ((attempt: number) => string | URL | Promise<string | URL>);
 
-export type Codec = "json" | "text" | "binary" | "msgpack";
+/** A codec object: MessagePack's (from "steadysocket/msgpack"), or your own. */
+export interface CodecObject {
+  encode(message: unknown): string | ArrayBuffer | ArrayBufferView;
+  decode(data: string | ArrayBuffer): unknown;
+}
+
+export type Codec = "json" | "text" | "binary" | CodecObject;
 
 export type State = "idle" | "connecting" | "open" | "closing" | "waiting" | "paused" | "closed";
 

@@ -5,8 +5,6 @@
 
 mod core;
 mod events;
-#[cfg(feature = "msgpack")]
-mod msgpack;
 mod options;
 
 use js_sys::Uint8Array;

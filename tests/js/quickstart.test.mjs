@@ -27,4 +27,13 @@ test("the README quick start works in a new project", { skip: major < 22 && "the
   const out = execFileSync(process.execPath, ["quickstart.mjs"], { cwd: dir, encoding: "utf8", timeout: 20000 });
   assert.match(out, /^queued$/m);
   assert.match(out, /\{ hello: 'world' \}/);
+
+  // The MessagePack module is in the tarball too, and loads by its export name.
+  const probe = `import { readFileSync } from "node:fs";
+    import { initMsgpackSync, msgpack } from "steadysocket/msgpack";
+    initMsgpackSync({ module: readFileSync(new URL(import.meta.resolve("steadysocket/msgpack/wasm"))) });
+    console.log(JSON.stringify(msgpack.decode(msgpack.encode({ packed: [1, "two"] }).buffer)));`;
+  writeFileSync(join(dir, "msgpack.mjs"), probe);
+  const packed = execFileSync(process.execPath, ["msgpack.mjs"], { cwd: dir, encoding: "utf8", timeout: 20000 });
+  assert.equal(packed.trim(), JSON.stringify({ packed: [1, "two"] }));
 });

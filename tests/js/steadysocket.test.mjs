@@ -10,7 +10,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { control, next, platform, quick, report, scope, sleep, wsUrl } from "./helpers.mjs";
+import { readFileSync } from "node:fs";
 import { SteadySocket, SteadySocketError } from "../../js/index.js";
+import { initMsgpackSync, msgpack } from "../../js/msgpack.js";
+
+initMsgpackSync({ module: readFileSync(new URL("../../pkg/msgpack/steadysocket_msgpack_bg.wasm", import.meta.url)) });
 
 const open = (path, test, options = {}) => new SteadySocket(wsUrl(path, test), { ...platform, ...quick, ...options });
 
@@ -38,12 +42,19 @@ test("text, binary and msgpack codecs round-trip", async () => {
   assert.deepEqual(new Uint8Array((await next(binary, "message")).data), new Uint8Array([0, 1, 254, 255]));
   binary.dispose();
 
-  const packed = open("/echo", scope("js-msgpack"), { codec: "msgpack" });
+  assert.throws(() => open("/echo", scope("js-msgpack-name"), { codec: "msgpack" }), /import \{ msgpack \} from "steadysocket\/msgpack"/);
+  const packed = open("/echo", scope("js-msgpack"), { codec: msgpack });
   await packed.opened();
   packed.send({ seq: 3, __proto__: { injected: true }, list: ["a"] });
   const back = (await next(packed, "message")).data;
   assert.deepEqual(back, { seq: 3, list: ["a"] });
   assert.equal(Object.getPrototypeOf(back), Object.prototype);
+  // A "__proto__" key inside the data stays a plain key.
+  packed.send(JSON.parse('{"payload": {"__proto__": {"polluted": true}}}'));
+  const inner = (await next(packed, "message")).data.payload;
+  assert.equal(Object.getPrototypeOf(inner), Object.prototype);
+  assert.equal({}.polluted, undefined);
+  assert.deepEqual(Object.keys(inner), ["__proto__"]);
   packed.dispose();
 });
 

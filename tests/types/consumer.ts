@@ -1,6 +1,7 @@
 // A TypeScript consumer of the package: `tsc --noEmit -p tests/types` must
 // accept it. The @ts-expect-error lines prove that wrong types are rejected.
 import init, { ReconnectingWebSocket, SteadySocket, SteadySocketError, type CloseInfo } from "steadysocket";
+import { initMsgpack, msgpack } from "steadysocket/msgpack";
 
 type ServerMessage = { type: "chat"; text: string } | { type: "joined"; name: string };
 type ClientMessage = { type: "say"; text: string };
@@ -47,6 +48,9 @@ export async function main(): Promise<void> {
     if (e instanceof SteadySocketError && e.code === "closed") socket.reconnect();
   }
   await socket.close(1000, "bye");
+
+  await initMsgpack();
+  new SteadySocket<{ seq: number }>("wss://x", { codec: msgpack });
 
   // @ts-expect-error: jitter takes a strategy name or a proportion
   new SteadySocket("wss://x", { jitter: "lots" });

@@ -16,7 +16,7 @@ const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const MS = Number(process.env.MS ?? 1500);
 const NET = ["raw", "steadysocket", "rust", "partysocket", "reconnecting-websocket"];
 // "raw" is the platform's own cost over the fake socket: event dispatch + JSON.
-const CPU = ["baseline", "raw", "steadysocket", "rust", "partysocket", "reconnecting-websocket"];
+const CPU = ["baseline", "raw", "steadysocket", "rust", "partysocket", "reconnecting-websocket", "steadysocket-events"];
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -59,7 +59,7 @@ page.on("pageerror", (e) => log("page error:", e.message));
 await page.goto(`http://${server}/`);
 await page.waitForFunction(() => document.getElementById("log").textContent === "ready", null, { timeout: 30000 });
 const bench = (name, ...args) => page.evaluate(([n, a]) => window.bench(n, ...a), [name, args]);
-const browser = await context.browser()?.version?.() ?? execFileSync("/usr/bin/chromium", ["--version"], { encoding: "utf8" }).trim();
+const browser = `Chromium ${(await context.browser()?.version?.()) ?? execFileSync("/usr/bin/chromium", ["--version"], { encoding: "utf8" }).trim()}`;
 
 log("warm-up");
 for (const c of NET) await bench("throughput", c, 300);
@@ -180,7 +180,7 @@ row("latency p50 / p99, ms", ...NET.map((c) => `${f(l.p50[c])} / ${f(l.p99[c])}`
 const b = results.binaryMBps;
 row("1 MB binary, MB/s", ...["raw", "steadysocket"].map((c) => `${f(b.perSecond[c], 0)}${c === "raw" ? "" : ` (×${f(b.ratio[c])})`}`), "–", ...["partysocket", "reconnecting-websocket"].map((c) => `${f(b.perSecond[c], 0)} (×${f(b.ratio[c])})`));
 const cp = results.cpuNsPerMessage;
-const cpuCells = (path) => CPU.slice(2).map((c) => `${f(cp[path][c], 0)} (×${f(cp[`${path}Ratio`][c])})`);
+const cpuCells = (path) => CPU.slice(2, 6).map((c) => `${f(cp[path][c], 0)} (×${f(cp[`${path}Ratio`][c])})`);
 row("receive path, ns/msg (no network)", `${f(cp.receive.raw, 0)} (×${f(cp.receiveRatio.raw)})`, ...cpuCells("receive"));
 row("send path, ns/msg (no network)", `${f(cp.send.raw, 0)} (×${f(cp.sendRatio.raw)})`, ...cpuCells("send"));
 row(
@@ -193,6 +193,7 @@ row(
 );
 rows.push(
   "",
+  `- SteadySocket receives through onMessage(callback); with a "message" EventTarget listener instead, its receive path costs ${f(cp.receive["steadysocket-events"], 0)} ns (×${f(cp.receiveRatio["steadysocket-events"])}).`,
   `- The CPU rows are ratios to a plain baseline with no socket at all: JSON.parse + a callback (${f(cp.receive.baseline, 0)} ns) and JSON.stringify + a send() that only counts (${f(cp.send.baseline, 0)} ns). The raw column is the platform's own event dispatch over a fake WebSocket.`,
   `- Reconnect overhead beyond the configured delay: median ${f(results.reconnectOverheadMs.median, 1)} ms, p90 ${f(results.reconnectOverheadMs.p90, 1)} ms.`,
   `- Dead-link detection (heartbeat 500 ms + timeout 500 ms): median ${f(results.deadLinkMs.median, 0)} ms, worst ${f(results.deadLinkMs.max, 0)} ms of a ${results.deadLinkMs.budget} ms budget.`,

@@ -124,6 +124,8 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
   drainOutbox(): unknown[];
   /** "sent", "queued", or "dropped" (drop-newest); throws SteadySocketError when refused. */
   send(message: Out): "sent" | "queued" | "dropped";
+  /** Calls back with every decoded message, with no event object: the cheapest way to receive. Returns an unsubscribe function. */
+  onMessage(callback: (message: In) => void): () => void;
   opened(): Promise<void>;
   close(code?: number, reason?: string): Promise<void>;
   reconnect(): void;

@@ -14,18 +14,29 @@ function wrapPlatformLike(ws, parse = true) {
   };
 }
 
+function steady(url, opts, listen) {
+  const s = new SteadySocket(url, {
+    codec: opts.binary ? "binary" : "json",
+    ...(opts.WebSocket ? { WebSocket: opts.WebSocket } : {}),
+    maxEnqueuedBytes: 64 << 20,
+    highWatermark: 64 << 20,
+    lowWatermark: 32 << 20,
+  });
+  let cb = () => {};
+  listen(s, (m) => cb(m));
+  return { ready: s.opened(), send: (m) => s.send(m), onMessage: (f) => (cb = f), close: () => s.dispose() };
+}
+
 export const clients = {
   raw: (url, opts = {}) => {
     const ws = new (opts.WebSocket ?? WebSocket)(url);
     ws.binaryType = "arraybuffer";
     return wrapPlatformLike(ws, !opts.binary);
   },
-  steadysocket: (url, opts = {}) => {
-    const s = new SteadySocket(url, { codec: opts.binary ? "binary" : "json", ...(opts.WebSocket ? { WebSocket: opts.WebSocket } : {}), maxEnqueuedBytes: 64 << 20, highWatermark: 64 << 20, lowWatermark: 32 << 20 });
-    let cb = () => {};
-    s.addEventListener("message", (e) => cb(e.data));
-    return { ready: s.opened(), send: (m) => s.send(m), onMessage: (f) => (cb = f), close: () => s.dispose() };
-  },
+  // SteadySocket with its cheapest receive API, onMessage (no event object).
+  steadysocket: (url, opts = {}) => steady(url, opts, (s, deliver) => s.onMessage(deliver)),
+  // The same with an EventTarget "message" listener.
+  "steadysocket-events": (url, opts = {}) => steady(url, opts, (s, deliver) => s.addEventListener("message", (e) => deliver(e.data))),
   partysocket: (url, opts = {}) => {
     const ws = new PartySocket(url, [], opts.WebSocket ? { WebSocket: opts.WebSocket } : {});
     ws.binaryType = "arraybuffer";

@@ -28,6 +28,29 @@ test("typed JSON messages round-trip", async () => {
   socket.dispose();
 });
 
+test("onMessage calls back with every message until unsubscribed; a throwing callback stops nothing", async () => {
+  const socket = open("/echo", scope("js-onmessage"));
+  await socket.opened();
+  const seen = [];
+  socket.onMessage(() => {
+    throw new Error("a bad subscriber");
+  });
+  const stop = socket.onMessage((m) => seen.push(m.n));
+  const errors = [];
+  const platformReport = globalThis.reportError;
+  globalThis.reportError = (e) => errors.push(e.message);
+  socket.send({ n: 1 });
+  await next(socket, "message");
+  stop();
+  socket.send({ n: 2 });
+  await next(socket, "message");
+  globalThis.reportError = platformReport;
+  assert.deepEqual(seen, [1]);
+  assert.deepEqual(errors, ["a bad subscriber", "a bad subscriber"], "a throwing callback is reported, not swallowed");
+  assert.throws(() => socket.onMessage("nope"), TypeError);
+  socket.dispose();
+});
+
 test("text, binary and msgpack codecs round-trip", async () => {
   const text = open("/echo", scope("js-text"), { codec: "text" });
   await text.opened();

@@ -21,7 +21,7 @@ const clients = {
   steadysocket: () => {
     const s = new SteadySocket(`ws://${server}/echo?test=node-ss-${++n}`);
     let cb;
-    s.addEventListener("message", (e) => cb(e.data));
+    s.onMessage((m) => cb(m));
     return { ready: s.opened(), send: (m) => s.send(m), on: (f) => (cb = f), close: () => s.dispose() };
   },
 };

@@ -7,7 +7,7 @@
 //! inputs that arrive meanwhile wait in a queue. Nothing here can hit a
 //! `RefCell` double borrow.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
@@ -20,8 +20,8 @@ use super::lifecycle::Lifecycle;
 use super::timers::TimerSlots;
 use super::transport::{self, Transport};
 use crate::engine::{
-    CloseError, Command, Config, Engine, Event, Frame, Input, MessageId, SendError, SendOutcome,
-    SocketId, State, Timer,
+    CloseError, ClosedReason, Command, Config, Engine, Event, Frame, Input, MessageId, SendError,
+    SendOutcome, SocketId, State, Timer,
 };
 
 /// What the runtime hands to the user side.
@@ -71,6 +71,10 @@ pub(crate) struct Runtime {
     me: Weak<Runtime>,
     clock: Clock,
     inner: RefCell<Inner>,
+    /// Set by [`shutdown`](Runtime::shutdown): from then on the runtime is
+    /// closed for good and takes no input (a socket disposed before it even
+    /// started, as React StrictMode does, must never connect).
+    disposed: Cell<bool>,
     timers: RefCell<TimerSlots>,
     pending: RefCell<VecDeque<Pending>>,
     inbound: RefCell<Inbound>,
@@ -89,6 +93,7 @@ impl Runtime {
         Rc::new_cyclic(|me| Runtime {
             me: me.clone(),
             clock: Clock::new(),
+            disposed: Cell::new(false),
             inner: RefCell::new(Inner {
                 engine: Engine::new(config, seed),
                 transport: None,
@@ -111,6 +116,9 @@ impl Runtime {
     /// Installs the page-lifecycle listeners unless they are there (a socket
     /// that starts closed gets them on its first reconnect).
     pub fn ensure_lifecycle(self: &Rc<Self>) {
+        if self.disposed.get() {
+            return;
+        }
         let installed = self
             .inner
             .try_borrow()
@@ -139,6 +147,9 @@ impl Runtime {
 
     /// Feeds an input and runs everything it causes.
     pub fn input(self: &Rc<Self>, input: Input) {
+        if self.disposed.get() {
+            return;
+        }
         self.push(input);
         self.drain();
     }
@@ -200,6 +211,9 @@ impl Runtime {
         frame: Frame,
         ttl: Option<core::time::Duration>,
     ) -> Result<SendOutcome, Option<SendError>> {
+        if self.disposed.get() {
+            return Err(Some(SendError::Closed(frame)));
+        }
         let (result, outputs) = {
             let Ok(mut inner) = self.inner.try_borrow_mut() else {
                 return Err(None);
@@ -220,6 +234,9 @@ impl Runtime {
     /// now, it is sent as it is, with no copy through wasm. `None`: use `send`
     /// with a copied frame.
     pub fn send_js(self: &Rc<Self>, data: &JsValue) -> Option<SendOutcome> {
+        if self.disposed.get() {
+            return None;
+        }
         let len = transport::js_len(data)?;
         let (id, outputs) = {
             let mut inner = self.inner.try_borrow_mut().ok()?;
@@ -274,6 +291,12 @@ impl Runtime {
 
     /// The current state (`None` inside a hook).
     pub fn state(&self) -> Option<State> {
+        if self.disposed.get() {
+            return Some(State::Closed(ClosedReason::User {
+                code: 1000,
+                reason: "disposed".into(),
+            }));
+        }
         self.inner
             .try_borrow()
             .ok()
@@ -297,6 +320,7 @@ impl Runtime {
     /// Lets go of everything: the socket (closed with 1000), its listeners, the
     /// timers and the lifecycle listeners. Called when the last handle drops.
     pub fn shutdown(&self) {
+        self.disposed.set(true);
         if let Ok(mut inner) = self.inner.try_borrow_mut() {
             if let Some(transport) = inner.transport.take() {
                 transport.close(1000, "");

@@ -215,3 +215,21 @@ test("an invalid URL closes with a clear reason", async () => {
   const socket = new SteadySocket("http://[bad", platform);
   await assert.rejects(socket.opened(), /invalid WebSocket URL/);
 });
+
+test("a socket disposed at once (React StrictMode, hot reload) never connects", async () => {
+  const t = scope("js-strict");
+  const first = open("/echo", t);
+  first.dispose(); // StrictMode runs the effect's cleanup at once
+  const second = open("/echo", t);
+  await second.opened();
+  first.reconnect(); // disposed stays disposed
+  await sleep(300);
+  const stats = (await report("stats", t)).endpoints["/echo"];
+  assert.equal(stats.accepted, 1, "the disposed socket connected");
+  assert.equal(stats.live, 1);
+  assert.equal(first.state, "closed");
+  assert.throws(() => first.send({ late: true }), (e) => e.code === "closed");
+  second.dispose();
+  await sleep(300);
+  assert.equal((await report("stats", t)).endpoints["/echo"].live, 0, "dispose() closes the socket");
+});

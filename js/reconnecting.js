@@ -4,6 +4,7 @@
 import { SocketCore } from "../pkg/steadysocket.js";
 import { KIND, SteadyEvent, SteadySocketError } from "./events.js";
 import { checkUrl, protocolList, resolveUrl } from "./url.js";
+import { directListener } from "./frames.js";
 
 const READY = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 };
 
@@ -74,7 +75,10 @@ export class ReconnectingWebSocket extends EventTarget {
     this.#protocols = protocolList(protocols);
     this.#debug = options.debug === true;
     this.#startClosed = options.startClosed === true;
-    this.#core = new SocketCore(coreOptions(options), (kind, a, b) => this.#on(kind, a, b));
+    const on = (kind, a, b) => this.#on(kind, a, b);
+    let direct = null;
+    this.#core = new SocketCore(coreOptions(options), on, (event) => direct(event));
+    direct = directListener(this.#core, on);
     if (!this.#startClosed) queueMicrotask(() => this.#core.state === "idle" && this.#core.start());
   }
 
@@ -186,6 +190,10 @@ export class ReconnectingWebSocket extends EventTarget {
         return resolveUrl(this.#core, this.#source, a, b, this.#protocols, (url) => (this.#url = url));
       case KIND.DROP:
         return this.#fire("error", new SteadyEvent("error", { message: `a queued message was dropped (${a.reason})` }));
+      case KIND.TOO_LARGE:
+        return this.#fire("error", new SteadyEvent("error", { message: `a ${b}-byte ${a} message exceeds the 16 MiB limit` }));
+      case KIND.UNREADABLE:
+        return this.#fire("error", new SteadyEvent("error", { message: `cannot read ${a}` }));
     }
   }
 }

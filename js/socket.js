@@ -5,6 +5,7 @@ import { SocketCore } from "../pkg/steadysocket.js";
 import { codecFor, preview } from "./codecs.js";
 import { KIND, MessageEventLike, SteadyEvent, SteadySocketError } from "./events.js";
 import { checkUrl, protocolList, resolveUrl } from "./url.js";
+import { directListener } from "./frames.js";
 
 // A callback's exception must not stop delivery to the others: report it the
 // way the platform reports a throwing event listener.
@@ -42,7 +43,10 @@ export class SteadySocket extends EventTarget {
       const handshake = core.handshake;
       core.handshake = () => [].concat(handshake() ?? []).map((m) => this.#codec.encode(m));
     }
-    this.#core = new SocketCore(core, (kind, a, b) => this.#on(kind, a, b));
+    const on = (kind, a, b) => this.#on(kind, a, b);
+    let direct = null;
+    this.#core = new SocketCore(core, on, (event) => direct(event));
+    direct = directListener(this.#core, on);
     // Start on a microtask: listeners added right after construction see
     // every event, as with the platform WebSocket.
     if (!startClosed) queueMicrotask(() => this.#core.state === "idle" && this.#core.start());

@@ -14,12 +14,15 @@ use crate::web::{Outlet, Output, Runtime};
 #[wasm_bindgen]
 pub struct SocketCore {
     runtime: Rc<Runtime>,
+    max_message_size: usize,
 }
 
 /// Calls the JS dispatcher with every output, outside any engine borrow.
 struct JsOutlet {
     dispatch: Function,
     max_message_size: usize,
+    /// The JS API's own `message` listener, for the direct path.
+    on_message: Option<Function>,
 }
 
 impl JsOutlet {
@@ -34,6 +37,10 @@ impl JsOutlet {
 impl Outlet for JsOutlet {
     fn takes_js_frames(&self) -> bool {
         true
+    }
+
+    fn direct_listener(&self) -> Option<Function> {
+        self.on_message.clone()
     }
 
     fn deliver(&self, _runtime: &Rc<Runtime>, outputs: Vec<Output>) {
@@ -112,18 +119,36 @@ fn refusal(code: &str, message: &str) -> JsValue {
 #[wasm_bindgen]
 impl SocketCore {
     /// Checks `options` and builds an idle socket; `dispatch(kind, a, b)`
-    /// receives every event. Throws a TypeError-like Error on bad options.
+    /// receives every event. `onMessage(event)`, if given, is attached to each
+    /// socket as its `message` listener when the engine needs no frames (no
+    /// heartbeat); it must then check `maxMessageSize` itself. Throws a
+    /// TypeError on bad options.
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue, dispatch: Function) -> Result<SocketCore, JsValue> {
+    pub fn new(
+        options: JsValue,
+        dispatch: Function,
+        on_message: Option<Function>,
+    ) -> Result<SocketCore, JsValue> {
         let (config, extras) =
             options::parse(&options).map_err(|m| JsValue::from(js_sys::TypeError::new(&m)))?;
         let seed = crate::api::random_seed();
+        let max_message_size = extras.max_message_size;
         let outlet = JsOutlet {
             dispatch,
-            max_message_size: extras.max_message_size,
+            max_message_size,
+            on_message,
         };
         let runtime = Runtime::new(config, seed, extras.constructor, Box::new(outlet));
-        Ok(SocketCore { runtime })
+        Ok(SocketCore {
+            runtime,
+            max_message_size,
+        })
+    }
+
+    /// The largest inbound message, in bytes (for the direct message path).
+    #[wasm_bindgen(getter, js_name = maxMessageSize)]
+    pub fn max_message_size(&self) -> f64 {
+        self.max_message_size as f64
     }
 
     /// Starts connecting (installs the page-lifecycle listeners).

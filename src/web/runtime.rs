@@ -51,6 +51,12 @@ pub(crate) trait Outlet {
     fn takes_js_frames(&self) -> bool {
         false
     }
+
+    /// A JS function to attach as the socket's `message` listener in place of
+    /// the runtime's own, for frames the engine does not need to see.
+    fn direct_listener(&self) -> Option<Function> {
+        None
+    }
 }
 
 /// Work waiting for the engine, in arrival order.
@@ -391,10 +397,18 @@ impl Runtime {
                 }
                 Command::Open { socket, endpoint } => {
                     inner.transport = None;
+                    // Without a heartbeat the engine needs nothing of a received
+                    // frame: the JS API may take frames straight from the socket.
+                    let direct = if inner.engine.config().heartbeat.is_none() {
+                        self.outlet.direct_listener()
+                    } else {
+                        None
+                    };
                     match Transport::open(
                         socket,
                         &endpoint,
                         self.constructor.as_ref(),
+                        direct.as_ref(),
                         self.me.clone(),
                     ) {
                         Ok(t) => inner.transport = Some(t),

@@ -44,6 +44,8 @@ pub(crate) struct Transport {
     id: SocketId,
     ws: WebSocket,
     listeners: Vec<Listener>,
+    /// The JS `message` listener attached in place of ours, if any.
+    direct: Option<(Function, Counted)>,
     _count: Counted,
 }
 
@@ -51,10 +53,15 @@ impl Transport {
     /// Creates the socket with `constructor` (the global `WebSocket` when
     /// `None`) and attaches every listener before returning, so that no event,
     /// not even a first message sent the instant the socket opens, is missed.
+    /// `direct`, when given, is a JS function attached as the `message`
+    /// listener in place of ours: frames then go from the platform to the JS
+    /// API without a trip through wasm (used when the engine needs neither
+    /// their content nor their arrival: no heartbeat).
     pub fn open(
         id: SocketId,
         endpoint: &Endpoint,
         constructor: Option<&Function>,
+        direct: Option<&Function>,
         runtime: Weak<Runtime>,
     ) -> Result<Transport, OpenError> {
         let global_ctor;
@@ -105,13 +112,6 @@ impl Transport {
                     .unwrap_or_default();
                 Event::Input(Input::Opened { socket, protocol })
             }),
-            on("message", |socket, e| {
-                let data = match e.dyn_ref::<MessageEvent>() {
-                    Some(m) => m.data(),
-                    None => super::global::get(e, "data").unwrap_or(JsValue::UNDEFINED),
-                };
-                Event::Message(socket, data)
-            }),
             on("error", |socket, _| Event::Input(Input::Error { socket })),
             on("close", |socket, e| {
                 let (code, reason, clean) = close_fields(e);
@@ -125,10 +125,35 @@ impl Transport {
                 })
             }),
         ];
+        let mut listeners = listeners;
+        let direct = match direct {
+            Some(f) => {
+                // Cannot fail on a WebSocket; if it did, the frames would be lost, so fall back.
+                if target
+                    .add_event_listener_with_callback("message", f)
+                    .is_ok()
+                {
+                    Some((f.clone(), Counted::new(Resource::Listener)))
+                } else {
+                    None
+                }
+            }
+            None => None,
+        };
+        if direct.is_none() {
+            listeners.push(on("message", |socket, e| {
+                let data = match e.dyn_ref::<MessageEvent>() {
+                    Some(m) => m.data(),
+                    None => super::global::get(e, "data").unwrap_or(JsValue::UNDEFINED),
+                };
+                Event::Message(socket, data)
+            }));
+        }
         Ok(Transport {
             id,
             ws,
             listeners,
+            direct,
             _count: Counted::new(Resource::Socket),
         })
     }
@@ -173,6 +198,9 @@ impl Drop for Transport {
         // synchronously inside close(), which would re-enter a listener that
         // may be running right now.
         self.listeners.clear();
+        if let Some((f, _count)) = self.direct.take() {
+            let _ = self.ws.remove_event_listener_with_callback("message", &f);
+        }
         // A discarded socket must not linger (a hung attempt, a dead link).
         let state = self.ws.ready_state();
         if state == ready_state::CONNECTING || state == ready_state::OPEN {

@@ -233,3 +233,20 @@ test("a socket disposed at once (React StrictMode, hot reload) never connects", 
   await sleep(300);
   assert.equal((await report("stats", t)).endpoints["/echo"].live, 0, "dispose() closes the socket");
 });
+
+test("with a heartbeat, frames go through the engine: messages arrive and the round trip is reported", async () => {
+  const socket = open("/echo", scope("js-heartbeat"), {
+    heartbeat: { interval: 150, timeout: 1000, ping: JSON.stringify({ type: "ping" }) },
+    maxMessageSize: 1000,
+  });
+  await socket.opened();
+  const beat = await next(socket, "heartbeat", 3000);
+  assert.ok(beat.rtt >= 0 && beat.rtt < 1000, `rtt ${beat.rtt}`);
+  socket.send({ n: 42 });
+  const got = await next(socket, "message", 3000, (e) => e.data.n === 42);
+  assert.deepEqual(got.data, { n: 42 });
+  const big = next(socket, "decode-error", 3000);
+  socket.send({ pad: "x".repeat(2000) }); // echoed back over the limit
+  assert.equal((await big).error.code, "too-large");
+  socket.dispose();
+});

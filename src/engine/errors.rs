@@ -68,6 +68,20 @@ pub enum CloseError {
     ReasonTooLong(usize),
 }
 
+impl CloseError {
+    /// Checks a user close as the browser would: the code is 1000 or 3000 to
+    /// 4999, the reason at most 123 UTF-8 bytes.
+    pub fn check(code: u16, reason: &str) -> Result<(), CloseError> {
+        if !(code == 1000 || (3000..=4999).contains(&code)) {
+            return Err(CloseError::InvalidCode(code));
+        }
+        if reason.len() > 123 {
+            return Err(CloseError::ReasonTooLong(reason.len()));
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Display for CloseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -6,7 +6,7 @@ use wasm_bindgen::JsCast;
 
 use super::events::{self, kind};
 use super::{frame_from_js, frame_to_js, options};
-use crate::engine::{ClosedReason, Endpoint, Input, SendError, SendOutcome, SocketId, State};
+use crate::engine::{Endpoint, Input, SendError, SendOutcome, SocketId, State};
 use crate::web::{Outlet, Output, Runtime};
 
 /// One reconnecting socket, driven from JavaScript. The npm package's classes
@@ -231,14 +231,7 @@ impl SocketCore {
     #[wasm_bindgen(getter, js_name = closedReason)]
     pub fn closed_reason(&self) -> Option<String> {
         match self.runtime.state()? {
-            State::Closed(reason) => Some(match reason {
-                ClosedReason::User { code, .. } => format!("closed by the user with {code}"),
-                ClosedReason::Policy(info) => {
-                    format!("closed by the server with {} {:?}", info.code, info.reason)
-                }
-                ClosedReason::GaveUp(why) => format!("gave up reconnecting: {why:?}"),
-                ClosedReason::Invalid(message) => message,
-            }),
+            State::Closed(reason) => Some(crate::ClosedError(reason).to_string()),
             _ => None,
         }
     }

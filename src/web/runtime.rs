@@ -274,12 +274,7 @@ impl Runtime {
 
     /// A user close, checked at once.
     pub fn close(self: &Rc<Self>, code: u16, reason: &str) -> Result<(), CloseError> {
-        if !(code == 1000 || (3000..=4999).contains(&code)) {
-            return Err(CloseError::InvalidCode(code));
-        }
-        if reason.len() > 123 {
-            return Err(CloseError::ReasonTooLong(reason.len()));
-        }
+        CloseError::check(code, reason)?;
         self.input(Input::Close {
             code,
             reason: reason.to_owned(),

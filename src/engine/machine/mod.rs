@@ -337,12 +337,7 @@ impl Engine {
 
     /// Closes for good: no reconnect until [`reconnect`](Self::reconnect).
     pub fn close(&mut self, now: Time, code: u16, reason: String) -> Result<(), CloseError> {
-        if !(code == 1000 || (3000..=4999).contains(&code)) {
-            return Err(CloseError::InvalidCode(code));
-        }
-        if reason.len() > 123 {
-            return Err(CloseError::ReasonTooLong(reason.len()));
-        }
+        CloseError::check(code, &reason)?;
         match self.state.clone() {
             State::Closing { .. } | State::Closed(_) => {}
             State::Open { socket, .. }

@@ -22,8 +22,9 @@ mod api;
 mod bench;
 pub mod codec;
 pub mod engine;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "js"))]
 mod js;
+mod text;
 #[cfg(target_arch = "wasm32")]
 mod web;
 
@@ -34,3 +35,13 @@ pub use api::{
 pub use engine::{Event, SendOutcome, StateKind};
 #[cfg(target_arch = "wasm32")]
 pub use web::{diagnostics, Diagnostics};
+
+// The npm package's allocator: the default one (dlmalloc) is about 8 KB of the
+// module, talc a third of that. Rust apps keep whichever allocator they chose.
+#[cfg(all(
+    target_arch = "wasm32",
+    feature = "js",
+    not(target_feature = "atomics")
+))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

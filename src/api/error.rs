@@ -1,7 +1,8 @@
 use core::fmt;
 
 use crate::codec::{DecodeError, EncodeError};
-use crate::engine::{ClosedReason, Frame};
+use crate::engine::{ClosedReason, Frame, GiveUp};
+use crate::text::{text, Quoted};
 
 /// Why a send did not go out or into the outbox. The message is handed back.
 #[derive(Debug)]
@@ -115,13 +116,26 @@ pub struct ClosedError(pub ClosedReason);
 impl fmt::Display for ClosedError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
-            ClosedReason::User { code, .. } => write!(f, "closed by the user with {code}"),
-            ClosedReason::Policy(info) => write!(
-                f,
-                "closed by the server with {} {:?}",
-                info.code, info.reason
-            ),
-            ClosedReason::GaveUp(why) => write!(f, "gave up reconnecting: {why:?}"),
+            // Built without format arguments: this message reaches the npm
+            // package (closedReason), where core::fmt would grow the wasm.
+            ClosedReason::User { code, .. } => {
+                f.write_str(&text!("closed by the user with ", code))
+            }
+            ClosedReason::Policy(info) => f.write_str(&text!(
+                "closed by the server with ",
+                info.code,
+                " ",
+                Quoted(&info.reason)
+            )),
+            ClosedReason::GaveUp(GiveUp::MaxRetries(n)) => {
+                f.write_str(&text!("gave up reconnecting: ", n, " retries failed"))
+            }
+            ClosedReason::GaveUp(GiveUp::Budget) => {
+                f.write_str("gave up reconnecting: the retry time budget ran out")
+            }
+            ClosedReason::GaveUp(GiveUp::FirstConnect) => {
+                f.write_str("gave up reconnecting: the first connection failed")
+            }
             ClosedReason::Invalid(message) => f.write_str(message),
         }
     }

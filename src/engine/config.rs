@@ -4,6 +4,7 @@ use core::time::Duration;
 use super::backoff::Jitter;
 use super::close_policy::{CloseInfo, Verdict};
 use super::frame::Frame;
+use crate::text::text;
 
 /// Decides, from a close, whether to reconnect or stop. `None` keeps the
 /// default verdict ([`default_verdict`](super::default_verdict)).
@@ -222,11 +223,16 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid option {}: {}", self.field, self.message)
+        f.write_str(&text!("invalid option ", self.field, ": ", self.message))
     }
 }
 
 impl std::error::Error for ConfigError {}
+
+/// Whole milliseconds, saturating (a message needs no more).
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
 
 fn check(
     ok: bool,
@@ -248,10 +254,11 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let b = &self.backoff;
         check(b.initial <= b.max, "backoff.initial", || {
-            format!(
-                "{} ms is larger than backoff.max, {} ms",
-                b.initial.as_millis(),
-                b.max.as_millis()
+            text!(
+                millis(b.initial),
+                " ms is larger than backoff.max, ",
+                millis(b.max),
+                " ms"
             )
         })?;
         check(
@@ -279,10 +286,12 @@ impl Config {
             "backoff.restart_delay",
             || {
                 let (low, high) = b.restart_delay;
-                format!(
-                    "the range {} ms..{} ms is reversed",
-                    low.as_millis(),
-                    high.as_millis()
+                text!(
+                    "the range ",
+                    millis(low),
+                    " ms..",
+                    millis(high),
+                    " ms is reversed"
                 )
             },
         )?;
@@ -305,9 +314,10 @@ impl Config {
             p.low_watermark <= p.high_watermark,
             "backpressure.low_watermark",
             || {
-                format!(
-                    "{} is above the high watermark {}",
-                    p.low_watermark, p.high_watermark
+                text!(
+                    p.low_watermark,
+                    " is above the high watermark ",
+                    p.high_watermark
                 )
             },
         )?;

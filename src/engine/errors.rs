@@ -2,6 +2,7 @@ use core::fmt;
 
 use super::frame::Frame;
 use super::outbox::MessageId;
+use crate::text::text;
 
 /// What a successful [`Engine::send`] did with the message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,14 +46,16 @@ impl fmt::Display for SendError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SendError::Closed(_) => {
-                write!(f, "the socket is closed; call reconnect() to reopen it")
+                f.write_str("the socket is closed; call reconnect() to reopen it")
             }
-            SendError::OutboxFull(_) => write!(f, "the outbox is full"),
-            SendError::TooLarge { frame, limit } => write!(
-                f,
-                "a {}-byte message does not fit in the outbox ({limit} bytes at most)",
-                frame.len()
-            ),
+            SendError::OutboxFull(_) => f.write_str("the outbox is full"),
+            SendError::TooLarge { frame, limit } => f.write_str(&text!(
+                "a ",
+                frame.len(),
+                "-byte message does not fit in the outbox (",
+                limit,
+                " bytes at most)"
+            )),
         }
     }
 }
@@ -85,14 +88,13 @@ impl CloseError {
 impl fmt::Display for CloseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CloseError::InvalidCode(code) => {
-                write!(
-                    f,
-                    "close code {code} is not allowed: use 1000 or 3000 to 4999"
-                )
-            }
+            CloseError::InvalidCode(code) => f.write_str(&text!(
+                "close code ",
+                code,
+                " is not allowed: use 1000 or 3000 to 4999"
+            )),
             CloseError::ReasonTooLong(n) => {
-                write!(f, "a close reason is at most 123 UTF-8 bytes, got {n}")
+                f.write_str(&text!("a close reason is at most 123 UTF-8 bytes, got ", n))
             }
         }
     }

@@ -13,7 +13,8 @@ impl Time {
     /// A time `ms` milliseconds after the origin; negative or NaN values clamp to it.
     pub fn from_millis_f64(ms: f64) -> Time {
         if ms.is_finite() && ms > 0.0 {
-            Time(Duration::from_secs_f64(ms / 1000.0))
+            // Capped at about 31,000 years, which from_secs_f64 can always take.
+            Time(Duration::from_secs_f64(ms.min(1e15) / 1000.0))
         } else {
             Time::ZERO
         }

@@ -6,6 +6,7 @@ use wasm_bindgen::JsValue;
 use super::frame_to_js;
 use super::options::close_info;
 use crate::engine::{DropReason, Event, GiveUp};
+use crate::text::text;
 
 /// What the JS dispatcher receives as its first argument.
 pub(crate) mod kind {
@@ -51,7 +52,7 @@ pub(crate) fn event(event: &Event) -> (u8, JsValue) {
         ),
         Event::GaveUp(why) => {
             let reason = match why {
-                GiveUp::MaxRetries(n) => format!("max-retries ({n})"),
+                GiveUp::MaxRetries(n) => text!("max-retries (", n, ")"),
                 GiveUp::Budget => "retry-budget".into(),
                 GiveUp::FirstConnect => "first-connect".into(),
             };

@@ -6,6 +6,8 @@ use core::time::Duration;
 use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::text::{text, Quoted};
+
 use crate::engine::{
     CloseInfo, Config, Frame, HeartbeatConfig, HiddenPolicy, Initiator, Jitter, Overflow,
     PongMatcher, Verdict,
@@ -59,9 +61,13 @@ impl Reader<'_> {
     }
 
     fn fail(&self, key: &str, want: &str, got: &JsValue) -> String {
-        format!(
-            "option {}{key} must be {want}, got {}",
+        text!(
+            "option ",
             self.path,
+            key,
+            " must be ",
+            want,
+            ", got ",
             show(got)
         )
     }
@@ -86,7 +92,8 @@ impl Reader<'_> {
             .number(key, "a finite number of milliseconds, 0 or more", |n| {
                 n.is_finite() && n >= 0.0
             })?
-            .map(|n| Duration::from_secs_f64(n / 1000.0)))
+            // Whole milliseconds; `as` saturates, so no value can panic here.
+            .map(|n| Duration::from_millis(n as u64)))
     }
 
     /// A count, where `Infinity` means no limit.
@@ -139,7 +146,7 @@ impl Reader<'_> {
 fn show(v: &JsValue) -> String {
     if let Some(s) = v.as_string() {
         let s: String = s.chars().take(40).collect();
-        format!("the string {s:?}")
+        text!("the string ", Quoted(&s))
     } else if let Some(n) = v.as_f64() {
         // JS formats the number: Rust's float formatting would grow the wasm.
         js_sys::Number::from(n)
@@ -148,12 +155,12 @@ fn show(v: &JsValue) -> String {
             .and_then(|s| s.as_string())
             .unwrap_or_else(|| "a number".into())
     } else if let Some(b) = v.as_bool() {
-        format!("{b}")
+        if b { "true" } else { "false" }.into()
     } else if v.is_null() {
         "null".into()
     } else {
-        format!(
-            "a value of type {}",
+        text!(
+            "a value of type ",
             v.js_typeof().as_string().unwrap_or_default()
         )
     }
@@ -171,14 +178,16 @@ pub(crate) fn parse(options: &JsValue) -> Result<(Config, Extras), String> {
         return Ok((config, extras));
     }
     if !options.is_object() {
-        return Err(format!("options must be an object, got {}", show(options)));
+        return Err(text!("options must be an object, got ", show(options)));
     }
     let keys = js_sys::Object::keys(options.unchecked_ref::<js_sys::Object>());
     for key in keys.iter() {
         let key = key.as_string().unwrap_or_default();
         if !KNOWN.contains(&key.as_str()) {
-            return Err(format!(
-                "unknown option {key:?}; the options are: {}",
+            return Err(text!(
+                "unknown option ",
+                Quoted(&key),
+                "; the options are: ",
                 KNOWN.join(", ")
             ));
         }
@@ -240,8 +249,8 @@ pub(crate) fn parse(options: &JsValue) -> Result<(Config, Extras), String> {
             )
         })?;
         b.restart_delay = (
-            Duration::from_secs_f64(lo / 1000.0),
-            Duration::from_secs_f64(hi / 1000.0),
+            Duration::from_millis(lo as u64),
+            Duration::from_millis(hi as u64),
         );
     }
     if let Some(v) = r.boolean("retryFirstConnect")? {
@@ -316,8 +325,8 @@ fn heartbeat(h: &JsValue) -> Result<HeartbeatConfig, String> {
         return Ok(config);
     }
     if !h.is_object() {
-        return Err(format!(
-            "option heartbeat must be true or an object, got {}",
+        return Err(text!(
+            "option heartbeat must be true or an object, got ",
             show(h)
         ));
     }

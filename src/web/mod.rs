@@ -16,4 +16,6 @@ mod transport;
 
 pub use diagnostics::{diagnostics, Diagnostics};
 pub(crate) use runtime::{Outlet, Output, Runtime};
-pub(crate) use transport::{frame_from_js, js_len};
+pub(crate) use transport::frame_from_js;
+#[cfg(feature = "js")]
+pub(crate) use transport::js_len;

@@ -143,6 +143,7 @@ impl Runtime {
     }
 
     /// The open socket's `bufferedAmount` (0 without one).
+    #[cfg(feature = "js")]
     pub fn buffered_amount(&self) -> u64 {
         self.inner
             .try_borrow()
@@ -239,6 +240,7 @@ impl Runtime {
     /// The fast path of `send` for a JS value: when the socket can take it
     /// now, it is sent as it is, with no copy through wasm. `None`: use `send`
     /// with a copied frame.
+    #[cfg(feature = "js")]
     pub fn send_js(self: &Rc<Self>, data: &JsValue) -> Option<SendOutcome> {
         if self.disposed.get() {
             return None;

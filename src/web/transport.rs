@@ -13,6 +13,7 @@ use super::diagnostics::{Counted, Resource};
 use super::global::{describe_error, function};
 use super::runtime::Runtime;
 use crate::engine::{Endpoint, Frame, Input, OpenError, SocketId};
+use crate::text::{text, Quoted};
 
 /// `WebSocket.readyState` values
 /// ([MDN](https://developer.mozilla.org/en-US/docs/Web/API/WebSocket/readyState)).
@@ -175,6 +176,7 @@ impl Transport {
     }
 
     /// Sends a JS string or binary value as it is, if the socket is open.
+    #[cfg(feature = "js")]
     pub fn send_js(&self, data: &JsValue) -> bool {
         self.ws.ready_state() == ready_state::OPEN
             && self.ws.unchecked_ref::<Sendable>().send(data).is_ok()
@@ -233,8 +235,8 @@ impl Data {
         } else if data.has_type::<web_sys::Blob>() {
             Data::Blob(data.unchecked_into())
         } else {
-            Data::Unsupported(format!(
-                "a message of type {}",
+            Data::Unsupported(text!(
+                "a message of type ",
                 data.js_typeof().as_string().unwrap_or_default()
             ))
         }
@@ -256,6 +258,7 @@ pub(crate) fn frame_from_js(value: &JsValue) -> Option<Frame> {
 
 /// The size of a JS payload for accounting, without copying it: bytes for
 /// binary data, UTF-16 code units for text (a lower bound of its UTF-8 size).
+#[cfg(feature = "js")]
 pub(crate) fn js_len(value: &JsValue) -> Option<usize> {
     if let Some(s) = value.dyn_ref::<js_sys::JsString>() {
         Some(s.length() as usize)
@@ -298,12 +301,22 @@ fn close_fields(e: &web_sys::Event) -> (u16, String, bool) {
 fn open_error(url: &str, error: &JsValue) -> OpenError {
     let (name, message) = describe_error(error);
     match name.as_str() {
-        "SyntaxError" => OpenError::InvalidUrl(format!("invalid WebSocket URL {url:?}: {message}")),
-        "SecurityError" => {
-            OpenError::Forbidden(format!("connecting to {url:?} is forbidden: {message}"))
+        "SyntaxError" => {
+            OpenError::InvalidUrl(text!("invalid WebSocket URL ", Quoted(url), ": ", message))
         }
-        _ => OpenError::Other(format!(
-            "cannot create a WebSocket for {url:?}: {name} {message}"
+        "SecurityError" => OpenError::Forbidden(text!(
+            "connecting to ",
+            Quoted(url),
+            " is forbidden: ",
+            message
+        )),
+        _ => OpenError::Other(text!(
+            "cannot create a WebSocket for ",
+            Quoted(url),
+            ": ",
+            name,
+            " ",
+            message
         )),
     }
 }

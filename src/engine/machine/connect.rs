@@ -55,7 +55,7 @@ impl Engine {
             }
             Err(message) => {
                 self.cancel_timer(Timer::ConnectTimeout);
-                self.emit(Event::Error(format!("the URL provider failed: {message}")));
+                self.emit(Event::Error(text!("the URL provider failed: ", message)));
                 self.after_failure(now, Verdict::Reconnect);
             }
         }

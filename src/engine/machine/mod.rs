@@ -18,6 +18,7 @@ use super::outbox::{MessageId, Outbox, Pushed, Queued};
 use super::state::{ClosedReason, GiveUp, PauseReason, Phase, SocketId, State};
 use super::time::Time;
 use super::{CLOSE_CONNECT_TIMEOUT, CLOSE_HEARTBEAT_TIMEOUT};
+use crate::text::text;
 
 /// A bfcache restore this recent makes the next retry immediate.
 const RESTORE_WINDOW: Duration = Duration::from_secs(2);

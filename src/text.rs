@@ -80,7 +80,6 @@ mod tests {
             Quoted("x y")
         );
         assert_eq!(s, "a b 42/18446744073709551615 \"x y\"");
-        assert_eq!(text!(), "");
         assert_eq!(text!(0usize), "0");
     }
 }

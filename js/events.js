@@ -40,4 +40,5 @@ export const KIND = Object.freeze({
   RESOLVE: 9,
   TOO_LARGE: 10,
   UNREADABLE: 11,
+  DIRECT: 12,
 });

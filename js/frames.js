@@ -35,3 +35,58 @@ export function directListener(core, on) {
     return on(KIND.UNREADABLE, `a message of type ${typeof data}`);
   };
 }
+
+/**
+ * The direct send path. While the engine allows it (the socket is open,
+ * nothing is queued, sends are below the high watermark) SocketCore reports
+ * the socket and a byte allowance (kind DIRECT); sends within it go to the
+ * socket from here, with no trip through wasm. Past the allowance the bytes
+ * sent are reported in one call and the send takes the engine's path, which
+ * holds or queues as backpressure says.
+ */
+export class DirectSend {
+  #core;
+  #ws = null;
+  #left = 0;
+  #spent = 0;
+
+  constructor(core) {
+    this.#core = core;
+  }
+
+  /** A DIRECT report: the socket (or null) and its allowance in bytes. */
+  allow(ws, allowance) {
+    this.#ws = ws;
+    this.#left = ws === null ? 0 : allowance;
+    this.#spent = 0;
+  }
+
+  /** Sends `data` now if it may go directly; false: use SocketCore.send. */
+  send(data) {
+    const ws = this.#ws;
+    if (ws === null) return false;
+    const size = typeof data === "string" ? data.length : data?.byteLength;
+    // A closing socket, or anything but a string or binary data: the engine's
+    // path reports it properly.
+    if (typeof size !== "number" || ws.readyState !== 1) return false;
+    if (size > this.#left) {
+      this.settle();
+      return false;
+    }
+    ws.send(data);
+    this.#left -= size;
+    this.#spent += size;
+    return true;
+  }
+
+  /** Reports the bytes sent directly; the allowance comes back renewed, or not. */
+  settle() {
+    const spent = this.#spent;
+    this.#ws = null;
+    this.#spent = 0;
+    this.#core.sentDirectly(spent);
+  }
+}
+
+/** What SocketCore.send's numbers mean. */
+export const SEND_OUTCOME = ["sent", "queued", "dropped"];

@@ -4,7 +4,7 @@
 import { SocketCore } from "../pkg/steadysocket.js";
 import { KIND, SteadyEvent, SteadySocketError } from "./events.js";
 import { checkUrl, protocolList, resolveUrl } from "./url.js";
-import { directListener } from "./frames.js";
+import { DirectSend, directListener } from "./frames.js";
 
 const READY = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 };
 
@@ -59,6 +59,7 @@ export class ReconnectingWebSocket extends EventTarget {
   onmessage = null;
 
   #core;
+  #direct;
   #source;
   #protocols;
   #url = "";
@@ -79,6 +80,7 @@ export class ReconnectingWebSocket extends EventTarget {
     let direct = null;
     this.#core = new SocketCore(coreOptions(options), on, (event) => direct(event));
     direct = directListener(this.#core, on);
+    this.#direct = new DirectSend(this.#core);
     if (!this.#startClosed) queueMicrotask(() => this.#core.state === "idle" && this.#core.start());
   }
 
@@ -133,6 +135,7 @@ export class ReconnectingWebSocket extends EventTarget {
     if (typeof Blob !== "undefined" && data instanceof Blob) {
       throw new TypeError("send() takes a string, an ArrayBuffer or a typed array; read a Blob with arrayBuffer() first");
     }
+    if (this.#direct.send(data)) return;
     try {
       this.#core.send(data);
     } catch (e) {
@@ -152,6 +155,7 @@ export class ReconnectingWebSocket extends EventTarget {
 
   /** Frees every listener and timer now (not in their API). */
   dispose() {
+    this.#direct.allow(null, 0);
     this.#core.dispose();
   }
 
@@ -194,6 +198,8 @@ export class ReconnectingWebSocket extends EventTarget {
         return this.#fire("error", new SteadyEvent("error", { message: `a ${b}-byte ${a} message exceeds the 16 MiB limit` }));
       case KIND.UNREADABLE:
         return this.#fire("error", new SteadyEvent("error", { message: `cannot read ${a}` }));
+      case KIND.DIRECT:
+        return this.#direct.allow(a, b);
     }
   }
 }

@@ -5,7 +5,7 @@ import { SocketCore } from "../pkg/steadysocket.js";
 import { codecFor, preview } from "./codecs.js";
 import { KIND, MessageEventLike, SteadyEvent, SteadySocketError } from "./events.js";
 import { checkUrl, protocolList, resolveUrl } from "./url.js";
-import { directListener } from "./frames.js";
+import { DirectSend, SEND_OUTCOME, directListener } from "./frames.js";
 
 // A callback's exception must not stop delivery to the others: report it the
 // way the platform reports a throwing event listener.
@@ -18,6 +18,7 @@ function reportError(e) {
 
 export class SteadySocket extends EventTarget {
   #core;
+  #direct;
   #codec;
   #url;
   #protocols;
@@ -47,6 +48,7 @@ export class SteadySocket extends EventTarget {
     let direct = null;
     this.#core = new SocketCore(core, on, (event) => direct(event));
     direct = directListener(this.#core, on);
+    this.#direct = new DirectSend(this.#core);
     // Start on a microtask: listeners added right after construction see
     // every event, as with the platform WebSocket.
     if (!startClosed) queueMicrotask(() => this.#core.state === "idle" && this.#core.start());
@@ -105,8 +107,9 @@ export class SteadySocket extends EventTarget {
     } catch (e) {
       throw new SteadySocketError("encode", `cannot encode the message: ${e.message}`, message);
     }
+    if (this.#direct.send(data)) return "sent";
     try {
-      return this.#core.send(data);
+      return SEND_OUTCOME[this.#core.send(data)];
     } catch (e) {
       throw new SteadySocketError(e.code ?? "error", e.message, message);
     }
@@ -137,6 +140,7 @@ export class SteadySocket extends EventTarget {
 
   /** Closes the socket and frees every listener and timer. */
   dispose() {
+    this.#direct.allow(null, 0);
     this.#core.dispose();
     this.#endIterators();
   }
@@ -260,6 +264,8 @@ export class SteadySocket extends EventTarget {
         });
       case KIND.UNREADABLE:
         return this.#emit("decode-error", { error: new SteadySocketError("unreadable", `cannot read ${a}`), kind: "unknown", preview: "" });
+      case KIND.DIRECT:
+        return this.#direct.allow(a, b);
     }
   }
 }

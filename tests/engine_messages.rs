@@ -399,3 +399,51 @@ fn the_send_fast_path_is_taken_only_when_it_keeps_order() {
     };
     assert!(a < b, "ids keep send order across both paths");
 }
+
+#[test]
+fn the_direct_allowance_opens_only_when_sends_keep_order_and_stops_at_the_watermark() {
+    let mut c = Config::default();
+    c.backpressure.high_watermark = 100;
+    c.backpressure.low_watermark = 10;
+    let mut w = down(c);
+    assert_eq!(w.engine.direct_allowance(), None, "down: nothing direct");
+    w.send("queued first").unwrap();
+    reconnect(&mut w);
+    assert_eq!(
+        w.transmitted(),
+        vec!["queued first"],
+        "the outbox went first"
+    );
+    let (socket, left) = w.engine.direct_allowance().expect("open and flowing");
+    assert_eq!(left, 100 - "queued first".len() as u64);
+    // The adapter sent 60 bytes itself, then 60 more: past the watermark,
+    // sends are held and the socket is asked for its real buffered amount.
+    w.engine.sent_directly(socket, 60);
+    assert_eq!(w.engine.direct_allowance(), Some((socket, left - 60)));
+    w.engine.sent_directly(socket, 60);
+    assert_eq!(w.engine.direct_allowance(), None, "held");
+    assert!(matches!(
+        w.engine.poll_command(),
+        Some(Command::QueryBufferedAmount)
+    ));
+    // The socket really holds them: still held, later sends are queued.
+    w.buffered += 120;
+    w.input(Input::BufferedAmount(w.buffered));
+    assert!(matches!(w.send("behind"), Ok(SendOutcome::Queued(_))));
+    assert_eq!(w.engine.direct_allowance(), None, "something is queued");
+    // The socket drained: the held message goes, then the allowance is back.
+    w.buffered = 0;
+    w.input(Input::BufferedAmount(0));
+    assert_eq!(w.transmitted().last().map(String::as_str), Some("behind"));
+    assert_eq!(
+        w.engine.direct_allowance(),
+        Some((socket, 100 - "behind".len() as u64))
+    );
+    // Bytes counted against a socket that is gone change nothing.
+    w.server_close(1006, "");
+    w.engine.sent_directly(socket, 1000);
+    reconnect(&mut w);
+    let (again, left) = w.engine.direct_allowance().expect("open again");
+    assert_ne!(again, socket);
+    assert_eq!(left, 100);
+}

@@ -110,6 +110,9 @@ impl Outlet for MailboxOutlet {
                         .url
                         .resolve(runtime, socket, attempt, &mailbox.protocols);
                 }
+                // Only for outlets that take JS values; the Rust API sends
+                // through the runtime.
+                Output::Direct(_) => {}
             }
         }
         mailbox.wake();

@@ -10,7 +10,7 @@ use super::error::{ClosedError, RecvError, SendError};
 use super::mailbox::Mailbox;
 use crate::codec::{Decode, Encode, Json};
 use crate::engine::{self, CloseError, Event, Frame, MessageId, SendOutcome, State, StateKind};
-use crate::web::Runtime;
+use crate::web::{Refused, Runtime};
 
 /// What every handle of one socket shares. When the last handle goes, the
 /// socket is closed and every listener and timer is freed.
@@ -167,10 +167,10 @@ impl<Out, C> Sender<Out, C> {
 
     /// Sends a raw frame now or queues it, without waiting.
     pub fn try_send_frame(&self, frame: Frame) -> Result<SendOutcome, SendError<Frame>> {
-        match self.runtime().send(frame.clone(), None) {
+        match self.runtime().send(frame, None) {
             Ok(outcome) => Ok(outcome),
-            Err(None) => Err(SendError::Busy(frame)),
-            Err(Some(e)) => Err(match e {
+            Err(Refused::Busy(frame)) => Err(SendError::Busy(frame)),
+            Err(Refused::Engine(e)) => Err(match e {
                 engine::SendError::Closed(f) => SendError::Closed(f),
                 engine::SendError::OutboxFull(f) => SendError::OutboxFull(f),
                 engine::SendError::TooLarge { frame, limit } => SendError::TooLarge {

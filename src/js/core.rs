@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use super::events::{self, kind};
 use super::{frame_from_js, frame_to_js, options};
 use crate::engine::{Endpoint, Input, SendError, SendOutcome, SocketId, State};
-use crate::web::{Outlet, Output, Runtime};
+use crate::web::{Outlet, Output, Refused, Runtime};
 
 /// One reconnecting socket, driven from JavaScript. The npm package's classes
 /// wrap it; it is not meant to be used directly.
@@ -76,6 +76,12 @@ impl Outlet for JsOutlet {
                         &JsValue::from_f64(socket.0 as f64),
                         &JsValue::from(attempt),
                     );
+                }
+                Output::Direct(Some((socket, allowance))) => {
+                    self.call(kind::DIRECT, &socket, &JsValue::from_f64(allowance as f64))
+                }
+                Output::Direct(None) => {
+                    self.call(kind::DIRECT, &JsValue::NULL, &JsValue::UNDEFINED)
                 }
             }
         }
@@ -169,13 +175,21 @@ impl SocketCore {
         self.runtime.resolved(SocketId(socket as u64), Err(message));
     }
 
-    /// Sends a string or binary data: returns "sent", "queued" or "dropped";
-    /// throws an Error with `code` "closed", "outbox-full", "too-large",
-    /// "invalid-data" or "busy" when refused.
-    pub fn send(&self, data: JsValue) -> Result<String, JsValue> {
+    /// Counts bytes the JS side sent straight to the socket of the last
+    /// DIRECT event; the allowance is then reported again, or not if sends
+    /// are held now.
+    #[wasm_bindgen(js_name = sentDirectly)]
+    pub fn sent_directly(&self, bytes: f64) {
+        self.runtime.sent_directly(bytes as u64);
+    }
+
+    /// Sends a string or binary data: returns 0 (sent), 1 (queued) or 2
+    /// (dropped); throws an Error with `code` "closed", "outbox-full",
+    /// "too-large", "invalid-data" or "busy" when refused.
+    pub fn send(&self, data: JsValue) -> Result<u8, JsValue> {
         // The fast path: an open socket takes the value as it is.
         if let Some(SendOutcome::Sent(_)) = self.runtime.send_js(&data) {
-            return Ok("sent".into());
+            return Ok(0);
         }
         let frame = frame_from_js(&data).ok_or_else(|| {
             refusal(
@@ -184,16 +198,22 @@ impl SocketCore {
             )
         })?;
         match self.runtime.send(frame, None) {
-            Ok(SendOutcome::Sent(_)) => Ok("sent".into()),
-            Ok(SendOutcome::Queued(_)) => Ok("queued".into()),
-            Ok(SendOutcome::Dropped(_)) => Ok("dropped".into()),
-            Err(None) => Err(refusal(
+            Ok(SendOutcome::Sent(_)) => Ok(0),
+            Ok(SendOutcome::Queued(_)) => Ok(1),
+            Ok(SendOutcome::Dropped(_)) => Ok(2),
+            Err(Refused::Busy(_)) => Err(refusal(
                 "busy",
                 "send() cannot be called from inside shouldReconnect or handshake",
             )),
-            Err(Some(e @ SendError::Closed(_))) => Err(refusal("closed", &e.to_string())),
-            Err(Some(e @ SendError::OutboxFull(_))) => Err(refusal("outbox-full", &e.to_string())),
-            Err(Some(e @ SendError::TooLarge { .. })) => Err(refusal("too-large", &e.to_string())),
+            Err(Refused::Engine(e @ SendError::Closed(_))) => {
+                Err(refusal("closed", &e.to_string()))
+            }
+            Err(Refused::Engine(e @ SendError::OutboxFull(_))) => {
+                Err(refusal("outbox-full", &e.to_string()))
+            }
+            Err(Refused::Engine(e @ SendError::TooLarge { .. })) => {
+                Err(refusal("too-large", &e.to_string()))
+            }
         }
     }
 

@@ -22,6 +22,7 @@ pub(crate) mod kind {
     pub const RESOLVE: u8 = 9;
     pub const TOO_LARGE: u8 = 10;
     pub const UNREADABLE: u8 = 11;
+    pub const DIRECT: u8 = 12;
 }
 
 fn object(fields: &[(&str, JsValue)]) -> JsValue {

@@ -15,7 +15,7 @@ mod timers;
 mod transport;
 
 pub use diagnostics::{diagnostics, Diagnostics};
-pub(crate) use runtime::{Outlet, Output, Runtime};
+pub(crate) use runtime::{Outlet, Output, Refused, Runtime};
 pub(crate) use transport::frame_from_js;
 #[cfg(feature = "js")]
 pub(crate) use transport::js_len;

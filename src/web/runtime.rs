@@ -38,6 +38,11 @@ pub(crate) enum Output {
     Event(Event),
     /// The endpoint for this attempt is needed: answer with [`Runtime::resolved`].
     Resolve { socket: SocketId, attempt: u32 },
+    /// For an outlet that takes JS values: the open socket it may send to
+    /// itself and how many bytes, or `None` when sends must go through
+    /// [`Runtime::send`] (see [`Engine::direct_allowance`]).
+    #[cfg_attr(not(feature = "js"), allow(dead_code))]
+    Direct(Option<(JsValue, u64)>),
 }
 
 /// Receives outputs, outside any borrow. Implementations may call back into
@@ -59,6 +64,15 @@ pub(crate) trait Outlet {
     }
 }
 
+/// Why [`Runtime::send`] did not take a frame. The frame comes back.
+#[derive(Debug)]
+pub(crate) enum Refused {
+    /// Called from inside a hook, where the engine is busy.
+    Busy(Frame),
+    /// The engine's refusal.
+    Engine(SendError),
+}
+
 /// Work waiting for the engine, in arrival order.
 enum Pending {
     Input(Input),
@@ -71,6 +85,8 @@ struct Inner {
     engine: Engine,
     transport: Option<Transport>,
     lifecycle: Option<Lifecycle>,
+    /// The socket the outlet was last told it may send to directly.
+    direct: Option<SocketId>,
 }
 
 pub(crate) struct Runtime {
@@ -104,6 +120,7 @@ impl Runtime {
                 engine: Engine::new(config, seed),
                 transport: None,
                 lifecycle: None,
+                direct: None,
             }),
             timers: RefCell::new(TimerSlots::default()),
             pending: RefCell::new(VecDeque::new()),
@@ -211,30 +228,46 @@ impl Runtime {
         }
     }
 
-    /// Sends now or queues, with the engine's verdict. `Err(None)` means the
-    /// call came from inside a hook, where the engine is busy.
+    /// Sends now or queues, with the engine's verdict; the frame comes back
+    /// with a refusal.
     pub fn send(
         self: &Rc<Self>,
         frame: Frame,
         ttl: Option<core::time::Duration>,
-    ) -> Result<SendOutcome, Option<SendError>> {
+    ) -> Result<SendOutcome, Refused> {
         if self.disposed.get() {
-            return Err(Some(SendError::Closed(frame)));
+            return Err(Refused::Engine(SendError::Closed(frame)));
         }
         let (result, outputs) = {
             let Ok(mut inner) = self.inner.try_borrow_mut() else {
-                return Err(None);
+                return Err(Refused::Busy(frame));
             };
-            let result = inner.engine.send(self.clock.now(), frame, ttl);
+            let inner = &mut *inner;
+            // An open socket with nothing queued takes the frame at once: no
+            // command queue, no clock.
+            let result = if let Some((socket, id)) = inner.engine.send_now(frame.len()) {
+                let transport = inner.transport.as_ref().filter(|t| t.id() == socket);
+                if !transport.is_some_and(|t| t.send(&frame)) {
+                    let failed = Input::TransmitFailed {
+                        socket,
+                        id: Some(id),
+                        frame,
+                    };
+                    inner.engine.handle(self.clock.now(), failed);
+                }
+                Ok(SendOutcome::Sent(id))
+            } else {
+                inner.engine.send(self.clock.now(), frame, ttl)
+            };
             let mut outputs = Vec::new();
-            self.execute(&mut inner, &mut outputs);
+            self.execute(inner, &mut outputs);
             (result, outputs)
         };
         if !outputs.is_empty() {
             self.outlet.deliver(self, outputs);
         }
         self.drain();
-        result.map_err(Some)
+        result.map_err(Refused::Engine)
     }
 
     /// The fast path of `send` for a JS value: when the socket can take it
@@ -465,5 +498,48 @@ impl Runtime {
                 Command::Emit(event) => outputs.push(Output::Event(event)),
             }
         }
+        if self.outlet.takes_js_frames() {
+            Self::report_direct(inner, outputs);
+        }
+    }
+
+    /// Tells the outlet when the socket it may send to directly changes.
+    fn report_direct(inner: &mut Inner, outputs: &mut Vec<Output>) {
+        let allowance = inner.engine.direct_allowance();
+        let socket = allowance.map(|(s, _)| s);
+        if socket == inner.direct {
+            return;
+        }
+        inner.direct = socket;
+        let open = allowance.and_then(|(s, left)| {
+            let t = inner.transport.as_ref().filter(|t| t.id() == s)?;
+            Some((t.socket_value(), left))
+        });
+        outputs.push(Output::Direct(open));
+    }
+
+    /// Counts bytes the outlet sent straight to the socket of its last
+    /// [`Output::Direct`]; its allowance is reported again (or not, if sends
+    /// are now held).
+    #[cfg(feature = "js")]
+    pub fn sent_directly(self: &Rc<Self>, bytes: u64) {
+        if self.disposed.get() {
+            return;
+        }
+        let outputs = {
+            let Ok(mut inner) = self.inner.try_borrow_mut() else {
+                return;
+            };
+            if let Some(socket) = inner.direct.take() {
+                inner.engine.sent_directly(socket, bytes);
+            }
+            let mut outputs = Vec::new();
+            self.execute(&mut inner, &mut outputs);
+            outputs
+        };
+        if !outputs.is_empty() {
+            self.outlet.deliver(self, outputs);
+        }
+        self.drain();
     }
 }

@@ -175,6 +175,11 @@ impl Transport {
         }
     }
 
+    /// The platform socket, for an outlet that sends to it directly.
+    pub fn socket_value(&self) -> JsValue {
+        self.ws.clone().into()
+    }
+
     /// Sends a JS string or binary value as it is, if the socket is open.
     #[cfg(feature = "js")]
     pub fn send_js(&self, data: &JsValue) -> bool {

@@ -101,6 +101,31 @@ test("a dropped link reconnects and the outbox is delivered in order", async () 
   socket.dispose();
 });
 
+test("sends go straight to the open socket, and past the high watermark are held, all in order", async () => {
+  const t = scope("js-direct");
+  const socket = open("/echo", t, { highWatermark: 300, lowWatermark: 100 });
+  await socket.opened();
+  const pad = "x".repeat(40);
+  const outcomes = [];
+  for (let n = 0; n < 200; n++) outcomes.push(socket.send({ n, pad }));
+  assert.equal(outcomes[0], "sent", "an open socket with nothing queued sends at once");
+  assert.ok(outcomes.every((o) => o === "sent" || o === "queued"), `no send refused or dropped: ${outcomes}`);
+  const got = [];
+  for await (const message of socket) {
+    got.push(message.n);
+    if (got.length === 200) break;
+  }
+  const order = [...Array(200).keys()];
+  assert.deepEqual(got, order, "every message came back, in order");
+  assert.deepEqual(
+    (await report("received", t)).map((m) => JSON.parse(m).n),
+    order,
+    "the server got each message once, in order",
+  );
+  socket.dispose();
+  assert.throws(() => socket.send({ n: 200 }), (e) => e instanceof SteadySocketError && e.code === "closed");
+});
+
 test("close 1000 and 1008 stop; for await ends", async () => {
   for (const code of [1000, 1008]) {
     const t = scope(`js-${code}`);

@@ -274,6 +274,32 @@ impl Engine {
         Some((socket, id))
     }
 
+    /// How many bytes an adapter may hand straight to the open socket itself,
+    /// without a call per message: while the socket is open, sends are
+    /// flowing and nothing is queued, up to the high watermark. The adapter
+    /// reports what it sent with [`sent_directly`](Self::sent_directly) before
+    /// going past this allowance. `None`: every send goes through
+    /// [`send`](Self::send).
+    pub fn direct_allowance(&self) -> Option<(SocketId, u64)> {
+        let State::Open { socket, .. } = self.state else {
+            return None;
+        };
+        if self.flow != Flow::Flowing || !self.outbox.is_empty() {
+            return None;
+        }
+        let high = self.config.backpressure.high_watermark;
+        Some((socket, high.saturating_sub(self.buffered)))
+    }
+
+    /// Counts `bytes` that the adapter sent straight to `socket` under
+    /// [`direct_allowance`](Self::direct_allowance). Bytes for a socket that
+    /// is no longer the open one are ignored.
+    pub fn sent_directly(&mut self, socket: SocketId, bytes: u64) {
+        if matches!(self.state, State::Open { socket: s, .. } if s == socket) {
+            self.count_transmit(usize::try_from(bytes).unwrap_or(usize::MAX));
+        }
+    }
+
     /// Sends a message now, or queues it while the link is down. `ttl`
     /// overrides the outbox's time-to-live for this message.
     pub fn send(

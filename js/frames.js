@@ -12,11 +12,36 @@ function textOver(text, max) {
   return bytes > max ? bytes : 0;
 }
 
-/** A `message` listener that hands frames to `on(kind, a, b)` like SocketCore does. */
+/**
+ * A `message` listener that hands frames to `on(kind, a, b)` like SocketCore
+ * does. A Blob (a runtime that ignores binaryType) is read asynchronously and
+ * the frames behind it wait for it, so the order holds.
+ */
 export function directListener(core, on) {
   const max = core.maxMessageSize;
+  let behind = null;
+  let waiting = 0;
+  const take = (data) => {
+    if (typeof Blob !== "undefined" && data instanceof Blob) {
+      // binaryType is set to arraybuffer; a runtime that ignores it gets here.
+      return data.arrayBuffer().then(
+        (buffer) => handle(buffer),
+        () => on(KIND.UNREADABLE, "a Blob that could not be read"),
+      );
+    }
+    handle(data);
+  };
+  const settle = () => {
+    if (--waiting === 0) behind = null;
+  };
   return (event) => {
-    let data = event.data;
+    const data = event.data;
+    if (behind === null && !(typeof Blob !== "undefined" && data instanceof Blob)) return handle(data);
+    waiting++;
+    behind = (behind ?? Promise.resolve()).then(() => take(data)).then(settle, settle);
+  };
+
+  function handle(data) {
     if (typeof data === "string") {
       const over = textOver(data, max);
       return over ? on(KIND.TOO_LARGE, "text", over) : on(KIND.MESSAGE, data);
@@ -25,15 +50,8 @@ export function directListener(core, on) {
     if (data instanceof ArrayBuffer) {
       return data.byteLength > max ? on(KIND.TOO_LARGE, "binary", data.byteLength) : on(KIND.MESSAGE, data);
     }
-    if (typeof Blob !== "undefined" && data instanceof Blob) {
-      // binaryType is set to arraybuffer; a runtime that ignores it gets here.
-      return void data.arrayBuffer().then(
-        (buffer) => on(KIND.MESSAGE, buffer),
-        () => on(KIND.UNREADABLE, "a Blob that could not be read"),
-      );
-    }
     return on(KIND.UNREADABLE, `a message of type ${typeof data}`);
-  };
+  }
 }
 
 /**

@@ -29,16 +29,23 @@ impl<T: Piece + ?Sized> Piece for &T {
     }
 }
 
-macro_rules! integers {
+impl Piece for u64 {
+    fn put(&self, out: &mut String) {
+        out.push_str(itoa::Buffer::new().format(*self));
+    }
+}
+
+// The narrower integers widen to u64: one formatting routine in the wasm.
+macro_rules! widen {
     ($($t:ty),*) => {$(
         impl Piece for $t {
             fn put(&self, out: &mut String) {
-                out.push_str(itoa::Buffer::new().format(*self));
+                (*self as u64).put(out);
             }
         }
     )*};
 }
-integers!(u16, u32, u64, usize);
+widen!(u16, u32, usize);
 
 /// A string in double quotes, as a message quotes a user's value.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]

@@ -6,8 +6,10 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 
+use super::global;
 use super::runtime::Runtime;
 use super::transport::{self, Data};
 use crate::engine::SocketId;
@@ -67,17 +69,35 @@ fn read_blob(
         Err(_) => return,
     };
     let weak = Rc::downgrade(runtime);
-    wasm_bindgen_futures::spawn_local(async move {
-        let read = JsFuture::from(blob.array_buffer()).await;
+    // allSettled always fulfils, so the one-shot callback runs exactly once
+    // and frees itself: no future executor, no closure left behind.
+    let settled = js_sys::Promise::all_settled(&js_sys::Array::of1(&blob.array_buffer()));
+    let done = Closure::once_into_js(move |results: JsValue| {
         let Some(runtime) = weak.upgrade() else {
             return;
         };
-        let ready = match read {
-            Ok(buffer) => Ready::Event(transport::Event::Message(socket, buffer)),
-            Err(_) => Ready::Unreadable("a Blob that could not be read".into()),
+        let result = global::get(&results, "0");
+        let fulfilled = result
+            .as_ref()
+            .and_then(|r| global::get(r, "status"))
+            .and_then(|s| s.as_string())
+            .is_some_and(|s| s == "fulfilled");
+        let buffer = result.as_ref().and_then(|r| global::get(r, "value"));
+        let ready = match buffer {
+            Some(buffer) if fulfilled => Ready::Event(transport::Event::Message(socket, buffer)),
+            _ => Ready::Unreadable("a Blob that could not be read".into()),
         };
         runtime.blob_read(seq, ready);
     });
+    settled.unchecked_ref::<Thenable>().then(&done);
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// A promise, seen from here: `then(onFulfilled)` with any JS function.
+    type Thenable;
+    #[wasm_bindgen(method)]
+    fn then(this: &Thenable, on_fulfilled: &JsValue);
 }
 
 /// Puts a read Blob in its slot; returns the events now ready, in order.

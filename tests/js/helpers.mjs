@@ -48,3 +48,21 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Quick retries for tests. */
 export const quick = { initialDelay: 50, maxDelay: 300 };
+
+/** The next `n` decoded messages (through onMessage), or a rejection after `ms`. */
+export function messages(socket, n, ms = 5000) {
+  return new Promise((resolve, reject) => {
+    const got = [];
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`${got.length} of ${n} messages within ${ms} ms`));
+    }, ms);
+    const stop = socket.onMessage((m) => {
+      got.push(m);
+      if (got.length < n) return;
+      clearTimeout(timer);
+      stop();
+      resolve(got);
+    });
+  });
+}

@@ -9,7 +9,7 @@
 // - nothing happens at import; the URL function is asked per attempt.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { control, next, platform, quick, report, scope, sleep, wsUrl } from "./helpers.mjs";
+import { control, messages, next, platform, quick, report, scope, sleep, wsUrl } from "./helpers.mjs";
 import { readFileSync } from "node:fs";
 import { SteadySocket, SteadySocketError } from "../../js/index.js";
 import { initMsgpackSync, msgpack } from "../../js/msgpack.js";
@@ -107,14 +107,11 @@ test("sends go straight to the open socket, and past the high watermark are held
   await socket.opened();
   const pad = "x".repeat(40);
   const outcomes = [];
+  const arriving = messages(socket, 200);
   for (let n = 0; n < 200; n++) outcomes.push(socket.send({ n, pad }));
   assert.equal(outcomes[0], "sent", "an open socket with nothing queued sends at once");
   assert.ok(outcomes.every((o) => o === "sent" || o === "queued"), `no send refused or dropped: ${outcomes}`);
-  const got = [];
-  for await (const message of socket) {
-    got.push(message.n);
-    if (got.length === 200) break;
-  }
+  const got = (await arriving).map((m) => m.n);
   const order = [...Array(200).keys()];
   assert.deepEqual(got, order, "every message came back, in order");
   assert.deepEqual(
@@ -125,6 +122,38 @@ test("sends go straight to the open socket, and past the high watermark are held
   socket.dispose();
   assert.throws(() => socket.send({ n: 200 }), (e) => e instanceof SteadySocketError && e.code === "closed");
 });
+
+// A WebSocket that ignores binaryType and hands out Blobs, which are read
+// asynchronously: the frames behind one must wait for it.
+const Base = platform.WebSocket ?? globalThis.WebSocket;
+class BlobWebSocket extends Base {
+  constructor(url, protocols) {
+    super(url, protocols);
+    super.binaryType = "blob";
+  }
+  get binaryType() {
+    return "blob";
+  }
+  set binaryType(_) {}
+}
+
+for (const [path, heartbeat] of [
+  ["the direct path", undefined],
+  ["the engine's path (heartbeat)", { interval: 5000, timeout: 5000 }],
+]) {
+  test(`Blobs from a runtime that ignores binaryType keep their order on ${path}`, async () => {
+    const t = scope("js-blob");
+    const passthrough = { encode: (m) => m, decode: (d) => d };
+    const socket = open("/echo", t, { WebSocket: BlobWebSocket, codec: passthrough, heartbeat });
+    await socket.opened();
+    const sent = ["a", new Uint8Array([1]), "b", "c", new Uint8Array([2, 3]), "d"];
+    const arriving = messages(socket, sent.length);
+    for (const m of sent) socket.send(m);
+    const got = (await arriving).map((m) => (typeof m === "string" ? m : [...new Uint8Array(m)]));
+    assert.deepEqual(got, ["a", [1], "b", "c", [2, 3], "d"]);
+    socket.dispose();
+  });
+}
 
 test("close 1000 and 1008 stop; for await ends", async () => {
   for (const code of [1000, 1008]) {

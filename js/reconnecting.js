@@ -1,12 +1,32 @@
 // ReconnectingWebSocket: a drop-in for the reconnecting-websocket / partysocket
 // class, on the same Rust engine as SteadySocket. The deliberate differences
 // are listed in the README.
-import { SocketCore } from "../pkg/steadysocket.js";
+import { createCore } from "./options.js";
 import { KIND, SteadyEvent, SteadySocketError } from "./events.js";
 import { checkUrl, protocolList, resolveUrl } from "./url.js";
 import { DirectSend, directListener } from "./frames.js";
 
 const READY = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 };
+
+/** Their option names and the core's. */
+const RENAMED = [
+  ["WebSocket", "WebSocket"],
+  ["minReconnectionDelay", "initialDelay"],
+  ["maxReconnectionDelay", "maxDelay"],
+  ["reconnectionDelayGrowFactor", "delayGrowFactor"],
+  ["minUptime", "minUptime"],
+  ["connectionTimeout", "connectionTimeout"],
+  ["maxRetries", "maxRetries"],
+  ["maxEnqueuedMessages", "maxEnqueuedMessages"],
+];
+
+/** The core's messages about an option, with their name for it. */
+function theirNames(e) {
+  if (!(e instanceof TypeError)) return e;
+  let message = e.message;
+  for (const [theirs, ours] of RENAMED) message = message.replace(new RegExp(`option ${ours}\\b`), `option ${theirs}`);
+  return new TypeError(message);
+}
 
 /** Their option names, mapped onto the core's. */
 function coreOptions(options) {
@@ -26,15 +46,7 @@ function coreOptions(options) {
     if (!known.has(key)) throw new TypeError(`unknown option ${JSON.stringify(key)}; the options are: ${[...known].join(", ")}`);
   }
   const core = {};
-  const copy = (from, to) => options[from] !== undefined && (core[to] = options[from]);
-  copy("WebSocket", "WebSocket");
-  copy("minReconnectionDelay", "initialDelay");
-  copy("maxReconnectionDelay", "maxDelay");
-  copy("reconnectionDelayGrowFactor", "delayGrowFactor");
-  copy("minUptime", "minUptime");
-  copy("connectionTimeout", "connectionTimeout");
-  copy("maxRetries", "maxRetries");
-  copy("maxEnqueuedMessages", "maxEnqueuedMessages");
+  for (const [theirs, ours] of RENAMED) if (options[theirs] !== undefined) core[ours] = options[theirs];
   // Their delays grow by a factor from a minimum: keep that shape, with the
   // jitter drawn per attempt (theirs is drawn once per page).
   if (options.minReconnectionDelay !== undefined || options.reconnectionDelayGrowFactor !== undefined) {
@@ -78,7 +90,11 @@ export class ReconnectingWebSocket extends EventTarget {
     this.#startClosed = options.startClosed === true;
     const on = (kind, a, b) => this.#on(kind, a, b);
     let direct = null;
-    this.#core = new SocketCore(coreOptions(options), on, (event) => direct(event));
+    try {
+      this.#core = createCore(coreOptions(options), on, (event) => direct(event));
+    } catch (e) {
+      throw theirNames(e);
+    }
     direct = directListener(this.#core, on);
     this.#direct = new DirectSend(this.#core);
     if (!this.#startClosed) queueMicrotask(() => this.#core.state === "idle" && this.#core.start());

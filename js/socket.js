@@ -1,7 +1,7 @@
 // SteadySocket: the JS API. A thin shell over SocketCore (the Rust engine):
 // it encodes and decodes, dispatches events and serves async iteration. It
 // holds no connection logic.
-import { SocketCore } from "../pkg/steadysocket.js";
+import { createCore } from "./options.js";
 import { codecFor, preview } from "./codecs.js";
 import { KIND, MessageEventLike, SteadyEvent, SteadySocketError } from "./events.js";
 import { checkUrl, protocolList, resolveUrl } from "./url.js";
@@ -46,7 +46,7 @@ export class SteadySocket extends EventTarget {
     }
     const on = (kind, a, b) => this.#on(kind, a, b);
     let direct = null;
-    this.#core = new SocketCore(core, on, (event) => direct(event));
+    this.#core = createCore(core, on, (event) => direct(event));
     direct = directListener(this.#core, on);
     this.#direct = new DirectSend(this.#core);
     // Start on a microtask: listeners added right after construction see

@@ -256,7 +256,7 @@ impl Config {
         check(b.initial <= b.max, "backoff.initial", || {
             text!(
                 millis(b.initial),
-                " ms is larger than backoff.max, ",
+                " ms is larger than the maximum delay, ",
                 millis(b.max),
                 " ms"
             )
@@ -326,7 +326,7 @@ impl Config {
         })?;
         if let HiddenPolicy::CloseAfter(d) = self.hidden {
             check(!d.is_zero(), "hidden", || {
-                "close_after must be above zero".into()
+                "the close-after delay must be above zero".into()
             })?;
         }
         Ok(())

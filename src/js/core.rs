@@ -124,27 +124,35 @@ fn refusal(code: &str, message: &str) -> JsValue {
 
 #[wasm_bindgen]
 impl SocketCore {
-    /// Checks `options` and builds an idle socket; `dispatch(kind, a, b)`
-    /// receives every event. `onMessage(event)`, if given, is attached to each
-    /// socket as its `message` listener when the engine needs no frames (no
-    /// heartbeat); it must then check `maxMessageSize` itself. Throws a
-    /// TypeError on bad options.
+    /// Builds an idle socket from the options array of `js/options.js` (which
+    /// checks names and types), the heartbeat's ping and pong, and the hooks;
+    /// `dispatch(kind, a, b)` receives every event. `onMessage(event)`, if
+    /// given, is attached to each socket as its `message` listener when the
+    /// engine needs no frames (no heartbeat); it must then check
+    /// `maxMessageSize` itself. Throws a TypeError for options that do not fit
+    /// together.
     #[wasm_bindgen(constructor)]
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
-        options: JsValue,
+        options: Vec<f64>,
+        ping: Option<String>,
+        pong: Option<String>,
+        constructor: Option<Function>,
+        should_reconnect: Option<Function>,
+        handshake: Option<Function>,
         dispatch: Function,
         on_message: Option<Function>,
     ) -> Result<SocketCore, JsValue> {
-        let (config, extras) =
-            options::parse(&options).map_err(|m| JsValue::from(js_sys::TypeError::new(&m)))?;
+        let (config, max_message_size) =
+            options::config(&options, ping, pong, should_reconnect, handshake)
+                .map_err(|m| JsValue::from(js_sys::TypeError::new(&m)))?;
         let seed = crate::api::random_seed();
-        let max_message_size = extras.max_message_size;
         let outlet = JsOutlet {
             dispatch,
             max_message_size,
             on_message,
         };
-        let runtime = Runtime::new(config, seed, extras.constructor, Box::new(outlet));
+        let runtime = Runtime::new(config, seed, constructor, Box::new(outlet));
         Ok(SocketCore {
             runtime,
             max_message_size,

@@ -1,0 +1,139 @@
+// SocketCore's options: names and types are checked here, and the values go
+// to the engine as one array of numbers (src/js/options.rs reads it by the same
+// slots). Reading a JS object field by field from wasm took a seventh of the
+// module. What depends on several options at once (initialDelay <= maxDelay,
+// lowWatermark <= highWatermark) is checked by the engine, which throws a
+// TypeError with its own message.
+import { SocketCore } from "../pkg/steadysocket.js";
+
+const MS = ["a finite number of milliseconds, 0 or more", (n) => Number.isFinite(n) && n >= 0];
+const COUNT = ["a whole number, 0 or more, or Infinity", (n) => n === Infinity || (Number.isInteger(n) && n >= 0 && n <= 9e15)];
+const FACTOR = ["a number of at least 1", (n) => Number.isFinite(n) && n >= 1];
+
+// The numeric options, in slot order: index i here is slot i.
+const NUMERIC = [
+  ["initialDelay", MS],
+  ["maxDelay", MS],
+  ["delayGrowFactor", FACTOR],
+  ["maxRetries", COUNT],
+  ["retryBudget", MS],
+  ["minUptime", MS],
+  ["connectionTimeout", MS],
+  ["maxEnqueuedMessages", COUNT],
+  ["maxEnqueuedBytes", COUNT],
+  ["messageTtl", MS],
+  ["closeTimeout", MS],
+  ["hiddenTimeout", MS],
+  ["highWatermark", COUNT],
+  ["lowWatermark", COUNT],
+  ["maxMessageSize", COUNT],
+];
+// The slots after them.
+const RETRY_FIRST_CONNECT = 15;
+const JITTER = 16; // 0 none, 1 full, 2 equal, 3 decorrelated, 4 proportional
+const JITTER_PROPORTION = 17;
+const RESTART_MIN = 18;
+const RESTART_MAX = 19;
+const OVERFLOW = 20; // 0 reject, 1 drop-oldest, 2 drop-newest
+const HEARTBEAT = 21; // 1: on
+const HEARTBEAT_INTERVAL = 22;
+const HEARTBEAT_TIMEOUT = 23;
+const SLOTS = 24;
+
+const JITTERS = ["none", "full", "equal", "decorrelated"];
+const OVERFLOWS = ["reject", "drop-oldest", "drop-newest"];
+const OTHER = ["jitter", "restartDelay", "retryFirstConnect", "overflow", "heartbeat", "protocols", "WebSocket", "shouldReconnect", "handshake"];
+const KNOWN = [...NUMERIC.map(([name]) => name), ...OTHER];
+
+/** A short description of a bad value for an error message. */
+function show(v) {
+  if (typeof v === "string") return `the string ${JSON.stringify(v.slice(0, 40))}`;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  if (v === null) return "null";
+  return `a value of type ${typeof v}`;
+}
+
+function fail(name, want, got) {
+  throw new TypeError(`option ${name} must be ${want}, got ${show(got)}`);
+}
+
+function numberAt(slots, slot, name, value, [want, ok]) {
+  if (value === undefined) return;
+  if (typeof value !== "number" || !ok(value)) fail(name, want, value);
+  slots[slot] = value;
+}
+
+function functionOf(name, value) {
+  if (value === undefined || typeof value === "function") return value;
+  fail(name, "a function", value);
+}
+
+function stringOf(name, value) {
+  if (value === undefined || typeof value === "string") return value;
+  fail(name, "a string", value);
+}
+
+/**
+ * Checks the core options and builds a SocketCore with them; `dispatch` and
+ * `onMessage` as SocketCore takes them. Throws a TypeError on a bad option.
+ */
+export function createCore(options, dispatch, onMessage) {
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.includes(key)) throw new TypeError(`unknown option ${JSON.stringify(key)}; the options are: ${KNOWN.join(", ")}`);
+  }
+  // NaN: not given, the engine's default.
+  const slots = new Float64Array(SLOTS).fill(NaN);
+  NUMERIC.forEach(([name, kind], slot) => numberAt(slots, slot, name, options[name], kind));
+
+  const { jitter, restartDelay, retryFirstConnect, overflow, heartbeat, protocols } = options;
+  if (jitter !== undefined) {
+    const kind = JITTERS.indexOf(jitter);
+    if (kind >= 0) slots[JITTER] = kind;
+    else if (typeof jitter === "number" && jitter >= 0 && jitter <= 1) {
+      slots[JITTER] = 4;
+      slots[JITTER_PROPORTION] = jitter;
+    } else fail("jitter", '"none", "full", "equal", "decorrelated" or a proportion from 0 to 1', jitter);
+  }
+  if (restartDelay !== undefined) {
+    const [min, max] = Array.isArray(restartDelay) && restartDelay.length === 2 ? restartDelay : [];
+    if (!MS[1](min) || !MS[1](max) || min > max) fail("restartDelay", "[min, max] milliseconds with min <= max", restartDelay);
+    slots[RESTART_MIN] = min;
+    slots[RESTART_MAX] = max;
+  }
+  if (retryFirstConnect !== undefined) {
+    if (typeof retryFirstConnect !== "boolean") fail("retryFirstConnect", "true or false", retryFirstConnect);
+    slots[RETRY_FIRST_CONNECT] = retryFirstConnect ? 1 : 0;
+  }
+  if (overflow !== undefined) {
+    slots[OVERFLOW] = OVERFLOWS.indexOf(overflow);
+    if (slots[OVERFLOW] < 0) fail("overflow", '"reject", "drop-oldest" or "drop-newest"', overflow);
+  }
+  let ping, pong;
+  if (heartbeat !== undefined && heartbeat !== false) {
+    if (heartbeat !== true && (heartbeat === null || typeof heartbeat !== "object")) fail("heartbeat", "true or an object", heartbeat);
+    const h = heartbeat === true ? {} : heartbeat;
+    for (const key of Object.keys(h)) {
+      if (!["interval", "timeout", "ping", "pong"].includes(key)) {
+        throw new TypeError(`unknown option heartbeat.${key}; the heartbeat options are: interval, timeout, ping, pong`);
+      }
+    }
+    slots[HEARTBEAT] = 1;
+    numberAt(slots, HEARTBEAT_INTERVAL, "heartbeat.interval", h.interval, MS);
+    numberAt(slots, HEARTBEAT_TIMEOUT, "heartbeat.timeout", h.timeout, MS);
+    ping = stringOf("heartbeat.ping", h.ping);
+    pong = stringOf("heartbeat.pong", h.pong);
+  }
+  if (protocols !== undefined && typeof protocols !== "string") {
+    if (!Array.isArray(protocols) || !protocols.every((p) => typeof p === "string")) fail("protocols", "a string or an array of strings", protocols);
+  }
+  return new SocketCore(
+    slots,
+    ping,
+    pong,
+    functionOf("WebSocket", options.WebSocket),
+    functionOf("shouldReconnect", options.shouldReconnect),
+    functionOf("handshake", options.handshake),
+    dispatch,
+    onMessage,
+  );
+}

@@ -1,0 +1,80 @@
+// What is tested here, with node:test and no network: the options of the JS
+// API. Every bad option is a TypeError that names it and shows what was
+// given; options that do not fit together get the engine's message under
+// their JS names; good options change what the socket does.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import "./helpers.mjs";
+import { ReconnectingWebSocket, SteadySocket } from "../../js/index.js";
+
+const make = (options) => new SteadySocket("ws://127.0.0.1:9/", { startClosed: true, ...options });
+const rejects = (options, pattern) =>
+  assert.throws(
+    () => make(options),
+    (e) => e instanceof TypeError && pattern.test(e.message),
+    `${JSON.stringify(options)} should fail with ${pattern}`,
+  );
+
+test("every numeric option refuses a value of the wrong kind, by name", () => {
+  const ms = ["initialDelay", "maxDelay", "retryBudget", "minUptime", "connectionTimeout", "messageTtl", "closeTimeout", "hiddenTimeout"];
+  for (const name of ms) {
+    rejects({ [name]: -1 }, new RegExp(`^option ${name} must be a finite number of milliseconds, 0 or more, got -1$`));
+    rejects({ [name]: "10" }, new RegExp(`^option ${name} must be .*, got the string "10"$`));
+    rejects({ [name]: Infinity }, new RegExp(`^option ${name} must be .*, got Infinity$`));
+  }
+  const counts = ["maxRetries", "maxEnqueuedMessages", "maxEnqueuedBytes", "highWatermark", "lowWatermark", "maxMessageSize"];
+  for (const name of counts) {
+    rejects({ [name]: 1.5 }, new RegExp(`^option ${name} must be a whole number, 0 or more, or Infinity, got 1.5$`));
+    rejects({ [name]: null }, new RegExp(`^option ${name} must be .*, got null$`));
+    const pair = name === "lowWatermark" ? { highWatermark: Infinity } : {};
+    assert.doesNotThrow(() => make({ [name]: Infinity, ...pair }).dispose(), `${name}: Infinity means no limit`);
+  }
+  rejects({ delayGrowFactor: 0.5 }, /^option delayGrowFactor must be a number of at least 1, got 0.5$/);
+});
+
+test("the other options refuse what they cannot use", () => {
+  rejects({ jitter: "lots" }, /^option jitter must be "none", "full", "equal", "decorrelated" or a proportion from 0 to 1, got the string "lots"$/);
+  rejects({ jitter: 2 }, /^option jitter must be .*, got 2$/);
+  rejects({ restartDelay: [5, 1] }, /^option restartDelay must be \[min, max\] milliseconds with min <= max/);
+  rejects({ restartDelay: 5 }, /^option restartDelay must be/);
+  rejects({ retryFirstConnect: "yes" }, /^option retryFirstConnect must be true or false, got the string "yes"$/);
+  rejects({ overflow: "drop" }, /^option overflow must be "reject", "drop-oldest" or "drop-newest", got the string "drop"$/);
+  rejects({ heartbeat: 5 }, /^option heartbeat must be true or an object, got 5$/);
+  rejects({ heartbeat: { interval: -5 } }, /^option heartbeat.interval must be a finite number of milliseconds/);
+  rejects({ heartbeat: { ping: 1 } }, /^option heartbeat.ping must be a string, got 1$/);
+  rejects({ heartbeat: { intervall: 5 } }, /^unknown option heartbeat.intervall; the heartbeat options are: interval, timeout, ping, pong$/);
+  rejects({ protocols: ["chat", 1] }, /^option protocols must be a string or an array of strings/);
+  rejects({ WebSocket: "ws" }, /^option WebSocket must be a function, got the string "ws"$/);
+  rejects({ shouldReconnect: true }, /^option shouldReconnect must be a function, got true$/);
+  rejects({ handshake: {} }, /^option handshake must be a function, got a value of type object$/);
+  rejects({ initialDelays: 5 }, /^unknown option "initialDelays"; the options are: initialDelay, /);
+  rejects({ jitter: "x".repeat(100) }, new RegExp(`got the string "${"x".repeat(40)}"$`));
+});
+
+test("options that do not fit together get the engine's message under their JS names", () => {
+  rejects({ initialDelay: 5000, maxDelay: 100 }, /^invalid option initialDelay: 5000 ms is larger than the maximum delay, 100 ms$/);
+  rejects({ lowWatermark: 10, highWatermark: 5 }, /^invalid option lowWatermark: 10 is above the high watermark 5$/);
+  rejects({ connectionTimeout: 0 }, /^invalid option connectionTimeout: must be above zero$/);
+  rejects({ heartbeat: { timeout: 0 } }, /^invalid option heartbeat.timeout: must be above zero$/);
+  rejects({ hiddenTimeout: 0 }, /^invalid option hiddenTimeout: /);
+  // The drop-in maps its own names, and its messages use them.
+  const rws = (options) => () => new ReconnectingWebSocket("ws://127.0.0.1:9/", [], { startClosed: true, ...options });
+  assert.throws(rws({ minReconnectionDelay: -1 }), /^TypeError: option minReconnectionDelay must be a finite number of milliseconds, 0 or more, got -1$/);
+  assert.throws(rws({ minReconnectionDelay: 9000, maxReconnectionDelay: 10 }), /^TypeError: invalid option minReconnectionDelay: 9000 ms is larger than the maximum delay, 10 ms$/);
+});
+
+test("good options are taken: the outbox limits and overflow policy shape what send() does", () => {
+  const socket = make({ maxEnqueuedMessages: 2, overflow: "drop-newest", heartbeat: true, jitter: 0.5, restartDelay: [0, 10], retryFirstConnect: false });
+  assert.equal(socket.send({ n: 1 }), "queued");
+  assert.equal(socket.send({ n: 2 }), "queued");
+  assert.equal(socket.send({ n: 3 }), "dropped");
+  assert.deepEqual(socket.outbox, [{ n: 1 }, { n: 2 }]);
+  socket.dispose();
+  const rejecting = make({ maxEnqueuedMessages: 1 });
+  rejecting.send({ n: 1 });
+  assert.throws(() => rejecting.send({ n: 2 }), (e) => e.code === "outbox-full");
+  rejecting.dispose();
+  const bytes = make({ maxEnqueuedBytes: 10 });
+  assert.throws(() => bytes.send({ long: "x".repeat(20) }), (e) => e.code === "too-large");
+  bytes.dispose();
+});

@@ -28,25 +28,34 @@ const rotate = (xs, r) => xs.map((_, i) => xs[(i + r) % xs.length]);
 const log = (...a) => console.error("[bench]", ...a);
 
 // ----- sizes -----
+const sum = (...sizes) => ({
+  raw: sizes.reduce((a, s) => a + s.raw, 0),
+  gzip: sizes.reduce((a, s) => a + s.gzip, 0),
+  brotli: sizes.reduce((a, s) => a + s.brotli, 0),
+});
 const size = (bytes) => ({
   raw: bytes.length,
   gzip: gzipSync(bytes, { level: 9 }).length,
   brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
 });
-const shipped = ["pkg/steadysocket_bg.wasm", "pkg/steadysocket.js", ...readdirJs()].map((f) => readFileSync(root + f));
-function readdirJs() {
-  return execFileSync("ls", [root + "js"], { encoding: "utf8" })
-    .split("\n")
-    .filter((f) => f.endsWith(".js"))
-    .map((f) => `js/${f}`);
-}
-// The peers minified by esbuild, as a bundler would ship them.
-const peerSize = (source) =>
-  size(execFileSync(root + "node_modules/.bin/esbuild", ["--bundle", "--minify", "--format=esm", "--log-level=error"], { input: source, cwd: root }));
-const msgpackFiles = ["pkg/msgpack/steadysocket_msgpack_bg.wasm", "pkg/msgpack/steadysocket_msgpack.js", "js/msgpack.js"].map((f) => readFileSync(root + f));
+// Every library's JS bundled and minified by esbuild, as a bundler ships it;
+// the wasm module is a file of its own beside it.
+const bundle = (source) =>
+  execFileSync(root + "node_modules/.bin/esbuild", ["--bundle", "--minify", "--format=esm", "--log-level=error"], { input: source, cwd: root });
+const peerSize = (source) => size(bundle(source));
+const wasm = readFileSync(root + "pkg/steadysocket_bg.wasm");
+const jsAll = bundle(`export * from "./js/index.js";`);
+const jsSteady = bundle(`export { init, SteadySocket } from "./js/index.js";`);
+const msgpackFiles = [readFileSync(root + "pkg/msgpack/steadysocket_msgpack_bg.wasm"), bundle(`export * from "./js/msgpack.js";`)];
 const sizes = {
-  steadysocket: { wasm: size(shipped[0]), total: size(Buffer.concat(shipped)) },
-  msgpack: size(Buffer.concat(msgpackFiles)),
+  steadysocket: {
+    wasm: size(wasm),
+    js: size(jsAll),
+    // wasm and JS compressed one by one, as a server sends them.
+    total: sum(size(wasm), size(jsAll)),
+    steadySocketOnly: sum(size(wasm), size(jsSteady)),
+  },
+  msgpack: sum(...msgpackFiles.map(size)),
   partysocket: peerSize(`export { WebSocket } from "partysocket";`),
   "reconnecting-websocket": peerSize(`export { default } from "reconnecting-websocket";`),
 };
@@ -184,9 +193,9 @@ const cpuCells = (path) => CPU.slice(2, 6).map((c) => `${f(cp[path][c], 0)} (×$
 row("receive path, ns/msg (no network)", `${f(cp.receive.raw, 0)} (×${f(cp.receiveRatio.raw)})`, ...cpuCells("receive"));
 row("send path, ns/msg (no network)", `${f(cp.send.raw, 0)} (×${f(cp.sendRatio.raw)})`, ...cpuCells("send"));
 row(
-  "size as shipped, gzip (brotli)",
+  "size, bundled and minified, gzip (brotli)",
   "0",
-  `${k(sizes.steadysocket.total.gzip)} KB (${k(sizes.steadysocket.total.brotli)} KB); wasm ${k(sizes.steadysocket.wasm.gzip)} KB; optional MessagePack module ${k(sizes.msgpack.gzip)} KB`,
+  `${k(sizes.steadysocket.total.gzip)} KB (${k(sizes.steadysocket.total.brotli)} KB): wasm ${k(sizes.steadysocket.wasm.gzip)} KB + JS ${k(sizes.steadysocket.js.gzip)} KB; SteadySocket alone ${k(sizes.steadysocket.steadySocketOnly.gzip)} KB; optional MessagePack module ${k(sizes.msgpack.gzip)} KB`,
   "same module",
   `${k(sizes.partysocket.gzip)} KB (${k(sizes.partysocket.brotli)} KB)`,
   `${k(sizes["reconnecting-websocket"].gzip)} KB (${k(sizes["reconnecting-websocket"].brotli)} KB)`,

@@ -16,6 +16,11 @@ pub fn from_json(json: &str) -> Result<Vec<u8>, String> {
     rmp_serde::to_vec_named(&value).map_err(|e| e.to_string())
 }
 
+// The same small allocator as the main module (dlmalloc is about 8 KB).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[cfg(target_arch = "wasm32")]
 mod js {
     use wasm_bindgen::prelude::*;

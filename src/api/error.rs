@@ -113,31 +113,36 @@ impl RecvError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClosedError(pub ClosedReason);
 
-impl fmt::Display for ClosedError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl ClosedError {
+    /// Why, in words (the `Display` text). Built without `core::fmt`: this
+    /// message reaches the npm package (`closedReason`), where formatting
+    /// machinery would grow the wasm module.
+    pub fn message(&self) -> String {
         match &self.0 {
-            // Built without format arguments: this message reaches the npm
-            // package (closedReason), where core::fmt would grow the wasm.
-            ClosedReason::User { code, .. } => {
-                f.write_str(&text!("closed by the user with ", code))
-            }
-            ClosedReason::Policy(info) => f.write_str(&text!(
+            ClosedReason::User { code, .. } => text!("closed by the user with ", code),
+            ClosedReason::Policy(info) => text!(
                 "closed by the server with ",
                 info.code,
                 " ",
                 Quoted(&info.reason)
-            )),
+            ),
             ClosedReason::GaveUp(GiveUp::MaxRetries(n)) => {
-                f.write_str(&text!("gave up reconnecting: ", n, " retries failed"))
+                text!("gave up reconnecting: ", n, " retries failed")
             }
             ClosedReason::GaveUp(GiveUp::Budget) => {
-                f.write_str("gave up reconnecting: the retry time budget ran out")
+                "gave up reconnecting: the retry time budget ran out".into()
             }
             ClosedReason::GaveUp(GiveUp::FirstConnect) => {
-                f.write_str("gave up reconnecting: the first connection failed")
+                "gave up reconnecting: the first connection failed".into()
             }
-            ClosedReason::Invalid(message) => f.write_str(message),
+            ClosedReason::Invalid(message) => message.clone(),
         }
+    }
+}
+
+impl fmt::Display for ClosedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
     }
 }
 

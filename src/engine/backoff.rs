@@ -1,6 +1,7 @@
 use core::time::Duration;
 
 use super::config::BackoffConfig;
+use super::time::scale;
 
 /// How a retry delay is randomised, so that clients dropped together do not
 /// come back together. `ceiling` below is `min(max, initial * multiplier^attempt)`.
@@ -64,7 +65,7 @@ impl Backoff {
                         } else {
                             0.0
                         };
-                        uniform(rng, ceiling.mul_f64(1.0 - x), ceiling.mul_f64(1.0 + x))
+                        uniform(rng, scale(ceiling, 1.0 - x), scale(ceiling, 1.0 + x))
                     }
                 }
             }
@@ -102,7 +103,7 @@ impl Backoff {
                 } else {
                     0.0
                 };
-                (ceiling.mul_f64(1.0 - x), ceiling.mul_f64(1.0 + x))
+                (scale(ceiling, 1.0 - x), scale(ceiling, 1.0 + x))
             }
         }
     }
@@ -111,12 +112,7 @@ impl Backoff {
 /// `min(max, initial * multiplier^attempt)`, without overflow.
 fn ceiling(config: &BackoffConfig, attempt: u32) -> Duration {
     let factor = config.multiplier.max(1.0).powi(attempt.min(1024) as i32);
-    let secs = config.initial.as_secs_f64() * factor;
-    if secs.is_finite() && secs < config.max.as_secs_f64() {
-        Duration::from_secs_f64(secs)
-    } else {
-        config.max
-    }
+    scale(config.initial, factor).min(config.max)
 }
 
 /// Uniform in `[low, high]`.
@@ -124,7 +120,7 @@ fn uniform(rng: &mut fastrand::Rng, low: Duration, high: Duration) -> Duration {
     if high <= low {
         return low;
     }
-    low + (high - low).mul_f64(rng.f64())
+    low + scale(high - low, rng.f64())
 }
 
 #[cfg(test)]

@@ -42,21 +42,27 @@ impl SendError {
     }
 }
 
-impl fmt::Display for SendError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl SendError {
+    /// What went wrong, in words (the `Display` text). Built without
+    /// `core::fmt`, which would grow the wasm module.
+    pub fn message(&self) -> String {
         match self {
-            SendError::Closed(_) => {
-                f.write_str("the socket is closed; call reconnect() to reopen it")
-            }
-            SendError::OutboxFull(_) => f.write_str("the outbox is full"),
-            SendError::TooLarge { frame, limit } => f.write_str(&text!(
+            SendError::Closed(_) => "the socket is closed; call reconnect() to reopen it".into(),
+            SendError::OutboxFull(_) => "the outbox is full".into(),
+            SendError::TooLarge { frame, limit } => text!(
                 "a ",
                 frame.len(),
                 "-byte message does not fit in the outbox (",
                 limit,
                 " bytes at most)"
-            )),
+            ),
         }
+    }
+}
+
+impl fmt::Display for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
     }
 }
 
@@ -85,18 +91,25 @@ impl CloseError {
     }
 }
 
-impl fmt::Display for CloseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl CloseError {
+    /// What went wrong, in words (the `Display` text).
+    pub fn message(&self) -> String {
         match self {
-            CloseError::InvalidCode(code) => f.write_str(&text!(
+            CloseError::InvalidCode(code) => text!(
                 "close code ",
                 code,
                 " is not allowed: use 1000 or 3000 to 4999"
-            )),
+            ),
             CloseError::ReasonTooLong(n) => {
-                f.write_str(&text!("a close reason is at most 123 UTF-8 bytes, got ", n))
+                text!("a close reason is at most 123 UTF-8 bytes, got ", n)
             }
         }
+    }
+}
+
+impl fmt::Display for CloseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
     }
 }
 

@@ -97,13 +97,16 @@ impl Outbox {
         {
             return Vec::new();
         }
-        let (expired, kept): (VecDeque<_>, VecDeque<_>) = self
-            .queue
-            .drain(..)
-            .partition(|q| q.expires.is_some_and(|e| e <= now));
-        self.queue = kept;
+        let mut expired = Vec::new();
+        for q in core::mem::take(&mut self.queue) {
+            if q.expires.is_some_and(|e| e <= now) {
+                expired.push(q);
+            } else {
+                self.queue.push_back(q);
+            }
+        }
         self.bytes = self.queue.iter().map(|q| q.frame.len()).sum();
-        expired.into()
+        expired
     }
 
     /// The earliest expiry of a queued message.
@@ -114,7 +117,7 @@ impl Outbox {
     /// Takes every queued message out, oldest first.
     pub fn drain(&mut self) -> Vec<Queued> {
         self.bytes = 0;
-        self.queue.drain(..).collect()
+        core::mem::take(&mut self.queue).into_iter().collect()
     }
 
     /// The queued messages, oldest first.

@@ -12,12 +12,7 @@ impl Time {
 
     /// A time `ms` milliseconds after the origin; negative or NaN values clamp to it.
     pub fn from_millis_f64(ms: f64) -> Time {
-        if ms.is_finite() && ms > 0.0 {
-            // Capped at about 31,000 years, which from_secs_f64 can always take.
-            Time(Duration::from_secs_f64(ms.min(1e15) / 1000.0))
-        } else {
-            Time::ZERO
-        }
+        Time(scale(Duration::from_millis(1), ms))
     }
 
     /// A time `ms` milliseconds after the origin.
@@ -34,6 +29,14 @@ impl Time {
     pub fn since(self, earlier: Time) -> Duration {
         self.0.saturating_sub(earlier.0)
     }
+}
+
+/// `d * by`, saturating: negative or NaN gives zero, too large gives about
+/// 584 years. Unlike `Duration::mul_f64` it cannot panic (nor pull the float
+/// conversion and its panic messages into the wasm module).
+pub(crate) fn scale(d: Duration, by: f64) -> Duration {
+    // `as` saturates and maps NaN to 0.
+    Duration::from_nanos((d.as_nanos() as f64 * by) as u64)
 }
 
 impl Add<Duration> for Time {

@@ -213,14 +213,12 @@ impl SocketCore {
                 "busy",
                 "send() cannot be called from inside shouldReconnect or handshake",
             )),
-            Err(Refused::Engine(e @ SendError::Closed(_))) => {
-                Err(refusal("closed", &e.to_string()))
-            }
+            Err(Refused::Engine(e @ SendError::Closed(_))) => Err(refusal("closed", &e.message())),
             Err(Refused::Engine(e @ SendError::OutboxFull(_))) => {
-                Err(refusal("outbox-full", &e.to_string()))
+                Err(refusal("outbox-full", &e.message()))
             }
             Err(Refused::Engine(e @ SendError::TooLarge { .. })) => {
-                Err(refusal("too-large", &e.to_string()))
+                Err(refusal("too-large", &e.message()))
             }
         }
     }
@@ -230,7 +228,7 @@ impl SocketCore {
     pub fn close(&self, code: u16, reason: String) -> Result<(), JsValue> {
         self.runtime
             .close(code, &reason)
-            .map_err(|e| JsValue::from(js_sys::RangeError::new(&e.to_string())))
+            .map_err(|e| JsValue::from(js_sys::RangeError::new(&e.message())))
     }
 
     /// Connects again now, from any state (also the first time, for a socket
@@ -250,27 +248,29 @@ impl SocketCore {
     #[wasm_bindgen(getter)]
     pub fn state(&self) -> String {
         self.runtime
-            .state()
-            .map_or("connecting", |s| s.kind().as_str())
+            .with_state(|s| s.kind().as_str())
+            .unwrap_or("connecting")
             .into()
     }
 
     /// Why the socket is closed for good, or undefined.
     #[wasm_bindgen(getter, js_name = closedReason)]
     pub fn closed_reason(&self) -> Option<String> {
-        match self.runtime.state()? {
-            State::Closed(reason) => Some(crate::ClosedError(reason).to_string()),
+        self.runtime.with_state(|s| match s {
+            State::Closed(reason) => Some(crate::ClosedError(reason.clone()).message()),
             _ => None,
-        }
+        })?
     }
 
     /// The subprotocol the server chose ("" when not open).
     #[wasm_bindgen(getter)]
     pub fn protocol(&self) -> String {
-        match self.runtime.state() {
-            Some(State::Open { protocol, .. }) => protocol,
-            _ => String::new(),
-        }
+        self.runtime
+            .with_state(|s| match s {
+                State::Open { protocol, .. } => protocol.clone(),
+                _ => String::new(),
+            })
+            .unwrap_or_default()
     }
 
     /// Queued messages.

@@ -327,16 +327,21 @@ impl Runtime {
 
     /// The current state (`None` inside a hook).
     pub fn state(&self) -> Option<State> {
+        self.with_state(State::clone)
+    }
+
+    /// `f` of the current state, without a copy (`None` inside a hook).
+    pub fn with_state<R>(&self, f: impl FnOnce(&State) -> R) -> Option<R> {
         if self.disposed.get() {
-            return Some(State::Closed(ClosedReason::User {
+            return Some(f(&State::Closed(ClosedReason::User {
                 code: 1000,
                 reason: "disposed".into(),
-            }));
+            })));
         }
         self.inner
             .try_borrow()
             .ok()
-            .map(|inner| inner.engine.state().clone())
+            .map(|inner| f(inner.engine.state()))
     }
 
     /// Takes every queued message out of the outbox.

@@ -237,7 +237,7 @@ impl Engine {
             Input::Restored => self.on_restored(now),
             Input::Close { code, reason } => {
                 if let Err(e) = self.close(now, code, reason) {
-                    self.emit(Event::Error(e.to_string()));
+                    self.emit(Event::Error(e.message()));
                 }
             }
             Input::Reconnect => self.reconnect(now),

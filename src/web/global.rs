@@ -4,9 +4,17 @@
 use js_sys::{Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `globalThis`, which every supported runtime has: one import, where
+    /// `js_sys::global()` probes four names for older engines.
+    #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
+    static GLOBAL_THIS: JsValue;
+}
+
 /// `globalThis`.
 pub(crate) fn global() -> JsValue {
-    js_sys::global().into()
+    GLOBAL_THIS.with(JsValue::clone)
 }
 
 /// `obj[name]`, or `None` when missing, `undefined` or `null`.

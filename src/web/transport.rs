@@ -4,8 +4,8 @@
 
 use std::rc::Weak;
 
-use gloo_events::EventListener;
 use js_sys::{Array, ArrayBuffer, Function, Reflect, Uint8Array};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BinaryType, EventTarget, MessageEvent, WebSocket};
 
@@ -22,9 +22,13 @@ mod ready_state {
     pub const OPEN: u16 = 1;
 }
 
-/// An event listener that counts itself in the diagnostics.
+/// An event listener, removed on drop, that counts itself in the
+/// diagnostics. A plain `addEventListener(type, f)`: no options object, one
+/// closure type for every listener.
 pub(crate) struct Listener {
-    _listener: EventListener,
+    target: EventTarget,
+    event: &'static str,
+    callback: Closure<dyn FnMut(web_sys::Event)>,
     _count: Counted,
 }
 
@@ -32,12 +36,27 @@ impl Listener {
     pub fn new(
         target: &EventTarget,
         event: &'static str,
-        callback: impl FnMut(&web_sys::Event) + 'static,
+        mut callback: impl FnMut(&web_sys::Event) + 'static,
     ) -> Listener {
+        let callback: Closure<dyn FnMut(web_sys::Event)> =
+            Closure::new(move |e: web_sys::Event| callback(&e));
+        // Throws only for a target that is not an EventTarget; ours are.
+        let _ = target.add_event_listener_with_callback(event, callback.as_ref().unchecked_ref());
         Listener {
-            _listener: EventListener::new(target, event, callback),
+            target: target.clone(),
+            event,
+            callback,
             _count: Counted::new(Resource::Listener),
         }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let f = self.callback.as_ref().unchecked_ref();
+        let _ = self
+            .target
+            .remove_event_listener_with_callback(self.event, f);
     }
 }
 

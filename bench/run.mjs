@@ -12,7 +12,7 @@ import { launch } from "../tests/pages/browser.mjs";
 
 const root = new URL("../", import.meta.url).pathname;
 const server = process.env.STEADYSOCKET_TEST_SERVER;
-const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const ROUNDS = Number(process.env.ROUNDS ?? 9);
 const MS = Number(process.env.MS ?? 1500);
 const NET = ["raw", "steadysocket", "rust", "partysocket", "reconnecting-websocket"];
 // "raw" is the platform's own cost over the fake socket: event dispatch + JSON.

@@ -77,7 +77,7 @@ export interface SteadySocketOptions<Out> {
   /** Milliseconds a queued message may wait before it expires (reported). */
   messageTtl?: number;
   /** Application-level pings; off by default. */
-  heartbeat?: true | HeartbeatOptions;
+  heartbeat?: boolean | HeartbeatOptions;
   /** Milliseconds close() waits for the server (default 3000). */
   closeTimeout?: number;
   /** Close after the page has been hidden this many milliseconds; reconnect when visible. */

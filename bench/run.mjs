@@ -192,13 +192,14 @@ const cp = results.cpuNsPerMessage;
 const cpuCells = (path) => CPU.slice(2, 6).map((c) => `${f(cp[path][c], 0)} (×${f(cp[`${path}Ratio`][c])})`);
 row("receive path, ns/msg (no network)", `${f(cp.receive.raw, 0)} (×${f(cp.receiveRatio.raw)})`, ...cpuCells("receive"));
 row("send path, ns/msg (no network)", `${f(cp.send.raw, 0)} (×${f(cp.sendRatio.raw)})`, ...cpuCells("send"));
+const sized = (s) => `${k(s.gzip)} KB (${k(s.brotli)} KB; ${k(s.raw)} KB raw)`;
 row(
-  "size, bundled and minified, gzip (brotli)",
+  "size, bundled and minified: gzip (brotli; raw)",
   "0",
-  `${k(sizes.steadysocket.total.gzip)} KB (${k(sizes.steadysocket.total.brotli)} KB): wasm ${k(sizes.steadysocket.wasm.gzip)} KB + JS ${k(sizes.steadysocket.js.gzip)} KB; SteadySocket alone ${k(sizes.steadysocket.steadySocketOnly.gzip)} KB; optional MessagePack module ${k(sizes.msgpack.gzip)} KB`,
+  `${sized(sizes.steadysocket.total)}: wasm ${k(sizes.steadysocket.wasm.gzip)} KB + JS ${k(sizes.steadysocket.js.gzip)} KB gzip; SteadySocket alone ${k(sizes.steadysocket.steadySocketOnly.gzip)} KB gzip; optional MessagePack module ${k(sizes.msgpack.gzip)} KB gzip`,
   "same module",
-  `${k(sizes.partysocket.gzip)} KB (${k(sizes.partysocket.brotli)} KB)`,
-  `${k(sizes["reconnecting-websocket"].gzip)} KB (${k(sizes["reconnecting-websocket"].brotli)} KB)`,
+  sized(sizes.partysocket),
+  sized(sizes["reconnecting-websocket"]),
 );
 rows.push(
   "",

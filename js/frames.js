@@ -5,6 +5,9 @@ import { KIND } from "./events.js";
 
 let encoder;
 
+/** A Blob, where the runtime has them (workerd and older Node may not). */
+export const isBlob = (data) => typeof Blob !== "undefined" && data instanceof Blob;
+
 /** Bytes of a text frame over `max`, or 0. UTF-8 takes 1 to 3 bytes per UTF-16 unit. */
 function textOver(text, max) {
   if (text.length * 3 <= max) return 0;
@@ -19,10 +22,10 @@ function textOver(text, max) {
  */
 export function directListener(core, on) {
   const max = core.maxMessageSize;
+  // The last frame waiting behind a Blob, or null when none waits.
   let behind = null;
-  let waiting = 0;
   const take = (data) => {
-    if (typeof Blob !== "undefined" && data instanceof Blob) {
+    if (isBlob(data)) {
       // binaryType is set to arraybuffer; a runtime that ignores it gets here.
       return data.arrayBuffer().then(
         (buffer) => handle(buffer),
@@ -31,14 +34,15 @@ export function directListener(core, on) {
     }
     handle(data);
   };
-  const settle = () => {
-    if (--waiting === 0) behind = null;
-  };
   return (event) => {
     const data = event.data;
-    if (behind === null && !(typeof Blob !== "undefined" && data instanceof Blob)) return handle(data);
-    waiting++;
-    behind = (behind ?? Promise.resolve()).then(() => take(data)).then(settle, settle);
+    if (behind === null && !isBlob(data)) return handle(data);
+    const tail = (behind ?? Promise.resolve()).then(() => take(data));
+    behind = tail;
+    const settle = () => {
+      if (behind === tail) behind = null;
+    };
+    tail.then(settle, settle);
   };
 
   function handle(data) {

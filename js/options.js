@@ -3,8 +3,11 @@
 // slots). Reading a JS object field by field from wasm took a seventh of the
 // module. What depends on several options at once (initialDelay <= maxDelay,
 // lowWatermark <= highWatermark) is checked by the engine, which throws a
-// TypeError with its own message.
+// TypeError with its own message. createCore also wires the core's direct
+// paths (js/frames.js), so that both socket classes get them the same way.
 import { SocketCore } from "../pkg/steadysocket.js";
+import { KIND } from "./events.js";
+import { DirectSend, directListener } from "./frames.js";
 
 const MS = ["a finite number of milliseconds, 0 or more", (n) => Number.isFinite(n) && n >= 0];
 const COUNT = ["a whole number, 0 or more, or Infinity", (n) => n === Infinity || (Number.isInteger(n) && n >= 0 && n <= 9e15)];
@@ -74,10 +77,13 @@ function stringOf(name, value) {
 }
 
 /**
- * Checks the core options and builds a SocketCore with them; `dispatch` and
- * `onMessage` as SocketCore takes them. Throws a TypeError on a bad option.
+ * Checks the core options and builds a SocketCore with them and its direct
+ * paths (js/frames.js): the message listener it attaches to each socket, and
+ * the sender that takes its DIRECT reports. Every other event goes to
+ * `on(kind, a, b)`. Returns `{ core, sender }`; throws a TypeError on a bad
+ * option.
  */
-export function createCore(options, dispatch, onMessage) {
+export function createCore(options, on) {
   for (const key of Object.keys(options)) {
     if (!KNOWN.includes(key)) throw new TypeError(`unknown option ${JSON.stringify(key)}; the options are: ${KNOWN.join(", ")}`);
   }
@@ -126,7 +132,10 @@ export function createCore(options, dispatch, onMessage) {
   if (protocols !== undefined && typeof protocols !== "string") {
     if (!Array.isArray(protocols) || !protocols.every((p) => typeof p === "string")) fail("protocols", "a string or an array of strings", protocols);
   }
-  return new SocketCore(
+  let listener = null;
+  let sender = null;
+  const dispatch = (kind, a, b) => (kind === KIND.DIRECT ? sender.allow(a, b) : on(kind, a, b));
+  const core = new SocketCore(
     slots,
     ping,
     pong,
@@ -134,6 +143,9 @@ export function createCore(options, dispatch, onMessage) {
     functionOf("shouldReconnect", options.shouldReconnect),
     functionOf("handshake", options.handshake),
     dispatch,
-    onMessage,
+    (event) => listener(event),
   );
+  listener = directListener(core, dispatch);
+  sender = new DirectSend(core);
+  return { core, sender };
 }

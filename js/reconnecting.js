@@ -4,7 +4,7 @@
 import { createCore } from "./options.js";
 import { KIND, SteadyEvent, SteadySocketError } from "./events.js";
 import { checkUrl, protocolList, resolveUrl } from "./url.js";
-import { DirectSend, directListener } from "./frames.js";
+import { isBlob } from "./frames.js";
 
 const READY = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 };
 
@@ -88,15 +88,13 @@ export class ReconnectingWebSocket extends EventTarget {
     this.#protocols = protocolList(protocols);
     this.#debug = options.debug === true;
     this.#startClosed = options.startClosed === true;
-    const on = (kind, a, b) => this.#on(kind, a, b);
-    let direct = null;
     try {
-      this.#core = createCore(coreOptions(options), on, (event) => direct(event));
+      const { core, sender } = createCore(coreOptions(options), (kind, a, b) => this.#on(kind, a, b));
+      this.#core = core;
+      this.#direct = sender;
     } catch (e) {
       throw theirNames(e);
     }
-    direct = directListener(this.#core, on);
-    this.#direct = new DirectSend(this.#core);
     if (!this.#startClosed) queueMicrotask(() => this.#core.state === "idle" && this.#core.start());
   }
 
@@ -148,7 +146,7 @@ export class ReconnectingWebSocket extends EventTarget {
 
   /** Sends, or queues while not open. Throws instead of dropping silently. */
   send(data) {
-    if (typeof Blob !== "undefined" && data instanceof Blob) {
+    if (isBlob(data)) {
       throw new TypeError("send() takes a string, an ArrayBuffer or a typed array; read a Blob with arrayBuffer() first");
     }
     if (this.#direct.send(data)) return;
@@ -214,8 +212,6 @@ export class ReconnectingWebSocket extends EventTarget {
         return this.#fire("error", new SteadyEvent("error", { message: `a ${b}-byte ${a} message exceeds the 16 MiB limit` }));
       case KIND.UNREADABLE:
         return this.#fire("error", new SteadyEvent("error", { message: `cannot read ${a}` }));
-      case KIND.DIRECT:
-        return this.#direct.allow(a, b);
     }
   }
 }

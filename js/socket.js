@@ -5,7 +5,7 @@ import { createCore } from "./options.js";
 import { codecFor, preview } from "./codecs.js";
 import { KIND, MessageEventLike, SteadyEvent, SteadySocketError } from "./events.js";
 import { checkUrl, protocolList, resolveUrl } from "./url.js";
-import { DirectSend, SEND_OUTCOME, directListener } from "./frames.js";
+import { SEND_OUTCOME } from "./frames.js";
 
 // A callback's exception must not stop delivery to the others: report it the
 // way the platform reports a throwing event listener.
@@ -44,11 +44,9 @@ export class SteadySocket extends EventTarget {
       const handshake = core.handshake;
       core.handshake = () => [].concat(handshake() ?? []).map((m) => this.#codec.encode(m));
     }
-    const on = (kind, a, b) => this.#on(kind, a, b);
-    let direct = null;
-    this.#core = createCore(core, on, (event) => direct(event));
-    direct = directListener(this.#core, on);
-    this.#direct = new DirectSend(this.#core);
+    const { core: socketCore, sender } = createCore(core, (kind, a, b) => this.#on(kind, a, b));
+    this.#core = socketCore;
+    this.#direct = sender;
     // Start on a microtask: listeners added right after construction see
     // every event, as with the platform WebSocket.
     if (!startClosed) queueMicrotask(() => this.#core.state === "idle" && this.#core.start());
@@ -264,8 +262,6 @@ export class SteadySocket extends EventTarget {
         });
       case KIND.UNREADABLE:
         return this.#emit("decode-error", { error: new SteadySocketError("unreadable", `cannot read ${a}`), kind: "unknown", preview: "" });
-      case KIND.DIRECT:
-        return this.#direct.allow(a, b);
     }
   }
 }

@@ -246,15 +246,7 @@ impl Runtime {
             // An open socket with nothing queued takes the frame at once: no
             // command queue, no clock.
             let result = if let Some((socket, id)) = inner.engine.send_now(frame.len()) {
-                let transport = inner.transport.as_ref().filter(|t| t.id() == socket);
-                if !transport.is_some_and(|t| t.send(&frame)) {
-                    let failed = Input::TransmitFailed {
-                        socket,
-                        id: Some(id),
-                        frame,
-                    };
-                    inner.engine.handle(self.clock.now(), failed);
-                }
+                self.transmit(inner, socket, Some(id), frame);
                 Ok(SendOutcome::Sent(id))
             } else {
                 inner.engine.send(self.clock.now(), frame, ttl)
@@ -466,19 +458,7 @@ impl Runtime {
                         inner.transport = None;
                     }
                 }
-                Command::Transmit { socket, id, frame } => {
-                    let sent = inner
-                        .transport
-                        .as_ref()
-                        .filter(|t| t.id() == socket)
-                        .is_some_and(|t| t.send(&frame));
-                    if !sent {
-                        inner.engine.handle(
-                            self.clock.now(),
-                            Input::TransmitFailed { socket, id, frame },
-                        );
-                    }
-                }
+                Command::Transmit { socket, id, frame } => self.transmit(inner, socket, id, frame),
                 Command::Deliver(frame) => outputs.push(Output::Frame(frame)),
                 Command::SetTimer { timer, at } => {
                     let delay = at.since(self.clock.now()).as_secs_f64() * 1000.0;
@@ -505,6 +485,16 @@ impl Runtime {
         }
         if self.outlet.takes_js_frames() {
             Self::report_direct(inner, outputs);
+        }
+    }
+
+    /// Sends `frame` on `socket`; when that socket is gone or refuses it, the
+    /// frame goes back to the engine (a user message is queued first).
+    fn transmit(&self, inner: &mut Inner, socket: SocketId, id: Option<MessageId>, frame: Frame) {
+        let transport = inner.transport.as_ref().filter(|t| t.id() == socket);
+        if !transport.is_some_and(|t| t.send(&frame)) {
+            let failed = Input::TransmitFailed { socket, id, frame };
+            inner.engine.handle(self.clock.now(), failed);
         }
     }
 

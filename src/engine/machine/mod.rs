@@ -263,15 +263,21 @@ impl Engine {
     /// message's id are returned; the adapter sends the payload itself (and
     /// reports [`Input::TransmitFailed`] if it cannot). `None`: call `send`.
     pub fn send_now(&mut self, len: usize) -> Option<(SocketId, MessageId)> {
-        let State::Open { socket, .. } = self.state else {
-            return None;
-        };
-        if self.flow != Flow::Flowing || !self.outbox.is_empty() {
-            return None;
-        }
+        let socket = self.sending_now()?;
         let id = self.message_id();
         self.count_transmit(len);
         Some((socket, id))
+    }
+
+    /// The open socket, when a message sent now goes out at once and in order:
+    /// sends are flowing and nothing is queued ahead of it.
+    fn sending_now(&self) -> Option<SocketId> {
+        match self.state {
+            State::Open { socket, .. } if self.flow == Flow::Flowing && self.outbox.is_empty() => {
+                Some(socket)
+            }
+            _ => None,
+        }
     }
 
     /// How many bytes an adapter may hand straight to the open socket itself,
@@ -281,12 +287,7 @@ impl Engine {
     /// going past this allowance. `None`: every send goes through
     /// [`send`](Self::send).
     pub fn direct_allowance(&self) -> Option<(SocketId, u64)> {
-        let State::Open { socket, .. } = self.state else {
-            return None;
-        };
-        if self.flow != Flow::Flowing || !self.outbox.is_empty() {
-            return None;
-        }
+        let socket = self.sending_now()?;
         let high = self.config.backpressure.high_watermark;
         Some((socket, high.saturating_sub(self.buffered)))
     }
@@ -308,14 +309,10 @@ impl Engine {
         frame: Frame,
         ttl: Option<Duration>,
     ) -> Result<SendOutcome, SendError> {
-        let socket = match &self.state {
-            State::Closed(_) | State::Closing { .. } => return Err(SendError::Closed(frame)),
-            State::Open { socket, .. } if self.flow == Flow::Flowing && self.outbox.is_empty() => {
-                Some(*socket)
-            }
-            _ => None,
-        };
-        if let Some(socket) = socket {
+        if matches!(self.state, State::Closed(_) | State::Closing { .. }) {
+            return Err(SendError::Closed(frame));
+        }
+        if let Some(socket) = self.sending_now() {
             let id = self.message_id();
             self.transmit(socket, Some(id), frame);
             return Ok(SendOutcome::Sent(id));

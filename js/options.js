@@ -9,8 +9,13 @@ import { SocketCore } from "../pkg/steadysocket.js";
 import { KIND } from "./events.js";
 import { DirectSend, directListener } from "./frames.js";
 
-const MS = ["a finite number of milliseconds, 0 or more", (n) => Number.isFinite(n) && n >= 0];
+// Whole milliseconds: a fraction would be truncated somewhere on its way.
+const MS = ["a whole number of milliseconds, 0 or more", (n) => Number.isSafeInteger(n) && n >= 0];
 const COUNT = ["a whole number, 0 or more, or Infinity", (n) => n === Infinity || (Number.isInteger(n) && n >= 0 && n <= 9e15)];
+// What is held in wasm memory (a 32-bit address space) is bounded well below
+// what it can address, so that no limit lets the module run out of memory.
+const MAX_HELD = 2 ** 30;
+const BYTES = [`a whole number of bytes from 0 to ${MAX_HELD} (1 GiB)`, (n) => Number.isInteger(n) && n >= 0 && n <= MAX_HELD];
 const FACTOR = ["a number of at least 1", (n) => Number.isFinite(n) && n >= 1];
 
 // The numeric options, in slot order: index i here is slot i.
@@ -23,13 +28,13 @@ const NUMERIC = [
   ["minUptime", MS],
   ["connectionTimeout", MS],
   ["maxEnqueuedMessages", COUNT],
-  ["maxEnqueuedBytes", COUNT],
+  ["maxEnqueuedBytes", BYTES],
   ["messageTtl", MS],
   ["closeTimeout", MS],
   ["hiddenTimeout", MS],
   ["highWatermark", COUNT],
   ["lowWatermark", COUNT],
-  ["maxMessageSize", COUNT],
+  ["maxMessageSize", BYTES],
 ];
 // The slots after them.
 const RETRY_FIRST_CONNECT = 15;
@@ -91,7 +96,7 @@ export function createCore(options, on) {
   const slots = new Float64Array(SLOTS).fill(NaN);
   NUMERIC.forEach(([name, kind], slot) => numberAt(slots, slot, name, options[name], kind));
 
-  const { jitter, restartDelay, retryFirstConnect, overflow, heartbeat, protocols } = options;
+  const { jitter, restartDelay, retryFirstConnect, overflow, heartbeat } = options;
   if (jitter !== undefined) {
     const kind = JITTERS.indexOf(jitter);
     if (kind >= 0) slots[JITTER] = kind;
@@ -129,23 +134,55 @@ export function createCore(options, on) {
     ping = stringOf("heartbeat.ping", h.ping);
     pong = stringOf("heartbeat.pong", h.pong);
   }
-  if (protocols !== undefined && typeof protocols !== "string") {
-    if (!Array.isArray(protocols) || !protocols.every((p) => typeof p === "string")) fail("protocols", "a string or an array of strings", protocols);
-  }
-  let listener = null;
-  let sender = null;
-  const dispatch = (kind, a, b) => (kind === KIND.DIRECT ? sender.allow(a, b) : on(kind, a, b));
+  // The wasm side holds only the functions of weakCallbacks, which reach the
+  // socket through a WeakRef: a socket the app dropped is then collectable
+  // once nothing else holds it (js/lifetime.js keeps the active ones alive, as
+  // the platform keeps an open WebSocket alive), and wasm-bindgen's finalizer
+  // frees its wasm side. The hooks go the same way: an app's hook usually
+  // refers to its socket.
+  const hub = { on, sender: null, listener: null, shouldReconnect: options.shouldReconnect, handshake: options.handshake };
+  const weak = weakCallbacks(typeof WeakRef === "function" ? new WeakRef(hub) : { deref: () => hub });
   const core = new SocketCore(
     slots,
     ping,
     pong,
     functionOf("WebSocket", options.WebSocket),
-    functionOf("shouldReconnect", options.shouldReconnect),
-    functionOf("handshake", options.handshake),
-    dispatch,
-    (event) => listener(event),
+    functionOf("shouldReconnect", options.shouldReconnect) && weak.shouldReconnect,
+    functionOf("handshake", options.handshake) && weak.handshake,
+    weak.dispatch,
+    weak.listener,
   );
-  listener = directListener(core, dispatch);
-  sender = new DirectSend(core);
-  return { core, sender };
+  hub.listener = directListener(core, (kind, a, b) => hub.on(kind, a, b));
+  hub.sender = new DirectSend(core);
+  return { core, sender: hub.sender, hub };
+}
+
+// A scope of its own: V8 keeps one context per scope for all the closures
+// made in it, so functions made next to strong references would hold them.
+function weakCallbacks(ref) {
+  return {
+    dispatch(kind, a, b) {
+      const hub = ref.deref();
+      if (hub === undefined) return;
+      if (kind === KIND.DIRECT) hub.sender.allow(a, b);
+      else hub.on(kind, a, b);
+    },
+    listener: (event) => ref.deref()?.listener(event),
+    shouldReconnect: (close) => ref.deref()?.shouldReconnect(close),
+    handshake: () => ref.deref()?.handshake() ?? [],
+  };
+}
+
+/**
+ * Checks close()'s arguments as the platform's close() does, before the
+ * engine sees them: a code that is not a number or a reason that is not a
+ * string is a TypeError; a code that is not a whole number, 1000 or
+ * 3000-4999, is a RangeError (the engine checks the reason's length).
+ */
+export function checkClose(code, reason) {
+  if (typeof code !== "number") throw new TypeError(`close() takes a numeric code, got ${show(code)}`);
+  if (!Number.isInteger(code) || (code !== 1000 && (code < 3000 || code > 4999))) {
+    throw new RangeError(`close() takes the code 1000 or one from 3000 to 4999, got ${code}`);
+  }
+  if (typeof reason !== "string") throw new TypeError(`close() takes a string reason, got ${show(reason)}`);
 }

@@ -5,6 +5,7 @@ import { createCore } from "./options.js";
 import { KIND, SteadyEvent, SteadySocketError } from "./events.js";
 import { checkUrl, protocolList, resolveUrl } from "./url.js";
 import { isBlob } from "./frames.js";
+import { DISPOSED, release, track } from "./lifetime.js";
 
 const READY = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 };
 
@@ -72,6 +73,9 @@ export class ReconnectingWebSocket extends EventTarget {
 
   #core;
   #direct;
+  // Holds what the wasm side reaches only weakly (js/options.js).
+  #hub;
+  #disposed = false;
   #source;
   #protocols;
   #url = "";
@@ -89,16 +93,18 @@ export class ReconnectingWebSocket extends EventTarget {
     this.#debug = options.debug === true;
     this.#startClosed = options.startClosed === true;
     try {
-      const { core, sender } = createCore(coreOptions(options), (kind, a, b) => this.#on(kind, a, b));
+      const { core, sender, hub } = createCore(coreOptions(options), (kind, a, b) => this.#on(kind, a, b));
       this.#core = core;
       this.#direct = sender;
+      this.#hub = hub;
     } catch (e) {
       throw theirNames(e);
     }
-    if (!this.#startClosed) queueMicrotask(() => this.#core.state === "idle" && this.#core.start());
+    if (!this.#startClosed) queueMicrotask(() => !this.#disposed && this.#core.state === "idle" && this.#core.start());
   }
 
   get readyState() {
+    if (this.#disposed) return READY.CLOSED;
     switch (this.#core.state) {
       case "open":
         return READY.OPEN;
@@ -119,7 +125,7 @@ export class ReconnectingWebSocket extends EventTarget {
   }
 
   get protocol() {
-    return this.#core.protocol;
+    return this.#disposed ? "" : this.#core.protocol;
   }
 
   get extensions() {
@@ -137,7 +143,7 @@ export class ReconnectingWebSocket extends EventTarget {
 
   /** Bytes buffered by the socket plus bytes waiting in the queue. */
   get bufferedAmount() {
-    return this.#core.bufferedAmount + this.#core.outboxBytes;
+    return this.#disposed ? 0 : this.#core.bufferedAmount + this.#core.outboxBytes;
   }
 
   get retryCount() {
@@ -146,6 +152,7 @@ export class ReconnectingWebSocket extends EventTarget {
 
   /** Sends, or queues while not open. Throws instead of dropping silently. */
   send(data) {
+    if (this.#disposed) throw new SteadySocketError("disposed", DISPOSED, data);
     if (isBlob(data)) {
       throw new TypeError("send() takes a string, an ArrayBuffer or a typed array; read a Blob with arrayBuffer() first");
     }
@@ -159,18 +166,22 @@ export class ReconnectingWebSocket extends EventTarget {
 
   /** Closes for good (until reconnect()). */
   close(code = 1000, reason = "") {
-    this.#core.close(code, reason);
+    if (!this.#disposed) this.#core.close(code, reason);
   }
 
   /** Closes the current socket, if any, and connects again now. */
   reconnect() {
+    if (this.#disposed) throw new SteadySocketError("disposed", DISPOSED);
     this.#core.reconnect();
   }
 
-  /** Frees every listener and timer now (not in their API). */
+  /** Closes the socket and frees it, every listener and timer now (not in their API). */
   dispose() {
+    if (this.#disposed) return;
+    this.#disposed = true;
     this.#direct.allow(null, 0);
-    this.#core.dispose();
+    this.#hub.on = () => {};
+    release(this, this.#core);
   }
 
   #fire(type, event) {
@@ -194,6 +205,8 @@ export class ReconnectingWebSocket extends EventTarget {
         const data = typeof a !== "string" && this.#binaryType === "blob" && typeof Blob !== "undefined" ? new Blob([a]) : a;
         return this.#fire("message", new SteadyEvent("message", { data }));
       }
+      case KIND.STATE:
+        return track(this, a);
       case KIND.OPEN:
         this.#retryCount = 0;
         return this.#fire("open", new SteadyEvent("open"));

@@ -1,11 +1,12 @@
 // SteadySocket: the JS API. A thin shell over SocketCore (the Rust engine):
 // it encodes and decodes, dispatches events and serves async iteration. It
 // holds no connection logic.
-import { createCore } from "./options.js";
+import { checkClose, createCore } from "./options.js";
 import { codecFor, preview } from "./codecs.js";
 import { KIND, MessageEventLike, SteadyEvent, SteadySocketError } from "./events.js";
 import { checkUrl, protocolList, resolveUrl } from "./url.js";
 import { SEND_OUTCOME } from "./frames.js";
+import { DISPOSED, release, track } from "./lifetime.js";
 
 // A callback's exception must not stop delivery to the others: report it the
 // way the platform reports a throwing event listener.
@@ -19,6 +20,12 @@ function reportError(e) {
 export class SteadySocket extends EventTarget {
   #core;
   #direct;
+  // Holds what the wasm side reaches only weakly (js/options.js).
+  #hub;
+  #disposed = false;
+  // The last state dispatched; "closed" is dispatched once.
+  #state = "idle";
+  #inHandshake = false;
   #codec;
   #url;
   #protocols;
@@ -40,16 +47,39 @@ export class SteadySocket extends EventTarget {
     this.#codec = codecFor(codec);
     this.#url = url;
     this.#protocols = protocolList(core.protocols);
+    // Hooks run inside the engine: one that throws is reported, and the
+    // default verdict applies (shouldReconnect) or nothing is sent (handshake).
     if (typeof core.handshake === "function") {
       const handshake = core.handshake;
-      core.handshake = () => [].concat(handshake() ?? []).map((m) => this.#codec.encode(m));
+      core.handshake = () => {
+        this.#inHandshake = true;
+        try {
+          return [].concat(handshake() ?? []).map((m) => this.#codec.encode(m));
+        } catch (e) {
+          this.#hookFailed("handshake", e);
+          return [];
+        } finally {
+          this.#inHandshake = false;
+        }
+      };
     }
-    const { core: socketCore, sender } = createCore(core, (kind, a, b) => this.#on(kind, a, b));
+    if (typeof core.shouldReconnect === "function") {
+      const shouldReconnect = core.shouldReconnect;
+      core.shouldReconnect = (close) => {
+        try {
+          return shouldReconnect(close);
+        } catch (e) {
+          this.#hookFailed("shouldReconnect", e);
+        }
+      };
+    }
+    const { core: socketCore, sender, hub } = createCore(core, (kind, a, b) => this.#on(kind, a, b));
     this.#core = socketCore;
     this.#direct = sender;
+    this.#hub = hub;
     // Start on a microtask: listeners added right after construction see
     // every event, as with the platform WebSocket.
-    if (!startClosed) queueMicrotask(() => this.#core.state === "idle" && this.#core.start());
+    if (!startClosed) queueMicrotask(() => !this.#disposed && this.#core.state === "idle" && this.#core.start());
   }
 
   addEventListener(type, listener, options) {
@@ -75,30 +105,34 @@ export class SteadySocket extends EventTarget {
 
   /** "idle", "connecting", "open", "closing", "waiting", "paused" or "closed". */
   get state() {
+    if (this.#disposed) return "closed";
+    // The engine is busy inside the hook, and the socket is open.
+    if (this.#inHandshake) return "open";
     return this.#core.state;
   }
 
   get protocol() {
-    return this.#core.protocol;
+    return this.#disposed ? "" : this.#core.protocol;
   }
 
   /** Bytes buffered by the open socket plus bytes waiting in the outbox. */
   get bufferedAmount() {
-    return this.#core.bufferedAmount + this.#core.outboxBytes;
+    return this.#disposed ? 0 : this.#core.bufferedAmount + this.#core.outboxBytes;
   }
 
   /** Queued messages (decoded), oldest first. */
   get outbox() {
-    return this.#core.outbox().map((d) => this.#decodeOr(d));
+    return this.#disposed ? [] : this.#core.outbox().map((d) => this.#decodeOr(d));
   }
 
   /** Takes the queued messages out; they will not be sent. */
   drainOutbox() {
-    return this.#core.drainOutbox().map((d) => this.#decodeOr(d));
+    return this.#disposed ? [] : this.#core.drainOutbox().map((d) => this.#decodeOr(d));
   }
 
   /** Sends now or queues: returns "sent", "queued" or "dropped" (drop-newest). Throws a SteadySocketError when refused. */
   send(message) {
+    if (this.#disposed) throw new SteadySocketError("disposed", DISPOSED, message);
     let data;
     try {
       data = this.#codec.encode(message);
@@ -117,6 +151,7 @@ export class SteadySocket extends EventTarget {
   opened() {
     return this.#until((state) => {
       if (state === "open") return { value: undefined };
+      if (this.#disposed) return { error: new SteadySocketError("disposed", DISPOSED) };
       if (state === "closed") return { error: new SteadySocketError("closed", this.#core.closedReason ?? "closed") };
     });
   }
@@ -124,6 +159,8 @@ export class SteadySocket extends EventTarget {
   /** Closes for good and resolves once closed. Rejects with a RangeError for a bad code or reason. */
   close(code = 1000, reason = "") {
     try {
+      checkClose(code, reason);
+      if (this.#disposed) return Promise.resolve();
       this.#core.close(code, reason);
     } catch (e) {
       return Promise.reject(e);
@@ -133,49 +170,55 @@ export class SteadySocket extends EventTarget {
 
   /** Connects again now, from any state: after close(), after giving up, while waiting. */
   reconnect() {
+    if (this.#disposed) throw new SteadySocketError("disposed", DISPOSED);
     this.#core.reconnect();
   }
 
-  /** Closes the socket and frees every listener and timer. */
+  /**
+   * Closes the socket and frees it, its listeners and timers now: opened()
+   * rejects ("disposed"), close() resolves, iterators end, and "closed" is
+   * dispatched unless it already was. send() and reconnect() throw after it.
+   */
   dispose() {
+    if (this.#disposed) return;
+    this.#disposed = true;
     this.#direct.allow(null, 0);
-    this.#core.dispose();
+    this.#hub.on = () => {};
+    release(this, this.#core);
+    this.#setState("closed");
     this.#endIterators();
   }
 
   [Symbol.asyncIterator]() {
+    const iterators = this.#iterators;
     const queue = [];
-    let pending = null;
-    let done = this.#core.state === "closed";
+    // next() calls waiting for a message, oldest first.
+    const waiting = [];
+    let done = this.state === "closed";
     const sink = {
       push(message) {
-        if (pending) {
-          pending({ value: message, done: false });
-          pending = null;
-        } else queue.push(message);
+        if (waiting.length) waiting.shift()({ value: message, done: false });
+        else queue.push(message);
       },
+      // No more messages: it leaves the socket's set, so nothing is buffered
+      // for it any more (a later reconnect() would otherwise fill it).
       end() {
         done = true;
-        if (pending) {
-          pending({ value: undefined, done: true });
-          pending = null;
-        }
+        iterators.delete(sink);
+        for (const resolve of waiting.splice(0)) resolve({ value: undefined, done: true });
       },
     };
-    this.#iterators.add(sink);
-    const finish = () => {
-      this.#iterators.delete(sink);
-      return { value: undefined, done: true };
-    };
+    if (!done) iterators.add(sink);
     return {
       next: () => {
         if (queue.length) return Promise.resolve({ value: queue.shift(), done: false });
-        if (done) return Promise.resolve(finish());
-        return new Promise((resolve) => (pending = resolve));
+        if (done) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve) => waiting.push(resolve));
       },
       return: () => {
-        done = true;
-        return Promise.resolve(finish());
+        queue.length = 0;
+        sink.end();
+        return Promise.resolve({ value: undefined, done: true });
       },
       [Symbol.asyncIterator]() {
         return this;
@@ -184,7 +227,7 @@ export class SteadySocket extends EventTarget {
   }
 
   #until(check) {
-    const now = check(this.#core.state);
+    const now = check(this.state);
     if (now) return now.error ? Promise.reject(now.error) : Promise.resolve(now.value);
     return new Promise((resolve, reject) => {
       const waiter = (state) => {
@@ -198,7 +241,22 @@ export class SteadySocket extends EventTarget {
   }
 
   #endIterators() {
-    for (const sink of this.#iterators) sink.end();
+    for (const sink of [...this.#iterators]) sink.end();
+  }
+
+  /** Dispatches a state change once, settles waiters, tracks liveness. */
+  #setState(state) {
+    track(this, this.#disposed ? "closed" : state);
+    if (state === this.#state) return;
+    this.#state = state;
+    this.#emit("state", { state });
+    for (const waiter of [...this.#waiters]) waiter(state);
+    if (state === "closed") this.#endIterators();
+  }
+
+  /** A hook threw: reported as an error event once the engine is done. */
+  #hookFailed(hook, e) {
+    queueMicrotask(() => this.#emit("error", { message: `${hook} threw: ${e?.message ?? e}`, error: e }));
   }
 
   #decodeOr(data) {
@@ -234,10 +292,7 @@ export class SteadySocket extends EventTarget {
         return;
       }
       case KIND.STATE:
-        this.#emit("state", { state: a });
-        for (const waiter of [...this.#waiters]) waiter(a);
-        if (a === "closed") this.#endIterators();
-        return;
+        return this.#setState(a);
       case KIND.OPEN:
         return this.#emit("open", { protocol: a.protocol });
       case KIND.CLOSE:

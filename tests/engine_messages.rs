@@ -231,6 +231,31 @@ fn a_failed_transmit_goes_back_to_the_front_of_the_outbox() {
     assert_eq!(w.transmitted(), ["lost?", "lost?"]);
 }
 
+#[test]
+fn several_failed_transmits_in_a_row_go_back_in_send_order() {
+    let mut w = World::new(Config::default());
+    w.server = Server::Down;
+    w.input(Input::Connect);
+    for text in ["one", "two", "three"] {
+        assert!(matches!(w.send(text), Ok(SendOutcome::Queued(_))));
+    }
+    // The link comes up but the socket refuses every transmit of the flush
+    // (it was already closing): each comes back to the outbox.
+    w.server = Server::Up;
+    w.refuse_transmits = true;
+    reconnect(&mut w);
+    assert_eq!(w.failed.len(), 3, "the flush transmitted all three");
+    let queued: Vec<String> = w.engine.outbox().map(|(_, f)| text_of(f)).collect();
+    assert_eq!(queued, ["one", "two", "three"]);
+}
+
+fn text_of(frame: &Frame) -> String {
+    match frame {
+        Frame::Text(t) => t.clone(),
+        Frame::Binary(b) => format!("{b:?}"),
+    }
+}
+
 fn heartbeat(pong: PongMatcher) -> Config {
     let mut c = Config::default();
     c.heartbeat = Some(HeartbeatConfig {

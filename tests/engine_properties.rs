@@ -6,7 +6,8 @@
 //! - retry attempts never exceed the cap;
 //! - every retry delay lies within its bounds;
 //! - every message leaves the outbox exactly once, by transmit in send order
-//!   or by a drop or expiry event (or is still queued, or drained by the user);
+//!   or by a drop or expiry event (or is still queued, or drained by the user),
+//!   also when the socket refuses transmits and they go back to the outbox;
 //! - after a user close nothing reconnects until reconnect();
 //! - nothing panics.
 #![cfg(not(target_arch = "wasm32"))]
@@ -40,6 +41,8 @@ enum Action {
     Drain,
     Buffered(u64),
     Platform(Input),
+    /// The socket starts (true) or stops (false) refusing transmits.
+    RefuseTransmits(bool),
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -57,6 +60,7 @@ fn action() -> impl Strategy<Value = Action> {
         1 => Just(Action::Connect),
         1 => Just(Action::Drain),
         1 => (0u64..4096).prop_map(Action::Buffered),
+        1 => any::<bool>().prop_map(Action::RefuseTransmits),
         2 => prop::sample::select(vec![
             Input::Online, Input::Offline, Input::Hidden, Input::Visible,
             Input::Frozen, Input::Resumed, Input::Restored,
@@ -179,6 +183,7 @@ fn run(config: Config, seed: u64, actions: Vec<Action>) -> Result<(), TestCaseEr
                 w.input(Input::BufferedAmount(n));
             }
             Action::Platform(input) => w.input(input),
+            Action::RefuseTransmits(on) => w.refuse_transmits = on,
         }
         prop_assert!(w.live.len() <= 1, "sockets alive: {:?}", w.live);
         if w.state() == StateKind::Closed {
@@ -214,11 +219,21 @@ fn run(config: Config, seed: u64, actions: Vec<Action>) -> Result<(), TestCaseEr
         }
     }
 
-    // Messages: each leaves exactly once, transmits in send order.
+    // Messages: each leaves exactly once, transmits in send order. A
+    // transmit the socket refused went back to the outbox: it does not count,
+    // and the retransmit must keep the order.
     let mut order = Vec::new();
+    let mut refused = w.failed.iter().copied().fold(HashMap::new(), |mut m, id| {
+        *m.entry(id).or_insert(0u32) += 1;
+        m
+    });
     for (_, command) in &w.log {
         match command {
             Command::Transmit { id: Some(id), .. } => {
+                if let Some(n) = refused.get_mut(id).filter(|n| **n > 0) {
+                    *n -= 1;
+                    continue;
+                }
                 order.push(*id);
                 accepted.entry(*id).or_default().transmitted += 1;
             }

@@ -75,11 +75,14 @@ impl Outbox {
         Pushed::Queued(evicted)
     }
 
-    /// Puts a message back at the front (a transmit that failed). Ignores the
+    /// Puts a message back (a transmit that failed) where its id says: ids
+    /// grow in send order and the queue keeps that order, so several failed
+    /// transmits in a row come back in the order they were sent. Ignores the
     /// bounds: the message was accepted once and must not be lost.
-    pub fn push_front(&mut self, item: Queued) {
+    pub fn put_back(&mut self, item: Queued) {
         self.bytes = self.bytes.saturating_add(item.frame.len());
-        self.queue.push_front(item);
+        let at = self.queue.partition_point(|q| q.id < item.id);
+        self.queue.insert(at, item);
     }
 
     pub fn pop_front(&mut self) -> Option<Queued> {

@@ -196,8 +196,11 @@ impl SocketCore {
     /// "too-large", "invalid-data" or "busy" when refused.
     pub fn send(&self, data: JsValue) -> Result<u8, JsValue> {
         // The fast path: an open socket takes the value as it is.
-        if let Some(SendOutcome::Sent(_)) = self.runtime.send_js(&data) {
-            return Ok(0);
+        match self.runtime.send_js(&data) {
+            Some(SendOutcome::Sent(_)) => return Ok(0),
+            // The socket refused it (already closing): back in the outbox.
+            Some(_) => return Ok(1),
+            None => {}
         }
         let frame = frame_from_js(&data).ok_or_else(|| {
             refusal(

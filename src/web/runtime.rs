@@ -198,6 +198,10 @@ impl Runtime {
                 };
                 let mut outputs = Vec::new();
                 loop {
+                    // Disposed from inside a hook: stop here, let go below.
+                    if self.disposed.get() {
+                        break;
+                    }
                     let next = self
                         .pending
                         .try_borrow_mut()
@@ -221,6 +225,11 @@ impl Runtime {
                 }
                 outputs
             };
+            if self.disposed.get() {
+                // shutdown() could not take the engine while a hook ran.
+                self.release();
+                return;
+            }
             if outputs.is_empty() {
                 return;
             }
@@ -246,8 +255,13 @@ impl Runtime {
             // An open socket with nothing queued takes the frame at once: no
             // command queue, no clock.
             let result = if let Some((socket, id)) = inner.engine.send_now(frame.len()) {
-                self.transmit(inner, socket, Some(id), frame);
-                Ok(SendOutcome::Sent(id))
+                // "Sent" means handed to an open socket; a socket that
+                // refused it (already closing) put it back in the outbox.
+                if self.transmit(inner, socket, Some(id), frame) {
+                    Ok(SendOutcome::Sent(id))
+                } else {
+                    Ok(SendOutcome::Queued(id))
+                }
             } else {
                 inner.engine.send(self.clock.now(), frame, ttl)
             };
@@ -271,7 +285,7 @@ impl Runtime {
             return None;
         }
         let len = transport::js_len(data)?;
-        let (id, outputs) = {
+        let (outcome, outputs) = {
             let mut inner = self.inner.try_borrow_mut().ok()?;
             let (socket, id) = inner.engine.send_now(len)?;
             let sent = inner
@@ -291,12 +305,17 @@ impl Runtime {
             }
             let mut outputs = Vec::new();
             self.execute(&mut inner, &mut outputs);
-            (id, outputs)
+            let outcome = if sent {
+                SendOutcome::Sent(id)
+            } else {
+                SendOutcome::Queued(id)
+            };
+            (outcome, outputs)
         };
         if !outputs.is_empty() {
             self.outlet.deliver(self, outputs);
         }
-        Some(SendOutcome::Sent(id))
+        Some(outcome)
     }
 
     /// A user close, checked at once.
@@ -352,8 +371,14 @@ impl Runtime {
 
     /// Lets go of everything: the socket (closed with 1000), its listeners, the
     /// timers and the lifecycle listeners. Called when the last handle drops.
+    /// Inside a hook the engine is busy: the loop that runs the hook lets
+    /// go as soon as the hook returns.
     pub fn shutdown(&self) {
         self.disposed.set(true);
+        self.release();
+    }
+
+    fn release(&self) {
         if let Ok(mut inner) = self.inner.try_borrow_mut() {
             if let Some(transport) = inner.transport.take() {
                 transport.close(1000, "");
@@ -458,7 +483,9 @@ impl Runtime {
                         inner.transport = None;
                     }
                 }
-                Command::Transmit { socket, id, frame } => self.transmit(inner, socket, id, frame),
+                Command::Transmit { socket, id, frame } => {
+                    self.transmit(inner, socket, id, frame);
+                }
                 Command::Deliver(frame) => outputs.push(Output::Frame(frame)),
                 Command::SetTimer { timer, at } => {
                     let delay = at.since(self.clock.now()).as_secs_f64() * 1000.0;
@@ -490,12 +517,21 @@ impl Runtime {
 
     /// Sends `frame` on `socket`; when that socket is gone or refuses it, the
     /// frame goes back to the engine (a user message is queued first).
-    fn transmit(&self, inner: &mut Inner, socket: SocketId, id: Option<MessageId>, frame: Frame) {
+    /// Returns whether the socket took it.
+    fn transmit(
+        &self,
+        inner: &mut Inner,
+        socket: SocketId,
+        id: Option<MessageId>,
+        frame: Frame,
+    ) -> bool {
         let transport = inner.transport.as_ref().filter(|t| t.id() == socket);
-        if !transport.is_some_and(|t| t.send(&frame)) {
+        let sent = transport.is_some_and(|t| t.send(&frame));
+        if !sent {
             let failed = Input::TransmitFailed { socket, id, frame };
             inner.engine.handle(self.clock.now(), failed);
         }
+        sent
     }
 
     /// Tells the outlet when the socket it may send to directly changes.

@@ -38,6 +38,11 @@ pub struct World {
     pub buffered: u64,
     /// The URLs handed out, one per attempt.
     pub urls: u32,
+    /// When true the socket refuses every transmit (it is already closing,
+    /// say) and the adapter reports each as failed.
+    pub refuse_transmits: bool,
+    /// The user messages whose transmit failed, in the order reported.
+    pub failed: Vec<MessageId>,
 }
 
 pub fn url_for(n: u32) -> String {
@@ -61,6 +66,8 @@ impl World {
             live: Vec::new(),
             buffered: 0,
             urls: 0,
+            refuse_transmits: false,
+            failed: Vec::new(),
         }
     }
 
@@ -151,6 +158,11 @@ impl World {
                 Command::QueryBufferedAmount => {
                     self.engine
                         .handle(self.now, Input::BufferedAmount(self.buffered));
+                }
+                Command::Transmit { socket, id, frame } if self.refuse_transmits => {
+                    self.failed.extend(id);
+                    self.engine
+                        .handle(self.now, Input::TransmitFailed { socket, id, frame });
                 }
                 Command::Transmit { frame, .. } => self.buffered += frame.len() as u64,
                 Command::Close { .. } | Command::Deliver(_) | Command::Emit(_) => {}

@@ -18,16 +18,24 @@ const rejects = (options, pattern) =>
 test("every numeric option refuses a value of the wrong kind, by name", () => {
   const ms = ["initialDelay", "maxDelay", "retryBudget", "minUptime", "connectionTimeout", "messageTtl", "closeTimeout", "hiddenTimeout"];
   for (const name of ms) {
-    rejects({ [name]: -1 }, new RegExp(`^option ${name} must be a finite number of milliseconds, 0 or more, got -1$`));
+    rejects({ [name]: -1 }, new RegExp(`^option ${name} must be a whole number of milliseconds, 0 or more, got -1$`));
+    rejects({ [name]: 0.5 }, new RegExp(`^option ${name} must be a whole number of milliseconds, 0 or more, got 0.5$`));
     rejects({ [name]: "10" }, new RegExp(`^option ${name} must be .*, got the string "10"$`));
     rejects({ [name]: Infinity }, new RegExp(`^option ${name} must be .*, got Infinity$`));
   }
-  const counts = ["maxRetries", "maxEnqueuedMessages", "maxEnqueuedBytes", "highWatermark", "lowWatermark", "maxMessageSize"];
+  const counts = ["maxRetries", "maxEnqueuedMessages", "highWatermark", "lowWatermark"];
   for (const name of counts) {
     rejects({ [name]: 1.5 }, new RegExp(`^option ${name} must be a whole number, 0 or more, or Infinity, got 1.5$`));
     rejects({ [name]: null }, new RegExp(`^option ${name} must be .*, got null$`));
     const pair = name === "lowWatermark" ? { highWatermark: Infinity } : {};
     assert.doesNotThrow(() => make({ [name]: Infinity, ...pair }).dispose(), `${name}: Infinity means no limit`);
+  }
+  // Limits on what wasm memory holds stop well below what it can address.
+  for (const name of ["maxEnqueuedBytes", "maxMessageSize"]) {
+    for (const bad of [Infinity, 2 ** 30 + 1, 1.5, null]) {
+      rejects({ [name]: bad }, new RegExp(`^option ${name} must be a whole number of bytes from 0 to 1073741824 \\(1 GiB\\), got ${bad}$`));
+    }
+    assert.doesNotThrow(() => make({ [name]: 2 ** 30 }).dispose(), name);
   }
   rejects({ delayGrowFactor: 0.5 }, /^option delayGrowFactor must be a number of at least 1, got 0.5$/);
 });
@@ -40,7 +48,7 @@ test("the other options refuse what they cannot use", () => {
   rejects({ retryFirstConnect: "yes" }, /^option retryFirstConnect must be true or false, got the string "yes"$/);
   rejects({ overflow: "drop" }, /^option overflow must be "reject", "drop-oldest" or "drop-newest", got the string "drop"$/);
   rejects({ heartbeat: 5 }, /^option heartbeat must be true or an object, got 5$/);
-  rejects({ heartbeat: { interval: -5 } }, /^option heartbeat.interval must be a finite number of milliseconds/);
+  rejects({ heartbeat: { interval: -5 } }, /^option heartbeat.interval must be a whole number of milliseconds/);
   rejects({ heartbeat: { ping: 1 } }, /^option heartbeat.ping must be a string, got 1$/);
   rejects({ heartbeat: { intervall: 5 } }, /^unknown option heartbeat.intervall; the heartbeat options are: interval, timeout, ping, pong$/);
   rejects({ protocols: ["chat", 1] }, /^option protocols must be a string or an array of strings/);
@@ -59,7 +67,7 @@ test("options that do not fit together get the engine's message under their JS n
   rejects({ hiddenTimeout: 0 }, /^invalid option hiddenTimeout: /);
   // The drop-in maps its own names, and its messages use them.
   const rws = (options) => () => new ReconnectingWebSocket("ws://127.0.0.1:9/", [], { startClosed: true, ...options });
-  assert.throws(rws({ minReconnectionDelay: -1 }), /^TypeError: option minReconnectionDelay must be a finite number of milliseconds, 0 or more, got -1$/);
+  assert.throws(rws({ minReconnectionDelay: -1 }), /^TypeError: option minReconnectionDelay must be a whole number of milliseconds, 0 or more, got -1$/);
   assert.throws(rws({ minReconnectionDelay: 9000, maxReconnectionDelay: 10 }), /^TypeError: invalid option minReconnectionDelay: 9000 ms is larger than the maximum delay, 10 ms$/);
 });
 

@@ -120,7 +120,7 @@ test("sends go straight to the open socket, and past the high watermark are held
     "the server got each message once, in order",
   );
   socket.dispose();
-  assert.throws(() => socket.send({ n: 200 }), (e) => e instanceof SteadySocketError && e.code === "closed");
+  assert.throws(() => socket.send({ n: 200 }), (e) => e instanceof SteadySocketError && e.code === "disposed");
 });
 
 // A WebSocket that ignores binaryType and hands out Blobs, which are read
@@ -255,7 +255,7 @@ test("the URL function is asked before every attempt", async () => {
 test("invalid options, URLs and sends give clear errors", () => {
   assert.throws(() => new SteadySocket(42), /the URL must be a string/);
   assert.throws(() => new SteadySocket("ws://x", { maxRetrys: 3 }), /unknown option "maxRetrys"/);
-  assert.throws(() => new SteadySocket("ws://x", { initialDelay: -1 }), /initialDelay must be a finite number of milliseconds, 0 or more, got -1$/);
+  assert.throws(() => new SteadySocket("ws://x", { initialDelay: -1 }), /initialDelay must be a whole number of milliseconds, 0 or more, got -1$/);
   assert.throws(() => new SteadySocket("ws://x", { jitter: "lots" }), /option jitter must be/);
   assert.throws(() => new SteadySocket("ws://x", { codec: "xml" }), /option codec must be/);
   assert.throws(() => new SteadySocket("ws://x", { initialDelay: 5000, maxDelay: 10 }), /^TypeError: invalid option initialDelay: 5000 ms is larger than the maximum delay, 10 ms$/);
@@ -276,13 +276,14 @@ test("a socket disposed at once (React StrictMode, hot reload) never connects", 
   first.dispose(); // StrictMode runs the effect's cleanup at once
   const second = open("/echo", t);
   await second.opened();
-  first.reconnect(); // disposed stays disposed
+  // Disposed stays disposed, and says so.
+  assert.throws(() => first.reconnect(), (e) => e.code === "disposed");
   await sleep(300);
   const stats = (await report("stats", t)).endpoints["/echo"];
   assert.equal(stats.accepted, 1, "the disposed socket connected");
   assert.equal(stats.live, 1);
   assert.equal(first.state, "closed");
-  assert.throws(() => first.send({ late: true }), (e) => e.code === "closed");
+  assert.throws(() => first.send({ late: true }), (e) => e.code === "disposed" && !/reconnect\(\)/.test(e.message));
   second.dispose();
   await sleep(300);
   assert.equal((await report("stats", t)).endpoints["/echo"].live, 0, "dispose() closes the socket");

@@ -219,7 +219,7 @@ impl Engine {
                 // Only user messages go back; a lost ping or handshake is redone on
                 // the next open.
                 if let Some(id) = id {
-                    self.outbox.push_front(Queued {
+                    self.outbox.put_back(Queued {
                         id,
                         frame,
                         expires: None,

@@ -1,0 +1,203 @@
+// What is tested here (Node 22, and Node 20 with `ws`): what a socket's
+// promises, iterators and methods do around dispose() and misuse.
+// - dispose() settles everything: opened() rejects with "disposed", close()
+//   resolves, iterators end, one "closed" state event, and send()/reconnect()
+//   throw "disposed";
+// - dispose() inside handshake() closes the platform socket;
+// - two next() calls in flight each get their own message; return() settles a
+//   pending next();
+// - close() refuses codes that are not whole numbers in range;
+// - fractional milliseconds are refused, not truncated;
+// - bad protocol tokens are refused at construction;
+// - a URL provider whose thenable throws is a failed attempt, not a stall;
+// - state reads "open" inside handshake();
+// - hooks that throw are reported and the default applies.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { control, next, platform, quick, report, scope, sleep, wsUrl } from "./helpers.mjs";
+import { SteadySocket, SteadySocketError } from "../../js/index.js";
+
+const open = (path, test, options = {}) => new SteadySocket(wsUrl(path, test), { ...platform, ...quick, ...options });
+const disposed = (e) => e instanceof SteadySocketError && e.code === "disposed";
+
+test("dispose() settles opened() and close(), ends iterators, emits closed once, and later calls throw", async () => {
+  const test = scope("dispose-settles");
+  await control("refuse", test, "ms=10000");
+  const socket = open("/echo", test);
+  const states = [];
+  socket.addEventListener("state", (e) => states.push(e.state));
+  await next(socket, "reconnecting");
+  const opened = socket.opened();
+  const closed = socket.close === undefined ? null : null;
+  const iterator = socket[Symbol.asyncIterator]();
+  const pending = iterator.next();
+  socket.dispose();
+  await assert.rejects(opened, disposed);
+  assert.deepEqual(await pending, { value: undefined, done: true });
+  await socket.close(); // resolves
+  await assert.rejects(socket.opened(), disposed);
+  assert.equal(states.filter((s) => s === "closed").length, 1, `states: ${states}`);
+  assert.equal(socket.state, "closed");
+  assert.throws(() => socket.send({ a: 1 }), disposed);
+  assert.throws(() => socket.reconnect(), disposed);
+  socket.dispose(); // twice is fine
+  assert.equal(states.filter((s) => s === "closed").length, 1);
+  await control("refuse", test, "ms=0");
+  void closed;
+});
+
+test("a close() pending when dispose() is called resolves", async () => {
+  const test = scope("dispose-close");
+  const socket = open("/echo", test, { closeTimeout: 60000 });
+  await socket.opened();
+  await control("blackhole", test, "on=true");
+  const closing = socket.close();
+  socket.dispose();
+  await closing;
+  await control("blackhole", test, "on=false");
+});
+
+test("dispose() inside handshake() closes the platform socket", async () => {
+  const test = scope("dispose-handshake");
+  let socket;
+  socket = open("/echo", test, {
+    handshake: () => {
+      socket.dispose();
+      return [];
+    },
+  });
+  await assert.rejects(socket.opened(), disposed);
+  let live = 1;
+  for (let i = 0; i < 100 && live > 0; i++) {
+    await sleep(20);
+    live = (await report("stats", test)).endpoints["/echo"]?.live ?? 0;
+  }
+  assert.equal(live, 0, "the server still holds the connection");
+});
+
+test("two next() calls in flight get the first and second message; return() settles a pending next()", async () => {
+  const socket = open("/echo", scope("iter-two"));
+  await socket.opened();
+  const it = socket[Symbol.asyncIterator]();
+  const a = it.next();
+  const b = it.next();
+  socket.send({ n: 1 });
+  socket.send({ n: 2 });
+  assert.deepEqual(await a, { value: { n: 1 }, done: false });
+  assert.deepEqual(await b, { value: { n: 2 }, done: false });
+  const c = it.next();
+  const r = await it.return();
+  assert.deepEqual(r, { value: undefined, done: true });
+  assert.deepEqual(await c, { value: undefined, done: true });
+  socket.dispose();
+});
+
+test("close() refuses codes that are not whole numbers from 1000 or 3000-4999", async () => {
+  const socket = open("/echo", scope("close-codes"), { startClosed: true });
+  for (const code of [66536, 4000.7, -1, NaN, 2000, 1001]) {
+    await assert.rejects(socket.close(code), RangeError, `close(${code})`);
+  }
+  for (const code of ["1000", null, {}]) {
+    await assert.rejects(socket.close(code), TypeError, `close(${JSON.stringify(code)})`);
+  }
+  await assert.rejects(socket.close(1000, 5), TypeError);
+  await socket.close(4000, "fine");
+  socket.dispose();
+});
+
+test("fractional milliseconds are refused, not truncated", () => {
+  for (const [name, value] of [["initialDelay", 0.9], ["connectionTimeout", 0.5], ["maxDelay", 1000.5]]) {
+    assert.throws(() => new SteadySocket("ws://127.0.0.1:9/", { [name]: value }), (e) => e instanceof TypeError && e.message.includes(name), name);
+  }
+});
+
+test("bad protocol tokens are refused at construction, naming the option", () => {
+  for (const protocols of [["a b"], ["chat", "chat"], [""], "x,y"]) {
+    assert.throws(
+      () => new SteadySocket("ws://127.0.0.1:9/", { protocols }),
+      (e) => e instanceof SyntaxError && /protocols/.test(e.message) && !/URL/.test(e.message),
+      JSON.stringify(protocols),
+    );
+  }
+});
+
+test("a URL provider whose thenable throws fails the attempt at once", async () => {
+  let calls = 0;
+  const socket = new SteadySocket(
+    () => {
+      calls++;
+      return {
+        then() {
+          throw new Error("broken thenable");
+        },
+      };
+    },
+    { ...platform, ...quick, connectionTimeout: 60000 },
+  );
+  const error = await next(socket, "error", 2000);
+  assert.match(error.message, /broken thenable/);
+  await next(socket, "reconnecting", 2000);
+  assert.ok(calls >= 1);
+  socket.dispose();
+});
+
+test("state reads open inside handshake()", async () => {
+  let seen;
+  const socket = open("/echo", scope("state-handshake"), {
+    handshake: () => {
+      seen = socket.state;
+      return [];
+    },
+  });
+  await socket.opened();
+  assert.equal(seen, "open");
+  socket.dispose();
+});
+
+test("hooks that throw are reported and the default verdict applies", async () => {
+  const test = scope("hooks-throw");
+  const socket = open("/echo", test, {
+    shouldReconnect: () => {
+      throw new Error("bad hook");
+    },
+  });
+  await socket.opened();
+  const errors = [];
+  socket.addEventListener("error", (e) => errors.push(e.message));
+  await control("close", test, "code=4001");
+  // The default for 4001 is to reconnect.
+  await next(socket, "open", 5000);
+  assert.ok(errors.some((m) => /bad hook/.test(m)), `errors: ${errors}`);
+  socket.dispose();
+
+  let thrown = 0;
+  const h = open("/echo", test, {
+    handshake: () => {
+      thrown++;
+      throw new Error("bad handshake");
+    },
+  });
+  const error = await next(h, "error", 5000, (e) => /bad handshake/.test(e.message));
+  assert.ok(error);
+  h.dispose();
+});
+
+test("durations run on a monotonic clock: a wall clock set back an hour postpones nothing", async () => {
+  const test = scope("clock-step");
+  await control("refuse", test, "ms=2000");
+  const socket = open("/echo", test, { initialDelay: 100, maxDelay: 200 });
+  await next(socket, "reconnecting");
+  const realNow = Date.now;
+  Date.now = () => realNow() - 3_600_000;
+  try {
+    const started = performance.now();
+    // The next attempt is due within maxDelay; a clock read from Date.now
+    // would wait an hour for it.
+    await next(socket, "reconnecting", 2000);
+    assert.ok(performance.now() - started < 2000);
+  } finally {
+    Date.now = realNow;
+    socket.dispose();
+    await control("refuse", test, "ms=0");
+  }
+});

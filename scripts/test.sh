@@ -38,6 +38,20 @@ step() {
     return 0
 }
 
+# expect TEXT CMD...: runs CMD, then fails unless its output contains TEXT.
+expect() {
+    local text=$1 out rc; shift
+    out="$(mktemp)"
+    "$@" 2>&1 | tee "$out"
+    rc=${PIPESTATUS[0]}
+    if ! grep -qF "$text" "$out"; then
+        echo "this step did not run what it is named for: no \"$text\" in its output"
+        rc=1
+    fi
+    rm -f "$out"
+    return "$rc"
+}
+
 step fmt cargo fmt --all --check
 step clippy cargo clippy -q --workspace --all-targets --all-features -- -D warnings
 # The wasm-only code (adapter, Rust API, JS facade), with the wasm toolchain;
@@ -60,8 +74,13 @@ start_server
 log "test server at $SERVER_ADDR (pid $SERVER_PID)"
 export STEADYSOCKET_TEST_SERVER="$SERVER_ADDR"
 use_wasm_toolchain
-step chromium wasm-pack test --headless --chrome . --all-features
-step firefox wasm-pack test --headless --firefox . --all-features
+# A browser step proves what it ran: wasm-bindgen's runner picks its driver
+# from the environment (GECKODRIVER wins over CHROMEDRIVER), so each step sees
+# only its own driver, and fails unless its log names its browser.
+step chromium expect "Running headless tests in Chrome" \
+    env -u GECKODRIVER wasm-pack test --headless --chrome . --all-features
+step firefox expect "Running headless tests in Firefox" \
+    env -u CHROMEDRIVER wasm-pack test --headless --firefox . --all-features
 # The suites that need no window, in Node 22 (the runner uses `node` on PATH).
 node_suite() { PATH="$(dirname "$(node22)"):$PATH" wasm-pack test --node . --all-features --test node; }
 step node22 node_suite

@@ -479,3 +479,64 @@ fn events_of_an_old_socket_are_ignored() {
     assert!(w.is_open());
     assert!(w.delivered().is_empty());
 }
+
+fn close_events(w: &World) -> Vec<(u16, String)> {
+    w.events()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Close(info) => Some((info.code, info.reason)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_close_frame_with_no_close_event_is_reported_as_1006_within_check_plus_close_timeout() {
+    let mut w = World::new(config());
+    w.input(Input::Connect);
+    assert!(w.is_open());
+    // The server's close frame arrived; the socket reads CLOSING and stays so.
+    w.socket_closing = true;
+    w.advance(secs(1)); // the next readyState check finds it
+    assert!(
+        close_events(&w).is_empty(),
+        "reported before the close timeout"
+    );
+    // Sends meanwhile are queued, never handed to the closing socket as "sent".
+    assert!(matches!(
+        w.send("meanwhile"),
+        Ok(steadysocket::engine::SendOutcome::Queued(_))
+    ));
+    w.advance(secs(3)); // close_timeout
+    let closes = close_events(&w);
+    assert_eq!(closes.len(), 1, "{closes:?}");
+    assert_eq!(closes[0].0, 1006);
+    assert!(
+        closes[0].1.contains("close code is unknown"),
+        "{}",
+        closes[0].1
+    );
+    // 1006 reconnects with backoff, and the queued message goes out then.
+    assert_eq!(w.state(), StateKind::Waiting);
+    w.socket_closing = false;
+    w.advance(secs(6));
+    assert!(w.is_open());
+    assert_eq!(
+        w.transmitted().last().map(String::as_str),
+        Some("meanwhile")
+    );
+}
+
+#[test]
+fn a_close_event_that_follows_the_closing_state_is_honoured_with_its_code() {
+    let mut w = World::new(config());
+    w.input(Input::Connect);
+    w.socket_closing = true;
+    w.advance(secs(1));
+    // Chromium (after its own 2 s) and the `ws` package do report the code.
+    w.server_close(1000, "bye");
+    assert_eq!(close_events(&w), [(1000, "bye".to_string())]);
+    assert_eq!(w.state(), StateKind::Closed, "1000 from the server stops");
+    w.advance(secs(10));
+    assert_eq!(close_events(&w).len(), 1, "no second close at the timeout");
+}

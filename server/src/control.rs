@@ -6,6 +6,7 @@
 //! | --- | --- |
 //! | `POST /control/drop` | drop live connections abruptly, no close frame |
 //! | `POST /control/close?code=C&reason=R` | close live connections with a code |
+//! | `POST /control/close?code=C&linger=true` | send the close frame, then keep TCP open for 30 s (no FIN) |
 //! | `POST /control/refuse?ms=N` | answer upgrades with 503 for N ms |
 //! | `POST /control/blackhole?on=true` | stop reading and writing, live and future |
 //! | `POST /control/delay?ms=N` | delay every outbound frame by N ms |
@@ -88,7 +89,15 @@ fn run(hub: &Hub, action: &str, params: &Params) -> Result<serde_json::Value, St
             if reason.len() > 123 {
                 return Err("a close reason is at most 123 bytes".into());
             }
-            hub.inject(&target, Fault::Close(code, reason))
+            let linger = params.get("linger").is_some_and(|v| v == "true");
+            hub.inject(
+                &target,
+                Fault::Close {
+                    code,
+                    reason,
+                    linger,
+                },
+            )
         }
         "refuse" => {
             hub.refuse_for(

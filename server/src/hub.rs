@@ -55,8 +55,16 @@ impl Endpoint {
 pub enum Fault {
     /// Drop the TCP connection with no close frame (the client sees 1006).
     Drop,
-    /// Send a close frame with this code and reason.
-    Close(u16, String),
+    /// Send a close frame with this code and reason; with `linger`, keep the
+    /// TCP connection open afterwards (a server that never sends FIN).
+    Close {
+        /// The close code.
+        code: u16,
+        /// The close reason.
+        reason: String,
+        /// Keep TCP open for 30 s after the close frame.
+        linger: bool,
+    },
     /// Stop (true) or resume (false) reading and writing, without closing.
     Blackhole(bool),
     /// Send a malformed frame of this kind.

@@ -175,7 +175,22 @@ async fn apply_fault(
             *blackholed = on;
             Step::Continue
         }
-        Fault::Close(code, reason) => {
+        Fault::Close {
+            code,
+            reason,
+            linger,
+        } if linger => {
+            let frame = CloseFrame {
+                code: CloseCode::from(code),
+                reason: reason.into(),
+            };
+            let _ = ws.send(Message::Close(Some(frame))).await;
+            // Keep the TCP connection (and so the stream) without reading:
+            // the client's answering close goes unread, and no FIN is sent.
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            Step::Stop
+        }
+        Fault::Close { code, reason, .. } => {
             let frame = CloseFrame {
                 code: CloseCode::from(code),
                 reason: reason.into(),

@@ -29,6 +29,10 @@ pub struct Config {
     /// How long a user close waits for the server's answer before the socket is
     /// let go anyway (default 3 s).
     pub close_timeout: Duration,
+    /// How often an open socket's `readyState` is looked at, to catch a
+    /// server's close frame that no close event follows (default 1 s). The
+    /// close is then reported within this plus `close_timeout`.
+    pub socket_check: Duration,
     /// Overrides the default close-code table.
     pub close_hook: Option<CloseHook>,
     /// Frames sent first on every open.
@@ -44,6 +48,7 @@ impl Default for Config {
             backpressure: BackpressureConfig::default(),
             hidden: HiddenPolicy::Keep,
             close_timeout: Duration::from_secs(3),
+            socket_check: Duration::from_secs(1),
             close_hook: None,
             handshake: None,
         }
@@ -59,6 +64,7 @@ impl fmt::Debug for Config {
             .field("backpressure", &self.backpressure)
             .field("hidden", &self.hidden)
             .field("close_timeout", &self.close_timeout)
+            .field("socket_check", &self.socket_check)
             .field("close_hook", &self.close_hook.is_some())
             .field("handshake", &self.handshake.is_some())
             .finish()

@@ -94,6 +94,15 @@ pub enum Input {
         /// The frame.
         frame: Frame,
     },
+    /// The open socket is closing though the engine never asked it to: the
+    /// server's close frame arrived, and no close event has followed yet
+    /// (Node's built-in WebSocket sends none while the server keeps TCP open).
+    /// The adapter reports it when a [`Command::CheckSocket`] or a transmit
+    /// finds the socket's `readyState` past OPEN.
+    PeerClosing {
+        /// Which socket.
+        socket: SocketId,
+    },
     /// The socket's `bufferedAmount`, in bytes.
     BufferedAmount(u64),
     /// A timer the engine armed has fired (maybe early or late: the engine
@@ -143,11 +152,13 @@ pub enum Timer {
     Backpressure,
     /// The page has been hidden long enough to close.
     Hidden,
+    /// Time to look at the open socket's `readyState` again.
+    SocketCheck,
 }
 
 impl Timer {
     /// Every timer, for adapters that keep one slot each.
-    pub const ALL: [Timer; 8] = [
+    pub const ALL: [Timer; 9] = [
         Timer::Retry,
         Timer::ConnectTimeout,
         Timer::Ping,
@@ -156,6 +167,7 @@ impl Timer {
         Timer::Expiry,
         Timer::Backpressure,
         Timer::Hidden,
+        Timer::SocketCheck,
     ];
 
     /// The timer's slot in [`Timer::ALL`].
@@ -229,6 +241,14 @@ pub enum Command {
     CancelTimer(Timer),
     /// Report the socket's `bufferedAmount` as [`Input::BufferedAmount`].
     QueryBufferedAmount,
+    /// Look at the socket's `readyState`: if it is CLOSING or CLOSED while it
+    /// should be open, report [`Input::PeerClosing`], and cut the connection
+    /// where the platform can (the `ws` package's `terminate()`), so that the
+    /// close event with the server's code follows at once.
+    CheckSocket {
+        /// Which socket.
+        socket: SocketId,
+    },
     /// Tell the user something.
     Emit(Event),
 }

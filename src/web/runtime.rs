@@ -507,6 +507,18 @@ impl Runtime {
                         .engine
                         .handle(self.clock.now(), Input::BufferedAmount(amount));
                 }
+                Command::CheckSocket { socket } => {
+                    let closing = inner
+                        .transport
+                        .as_ref()
+                        .filter(|t| t.id() == socket && t.is_closing());
+                    if let Some(t) = closing {
+                        t.terminate();
+                        inner
+                            .engine
+                            .handle(self.clock.now(), Input::PeerClosing { socket });
+                    }
+                }
                 Command::Emit(event) => outputs.push(Output::Event(event)),
             }
         }

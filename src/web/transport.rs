@@ -20,6 +20,7 @@ use crate::text::{text, Quoted};
 mod ready_state {
     pub const CONNECTING: u16 = 0;
     pub const OPEN: u16 = 1;
+    pub const CLOSING: u16 = 2;
 }
 
 /// An event listener, removed on drop, that counts itself in the
@@ -212,6 +213,23 @@ impl Transport {
         let _ = self.ws.close_with_code_and_reason(code, reason);
     }
 
+    /// Whether the socket is closing or closed
+    /// ([MDN](https://developer.mozilla.org/en-US/docs/Web/API/WebSocket/readyState)).
+    pub fn is_closing(&self) -> bool {
+        self.ws.ready_state() >= ready_state::CLOSING
+    }
+
+    /// Cuts the connection where the platform can: the `ws` package's
+    /// `terminate()`, which then reports the close with the code the server
+    /// sent. The platform WebSocket has no such method: nothing happens.
+    pub fn terminate(&self) {
+        if let Some(terminate) =
+            super::global::get(&self.ws, "terminate").and_then(|f| f.dyn_into::<Function>().ok())
+        {
+            let _ = terminate.call0(&self.ws);
+        }
+    }
+
     /// [MDN](https://developer.mozilla.org/en-US/docs/Web/API/WebSocket/bufferedAmount)
     pub fn buffered_amount(&self) -> u64 {
         u64::from(self.ws.buffered_amount())
@@ -231,6 +249,9 @@ impl Drop for Transport {
         let state = self.ws.ready_state();
         if state == ready_state::CONNECTING || state == ready_state::OPEN {
             let _ = self.ws.close();
+        } else if state == ready_state::CLOSING {
+            // Stuck closing (a server that never closes TCP).
+            self.terminate();
         }
     }
 }

@@ -43,6 +43,10 @@ pub struct World {
     pub refuse_transmits: bool,
     /// The user messages whose transmit failed, in the order reported.
     pub failed: Vec<MessageId>,
+    /// When true the open socket's readyState reads CLOSING: the server sent
+    /// a close frame and no close event follows (Node's built-in WebSocket
+    /// with a server that never closes TCP).
+    pub socket_closing: bool,
 }
 
 pub fn url_for(n: u32) -> String {
@@ -68,6 +72,7 @@ impl World {
             urls: 0,
             refuse_transmits: false,
             failed: Vec::new(),
+            socket_closing: false,
         }
     }
 
@@ -159,7 +164,14 @@ impl World {
                     self.engine
                         .handle(self.now, Input::BufferedAmount(self.buffered));
                 }
-                Command::Transmit { socket, id, frame } if self.refuse_transmits => {
+                Command::CheckSocket { socket } => {
+                    if self.socket_closing && self.socket == Some(socket) {
+                        self.engine.handle(self.now, Input::PeerClosing { socket });
+                    }
+                }
+                Command::Transmit { socket, id, frame }
+                    if self.refuse_transmits || self.socket_closing =>
+                {
                     self.failed.extend(id);
                     self.engine
                         .handle(self.now, Input::TransmitFailed { socket, id, frame });

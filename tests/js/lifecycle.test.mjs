@@ -201,3 +201,34 @@ test("durations run on a monotonic clock: a wall clock set back an hour postpone
     await control("refuse", test, "ms=0");
   }
 });
+
+test("a server that sends a close frame and never closes TCP: the close is reported within closeTimeout", async () => {
+  const test = scope("close-no-fin");
+  const socket = open("/echo", test, { closeTimeout: 500 });
+  await socket.opened();
+  const closed = next(socket, "close", 5000);
+  const started = performance.now();
+  await control("close", test, "code=1000&reason=bye&linger=true");
+  const close = await closed;
+  const took = performance.now() - started;
+  // Where the runtime reports the close frame's code (the `ws` package), it
+  // is honoured: 1000 stops. Node 22's built-in WebSocket never reports it:
+  // 1006 after closeTimeout, and the 1006 policy reconnects.
+  if (platform.WebSocket) {
+    assert.equal(close.code, 1000);
+  } else {
+    assert.equal(close.code, 1006);
+    assert.match(close.reason, /close code is unknown/);
+  }
+  assert.ok(took < 1000 + 500 + 500, `reported after ${took} ms`);
+  // "sent" means handed to an open socket, never to this closing one.
+  const outcome = (() => {
+    try {
+      return socket.send({ after: true });
+    } catch (e) {
+      return e.code;
+    }
+  })();
+  assert.notEqual(outcome, "sent");
+  socket.dispose();
+});

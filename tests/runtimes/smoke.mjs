@@ -1,9 +1,18 @@
 // The edge smoke test, shared by every runtime: connect, a typed round trip,
-// a server drop, a reconnect, and a message after it. Returns the results;
-// the callers print them.
+// a server drop, a reconnect, and a message after it, on both receive paths:
+// the direct one (no heartbeat: frames go from the socket to the JS API) and
+// the engine's (an exact-pong heartbeat: every frame goes through wasm). Each
+// run proves which path it took. Returns the results; the callers print them.
 export async function smoke({ SteadySocket, server, scope }) {
+  return [
+    ...(await smokeOne({ SteadySocket, server, scope: `${scope}-direct`, path: "direct path" })),
+    ...(await smokeOne({ SteadySocket, server, scope: `${scope}-engine`, path: "engine path" })),
+  ];
+}
+
+async function smokeOne({ SteadySocket, server, scope, path }) {
   const results = [];
-  const check = (name, ok, detail = "") => results.push({ name, ok: Boolean(ok), detail });
+  const check = (name, ok, detail = "") => results.push({ name: `${path}: ${name}`, ok: Boolean(ok), detail });
   const control = async (action, query = "") => {
     const res = await fetch(`http://${server}/control/${action}?test=${scope}&${query}`, { method: "POST" });
     return res.json();
@@ -19,7 +28,13 @@ export async function smoke({ SteadySocket, server, scope }) {
       });
     });
 
-  const socket = new SteadySocket(`ws://${server}/echo?test=${scope}`, { initialDelay: 50, maxDelay: 300 });
+  // The echo server answers the ping with itself: an exact pong, which only
+  // the engine sees (it is swallowed), and which it reports as a heartbeat.
+  const ping = JSON.stringify({ type: "ping" });
+  const heartbeat = path === "engine path" ? { interval: 100, timeout: 2000, ping, pong: ping } : undefined;
+  const socket = new SteadySocket(`ws://${server}/echo?test=${scope}`, { initialDelay: 50, maxDelay: 300, heartbeat });
+  let heartbeats = 0;
+  socket.addEventListener("heartbeat", () => heartbeats++);
   try {
     await socket.opened();
     check("connects", socket.state === "open");
@@ -33,6 +48,12 @@ export async function smoke({ SteadySocket, server, scope }) {
     socket.send({ queued: true });
     const back = await next(socket, "message", 10000);
     check("reconnects and delivers the queued message", back.data.queued === true, JSON.stringify(back.data));
+    if (heartbeat) {
+      if (heartbeats === 0) await next(socket, "heartbeat", 2000);
+      check("the engine saw the frames (heartbeats answered)", heartbeats > 0, `${heartbeats} heartbeats`);
+    } else {
+      check("no frame went through the engine (no heartbeat events)", heartbeats === 0, `${heartbeats} heartbeats`);
+    }
   } catch (e) {
     check("no exception", false, String(e?.stack ?? e));
   } finally {

@@ -89,6 +89,8 @@ impl Engine {
             protocol: protocol.clone(),
         });
         self.emit(Event::Open { protocol });
+        let check = now + self.config.socket_check;
+        self.set_timer(Timer::SocketCheck, check);
         // Handshake frames go out first, before anything queued.
         if let Some(hook) = self.config.handshake.as_mut() {
             for frame in hook() {

@@ -20,6 +20,23 @@ impl Engine {
         }
     }
 
+    /// The open socket closes on its own: stop sending to it, and give its
+    /// close event until the close timeout.
+    pub(super) fn on_peer_closing(&mut self, now: Time, socket: SocketId) {
+        if !matches!(self.state, State::Open { socket: s, .. } if s == socket)
+            || self.flow == Flow::PeerClosing
+        {
+            return;
+        }
+        self.flow = Flow::PeerClosing;
+        // Found by a failed transmit: let the adapter cut it where it can.
+        self.commands.push_back(Command::CheckSocket { socket });
+        self.cancel_timer(Timer::Backpressure);
+        self.cancel_timer(Timer::SocketCheck);
+        let at = now + self.config.close_timeout;
+        self.set_timer(Timer::CloseTimeout, at);
+    }
+
     pub(super) fn flush(&mut self) {
         let State::Open { socket, .. } = self.state else {
             return;
@@ -56,7 +73,7 @@ impl Engine {
                 let at = now + limits.poll;
                 self.set_timer(Timer::Backpressure, at);
             }
-            Flow::Flowing => {}
+            Flow::Flowing | Flow::PeerClosing => {}
         }
     }
 

@@ -42,6 +42,10 @@ enum Page {
 enum Flow {
     Flowing,
     Held,
+    /// The socket is closing on its own (see [`Input::PeerClosing`]): nothing
+    /// more goes to it, and without a close event by the close timeout the
+    /// close is reported as 1006.
+    PeerClosing,
 }
 
 /// The connection state machine. See the [module docs](super).
@@ -211,11 +215,9 @@ impl Engine {
                     self.on_closed(now, socket, info);
                 }
             }
-            Input::TransmitFailed {
-                socket: _,
-                id,
-                frame,
-            } => {
+            Input::TransmitFailed { socket, id, frame } => {
+                // An open socket that refuses a frame is closing on its own.
+                self.on_peer_closing(now, socket);
                 // Only user messages go back; a lost ping or handshake is redone on
                 // the next open.
                 if let Some(id) = id {
@@ -226,6 +228,7 @@ impl Engine {
                     });
                 }
             }
+            Input::PeerClosing { socket } => self.on_peer_closing(now, socket),
             Input::BufferedAmount(n) => self.on_buffered(now, n),
             Input::TimerFired(timer) => self.on_timer(now, timer),
             Input::Online => self.on_online(now),

@@ -32,6 +32,24 @@ impl Engine {
             }
             Timer::Ping => self.on_ping_due(now),
             Timer::PongTimeout => self.on_pong_timeout(now),
+            Timer::CloseTimeout if self.flow == Flow::PeerClosing => {
+                if let State::Open { socket, .. } = self.state {
+                    let info = CloseInfo {
+                        code: 1006,
+                        reason: "the server closed the connection, but no close event followed within closeTimeout: its close code is unknown".into(),
+                        clean: false,
+                        initiator: Initiator::Remote,
+                    };
+                    self.on_closed(now, socket, info);
+                }
+            }
+            Timer::SocketCheck => {
+                if let State::Open { socket, .. } = self.state {
+                    self.commands.push_back(Command::CheckSocket { socket });
+                    let at = now + self.config.socket_check;
+                    self.set_timer(Timer::SocketCheck, at);
+                }
+            }
             Timer::CloseTimeout => {
                 if let State::Closing {
                     socket,
@@ -113,7 +131,13 @@ impl Engine {
 
     pub(super) fn stop_link_timers(&mut self) {
         self.heartbeat.stop();
-        for timer in [Timer::Ping, Timer::PongTimeout, Timer::Backpressure] {
+        for timer in [
+            Timer::Ping,
+            Timer::PongTimeout,
+            Timer::Backpressure,
+            Timer::SocketCheck,
+            Timer::CloseTimeout,
+        ] {
             self.cancel_timer(timer);
         }
         self.flow = Flow::Flowing;

@@ -113,6 +113,8 @@ impl Outlet for MailboxOutlet {
                 // Only for outlets that take JS values; the Rust API sends
                 // through the runtime.
                 Output::Direct(_) => {}
+                // Wakes the sends waiting for room, below, like every output.
+                Output::Room => {}
             }
         }
         mailbox.wake();

@@ -83,6 +83,8 @@ impl Outlet for JsOutlet {
                 Output::Direct(None) => {
                     self.call(kind::DIRECT, &JsValue::NULL, &JsValue::UNDEFINED)
                 }
+                // JS sends never wait for room: they throw when it is full.
+                Output::Room => {}
             }
         }
     }

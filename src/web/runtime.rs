@@ -36,6 +36,10 @@ pub(crate) enum Output {
     Unreadable(String),
     /// An engine event.
     Event(Event),
+    /// The outbox shrank (a flush, a drain): a send waiting for room may try
+    /// again. Nothing else may happen at the same time, so this is its own
+    /// output.
+    Room,
     /// The endpoint for this attempt is needed: answer with [`Runtime::resolved`].
     Resolve { socket: SocketId, attempt: u32 },
     /// For an outlet that takes JS values: the open socket it may send to
@@ -211,8 +215,12 @@ impl Runtime {
                     match next {
                         None => break,
                         Some(Pending::Input(input)) => {
+                            let queued = inner.engine.outbox_len().0;
                             inner.engine.handle(now, input);
                             self.execute(&mut inner, &mut outputs);
+                            if inner.engine.outbox_len().0 < queued {
+                                outputs.push(Output::Room);
+                            }
                         }
                         Some(Pending::Js(socket, data)) => {
                             if inner.engine.accepts_frames_from(socket) {
@@ -356,8 +364,12 @@ impl Runtime {
     }
 
     /// Takes every queued message out of the outbox.
-    pub fn drain_outbox(&self) -> Vec<(MessageId, Frame)> {
-        self.with_engine(|e| e.drain_outbox()).unwrap_or_default()
+    pub fn drain_outbox(self: &Rc<Self>) -> Vec<(MessageId, Frame)> {
+        let drained = self.with_engine(|e| e.drain_outbox()).unwrap_or_default();
+        if !drained.is_empty() {
+            self.outlet.deliver(self, vec![Output::Room]);
+        }
+        drained
     }
 
     /// The answer to an [`Output::Resolve`].

@@ -225,6 +225,7 @@ macro_rules! all_reconnect_cases {
             invalid_close_codes_are_refused_with_a_typed_error,
             refused_upgrades_are_retried_with_delays_inside_the_backoff_bounds,
             a_black_holed_link_is_found_by_the_heartbeat_within_interval_plus_timeout,
+            a_send_waiting_for_room_wakes_when_the_outbox_drains,
         );
     };
 }

@@ -7,13 +7,17 @@
 //! - a 4xxx close follows the configured close hook;
 //! - a user close is final, and reconnect() revives the socket;
 //! - refused upgrades are retried, with measured delays inside the bounds;
-//! - a black-holed link is found by the heartbeat within interval + timeout.
+//! - a black-holed link is found by the heartbeat within interval + timeout;
+//! - a send waiting for room in a full outbox is woken when the outbox is
+//!   drained, with nothing else happening.
 
 use super::{control, now_ms, report, scope, sleep, wait_for, within, ws_url};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
-use steadysocket::engine::{Backoff, BackoffConfig, HeartbeatConfig, Jitter, Verdict};
+use steadysocket::engine::{
+    Backoff, BackoffConfig, HeartbeatConfig, Jitter, OutboxConfig, Verdict,
+};
 use steadysocket::{Builder, Event, SendOutcome, StateKind};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -284,4 +288,49 @@ pub async fn a_black_holed_link_is_found_by_the_heartbeat_within_interval_plus_t
     );
     control("blackhole", &test, "on=false").await;
     wait_for(&mut events, 5000, "reconnect", state(StateKind::Open)).await;
+}
+
+pub async fn a_send_waiting_for_room_wakes_when_the_outbox_drains() {
+    let test = scope("rc-room");
+    control("refuse", &test, "ms=60000").await;
+    // The first attempt fails; the retry is a minute away, so nothing else
+    // happens while the send waits.
+    let socket = Builder::<Note>::new(ws_url("/echo", &test))
+        .backoff(BackoffConfig {
+            initial: Duration::from_secs(60),
+            max: Duration::from_secs(60),
+            jitter: Jitter::None,
+            ..BackoffConfig::default()
+        })
+        .outbox(OutboxConfig {
+            max_messages: 2,
+            ..OutboxConfig::default()
+        })
+        .connect()
+        .unwrap();
+    let mut events = socket.events();
+    wait_for(&mut events, 5000, "waiting", state(StateKind::Waiting)).await;
+    for n in 0..2 {
+        assert!(matches!(
+            socket.try_send(Note { n }),
+            Ok(SendOutcome::Queued(_))
+        ));
+    }
+    // The drain runs in a task of its own, so that only the socket can wake
+    // the waiting send.
+    let drained = std::rc::Rc::new(std::cell::Cell::new(0));
+    let (d, drainer) = (drained.clone(), socket.sender());
+    let waiting = socket.sender();
+    wasm_bindgen_futures::spawn_local(async move {
+        sleep(100).await;
+        d.set(drainer.drain_outbox().len());
+    });
+    let started = now_ms();
+    let sent = within(3000, "the waiting send", waiting.send(Note { n: 2 })).await;
+    let took = now_ms() - started;
+    assert_eq!(drained.get(), 2);
+    // Woken by the drain itself (at 100 ms), not by whatever wakes it later.
+    assert!(took < 1000.0, "the waiting send took {took} ms");
+    assert!(matches!(sent, Ok(SendOutcome::Queued(_))), "{sent:?}");
+    control("refuse", &test, "ms=0").await;
 }

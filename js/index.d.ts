@@ -68,10 +68,12 @@ export interface SteadySocketOptions<Out> {
   restartDelay?: [number, number];
   /** Whether the very first connection is retried (default true). */
   retryFirstConnect?: boolean;
-  /** Outbox bound in messages (default 1000). */
+  /** Outbox bound in messages while the link is down (default 1000). */
   maxEnqueuedMessages?: number;
-  /** Outbox bound in bytes (default 1 MiB). */
+  /** Outbox bound in bytes while the link is down (default 1 MiB, at most 1 GiB). */
   maxEnqueuedBytes?: number;
+  /** Bytes held back by backpressure while the socket is open (default 16 MiB, at most 1 GiB). */
+  maxHeldBytes?: number;
   /** What a full outbox does (default "reject": send() throws). */
   overflow?: "reject" | "drop-oldest" | "drop-newest";
   /** Milliseconds a queued message may wait before it expires (reported). */

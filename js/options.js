@@ -46,11 +46,12 @@ const OVERFLOW = 20; // 0 reject, 1 drop-oldest, 2 drop-newest
 const HEARTBEAT = 21; // 1: on
 const HEARTBEAT_INTERVAL = 22;
 const HEARTBEAT_TIMEOUT = 23;
-const SLOTS = 24;
+const MAX_HELD_BYTES = 24;
+const SLOTS = 25;
 
 const JITTERS = ["none", "full", "equal", "decorrelated"];
 const OVERFLOWS = ["reject", "drop-oldest", "drop-newest"];
-const OTHER = ["jitter", "restartDelay", "retryFirstConnect", "overflow", "heartbeat", "protocols", "WebSocket", "shouldReconnect", "handshake"];
+const OTHER = ["maxHeldBytes", "jitter", "restartDelay", "retryFirstConnect", "overflow", "heartbeat", "protocols", "WebSocket", "shouldReconnect", "handshake"];
 const KNOWN = [...NUMERIC.map(([name]) => name), ...OTHER];
 
 /** A short description of a bad value for an error message. */
@@ -96,6 +97,7 @@ export function createCore(options, on) {
   const slots = new Float64Array(SLOTS).fill(NaN);
   NUMERIC.forEach(([name, kind], slot) => numberAt(slots, slot, name, options[name], kind));
 
+  numberAt(slots, MAX_HELD_BYTES, "maxHeldBytes", options.maxHeldBytes, BYTES);
   const { jitter, restartDelay, retryFirstConnect, overflow, heartbeat } = options;
   if (jitter !== undefined) {
     const kind = JITTERS.indexOf(jitter);

@@ -213,6 +213,37 @@ fn backpressure_holds_sends_above_the_high_watermark_and_releases_below_the_low(
 }
 
 #[test]
+fn an_open_socket_holds_big_sends_within_the_held_limit_not_the_offline_outbox_limit() {
+    // Defaults: the offline outbox takes 1 MiB; the held limit is larger.
+    let mut w = World::new(Config::default());
+    w.input(Input::Connect);
+    let two_mib = "x".repeat(2 << 20);
+    assert!(matches!(w.send(&two_mib), Ok(SendOutcome::Sent(_))));
+    // The socket's buffer does not drain: the next ones are held, in order.
+    for _ in 0..4 {
+        assert!(
+            matches!(w.send(&two_mib), Ok(SendOutcome::Queued(_))),
+            "an open socket refused a send that backpressure should hold"
+        );
+    }
+    let held_limit = Config::default().outbox.max_held_bytes;
+    let too_many = held_limit / (2 << 20) + 1;
+    let refused = (0..too_many).filter(|_| w.send(&two_mib).is_err()).count();
+    assert!(refused > 0, "the held limit bounds what waits");
+    // The socket drains, one big message at a time: each release sends the
+    // next, in order.
+    for _ in 0..2 * too_many + 8 {
+        w.buffered = 0;
+        w.advance(ms(100));
+    }
+    assert_eq!(w.transmitted().len(), 1 + 4 + too_many - refused);
+    // Offline, the outbox's own limit applies again.
+    w.server = Server::Down;
+    w.server_close(1006, "");
+    assert!(matches!(w.send(&two_mib), Err(SendError::TooLarge { .. })));
+}
+
+#[test]
 fn a_failed_transmit_goes_back_to_the_front_of_the_outbox() {
     let mut w = World::new(Config::default());
     w.input(Input::Connect);

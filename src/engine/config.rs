@@ -136,6 +136,12 @@ pub struct OutboxConfig {
     pub max_messages: usize,
     /// At most this many payload bytes (default 1 MiB).
     pub max_bytes: usize,
+    /// While the socket is open, messages held back by backpressure wait in
+    /// the same queue, bounded by this many bytes instead of the two limits
+    /// above, which are meant for the link being down (default 16 MiB: an
+    /// open socket takes what it can send; this only stops a runaway
+    /// producer).
+    pub max_held_bytes: usize,
     /// What happens when a message does not fit.
     pub overflow: Overflow,
     /// Queued messages older than this expire, reported; `None` keeps them.
@@ -148,6 +154,7 @@ impl Default for OutboxConfig {
         OutboxConfig {
             max_messages: 1000,
             max_bytes: 1 << 20,
+            max_held_bytes: 16 << 20,
             overflow: Overflow::Reject,
             ttl: None,
         }

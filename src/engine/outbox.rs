@@ -145,6 +145,7 @@ mod tests {
         OutboxConfig {
             max_messages: 2,
             max_bytes: 10,
+            max_held_bytes: 10,
             overflow,
             ttl: None,
         }

@@ -41,6 +41,7 @@ mod slot {
     pub const HEARTBEAT: usize = 21;
     pub const HEARTBEAT_INTERVAL: usize = 22;
     pub const HEARTBEAT_TIMEOUT: usize = 23;
+    pub const MAX_HELD_BYTES: usize = 24;
 }
 
 /// The options array, read by slot. Names and types were checked in JS; any
@@ -150,6 +151,9 @@ pub(crate) fn config(
     }
     if let Some(d) = s.ms(slot::HIDDEN_TIMEOUT) {
         config.hidden = HiddenPolicy::CloseAfter(d);
+    }
+    if let Some(n) = s.count(slot::MAX_HELD_BYTES) {
+        config.outbox.max_held_bytes = usize::try_from(n).unwrap_or(usize::MAX);
     }
     if let Some(n) = s.count(slot::HIGH_WATERMARK) {
         config.backpressure.high_watermark = n;

@@ -232,3 +232,33 @@ test("a server that sends a close frame and never closes TCP: the close is repor
   assert.notEqual(outcome, "sent");
   socket.dispose();
 });
+
+test("with default options an open socket takes five 2 MiB sends back to back: held, not refused, all echoed in order", async () => {
+  const socket = open("/echo", scope("big-sends"), { codec: "binary" });
+  await socket.opened();
+  const outcomes = [];
+  const arriving = new Promise((resolve) => {
+    const got = [];
+    socket.onMessage((m) => {
+      got.push(new Uint8Array(m)[0]);
+      if (got.length === 5) resolve(got);
+    });
+  });
+  for (let n = 0; n < 5; n++) {
+    const bytes = new Uint8Array(2 << 20).fill(n);
+    outcomes.push(socket.send(bytes));
+  }
+  assert.ok(outcomes.every((o) => o === "sent" || o === "queued"), `${outcomes}`);
+  assert.equal(socket.state, "open");
+  const timer = setTimeout(() => {}, 20000);
+  assert.deepEqual(await arriving, [0, 1, 2, 3, 4]);
+  clearTimeout(timer);
+  // The held limit still bounds a runaway producer, by its own option.
+  const small = open("/echo", scope("held-limit"), { codec: "binary", maxHeldBytes: 3 << 20 });
+  await small.opened();
+  assert.throws(() => {
+    for (let n = 0; n < 10; n++) small.send(new Uint8Array(2 << 20));
+  }, (e) => e.code === "outbox-full" || e.code === "too-large");
+  small.dispose();
+  socket.dispose();
+});

@@ -320,17 +320,14 @@ impl Engine {
             self.transmit(socket, Some(id), frame);
             return Ok(SendOutcome::Sent(id));
         }
-        let limits = &self.config.outbox;
+        let limits = self.queue_limits();
         if frame.len() > limits.max_bytes {
             let limit = limits.max_bytes;
             return Err(SendError::TooLarge { frame, limit });
         }
         let expires = ttl.or(limits.ttl).map(|d| now + d);
         let id = self.message_id();
-        match self
-            .outbox
-            .push(&self.config.outbox, Queued { id, frame, expires })
-        {
+        match self.outbox.push(&limits, Queued { id, frame, expires }) {
             Pushed::Queued(evicted) => {
                 for old in evicted {
                     self.emit(Event::Dropped {
@@ -359,6 +356,21 @@ impl Engine {
                 }
                 Overflow::Reject | Overflow::DropOldest => Err(SendError::OutboxFull(item.frame)),
             },
+        }
+    }
+
+    /// The bounds a send is queued under: the outbox's while the link is
+    /// down; while it is open (held back by backpressure), the held limit
+    /// alone.
+    fn queue_limits(&self) -> super::config::OutboxConfig {
+        let limits = &self.config.outbox;
+        match self.state {
+            State::Open { .. } => super::config::OutboxConfig {
+                max_messages: usize::MAX,
+                max_bytes: limits.max_held_bytes,
+                ..limits.clone()
+            },
+            _ => limits.clone(),
         }
     }
 

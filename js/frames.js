@@ -8,10 +8,21 @@ let encoder;
 /** A Blob, where the runtime has them (workerd and older Node may not). */
 export const isBlob = (data) => typeof Blob !== "undefined" && data instanceof Blob;
 
-/** Bytes of a text frame over `max`, or 0. UTF-8 takes 1 to 3 bytes per UTF-16 unit. */
+/**
+ * The UTF-8 size of `text` as far as `room` needs it: its upper bound (three
+ * bytes per UTF-16 unit) while that fits in `room`, its lower bound (its
+ * length) when even that does not, and the exact size only in between.
+ */
+function textBytes(text, room) {
+  const most = text.length * 3;
+  if (most <= room) return most;
+  if (text.length > room) return text.length;
+  return (encoder ??= new TextEncoder()).encode(text).length;
+}
+
+/** Bytes of a text frame over `max`, or 0. */
 function textOver(text, max) {
-  if (text.length * 3 <= max) return 0;
-  const bytes = text.length > max ? text.length : (encoder ??= new TextEncoder()).encode(text).length;
+  const bytes = textBytes(text, max);
   return bytes > max ? bytes : 0;
 }
 
@@ -87,7 +98,9 @@ export class DirectSend {
   send(data) {
     const ws = this.#ws;
     if (ws === null) return false;
-    const size = typeof data === "string" ? data.length : data?.byteLength;
+    // Bytes, as the engine counts them: for text, three per UTF-16 unit (its
+    // most) while that fits, and the exact UTF-8 length only near the limit.
+    const size = typeof data === "string" ? textBytes(data, this.#left) : data?.byteLength;
     // A closing socket, or anything but a string or binary data: the engine's
     // path reports it properly.
     if (typeof size !== "number" || ws.readyState !== 1) return false;

@@ -188,10 +188,11 @@ impl<In, Out, C> Builder<In, Out, C> {
     {
         self.config.validate()?;
         let seed = self.seed.unwrap_or_else(random_seed);
-        let mailbox = Mailbox::new(self.url, self.protocols);
+        let mailbox = Mailbox::new(self.url, self.protocols, self.max_message_size);
         let runtime = Runtime::new(
             self.config,
             seed,
+            self.max_message_size,
             self.constructor,
             Box::new(MailboxOutlet(mailbox.clone())),
         );

@@ -21,10 +21,11 @@ pub(crate) struct Mailbox {
     subscribers: RefCell<Vec<UnboundedSender<Event>>>,
     url: UrlSource,
     protocols: Vec<String>,
+    max_message_size: usize,
 }
 
 impl Mailbox {
-    pub fn new(url: UrlSource, protocols: Vec<String>) -> Rc<Mailbox> {
+    pub fn new(url: UrlSource, protocols: Vec<String>, max_message_size: usize) -> Rc<Mailbox> {
         Rc::new(Mailbox {
             inbox: RefCell::new(VecDeque::new()),
             receiver: RefCell::new(None),
@@ -32,6 +33,7 @@ impl Mailbox {
             subscribers: RefCell::new(Vec::new()),
             url,
             protocols,
+            max_message_size,
         })
     }
 
@@ -93,6 +95,15 @@ impl Outlet for MailboxOutlet {
                         mailbox.inbox.try_borrow_mut(),
                     ) {
                         inbox.push_back(Ok(frame));
+                    }
+                }
+                Output::TooLarge { kind, size } => {
+                    if let Ok(mut inbox) = mailbox.inbox.try_borrow_mut() {
+                        inbox.push_back(Err(RecvError::TooLarge {
+                            kind,
+                            size,
+                            limit: mailbox.max_message_size,
+                        }));
                     }
                 }
                 Output::Unreadable(what) => {

@@ -2,11 +2,11 @@ use std::rc::Rc;
 
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 use super::events::{self, kind};
 use super::{frame_from_js, frame_to_js, options};
 use crate::engine::{Endpoint, Input, SendError, SendOutcome, SocketId, State};
+use crate::text::text;
 use crate::web::{Outlet, Output, Refused, Runtime};
 
 /// One reconnecting socket, driven from JavaScript. The npm package's classes
@@ -61,6 +61,11 @@ impl Outlet for JsOutlet {
                 Output::Frame(frame) => {
                     self.call(kind::MESSAGE, &frame_to_js(&frame), &JsValue::UNDEFINED)
                 }
+                Output::TooLarge { kind, size } => self.call(
+                    kind::TOO_LARGE,
+                    &JsValue::from_str(kind),
+                    &JsValue::from_f64(size as f64),
+                ),
                 Output::Unreadable(what) => self.call(
                     kind::UNREADABLE,
                     &JsValue::from_str(&what),
@@ -96,24 +101,9 @@ impl JsOutlet {
     /// lies between one and three bytes per UTF-16 unit.
     fn oversized(&self, data: &JsValue) -> Option<(&'static str, usize)> {
         let max = self.max_message_size;
-        match data.dyn_ref::<js_sys::JsString>() {
-            Some(text) => {
-                let units = text.length() as usize;
-                if units.saturating_mul(3) <= max {
-                    return None;
-                }
-                let bytes = if units > max {
-                    units
-                } else {
-                    data.as_string().map_or(units, |s| s.len())
-                };
-                (bytes > max).then_some(("text", bytes))
-            }
-            None => {
-                let bytes = crate::web::js_len(data).unwrap_or(0);
-                (bytes > max).then_some(("binary", bytes))
-            }
-        }
+        let bytes = crate::web::js_len(data, max as u64).unwrap_or(0);
+        let kind = if data.is_string() { "text" } else { "binary" };
+        (bytes > max).then_some((kind, bytes))
     }
 }
 
@@ -154,7 +144,13 @@ impl SocketCore {
             max_message_size,
             on_message,
         };
-        let runtime = Runtime::new(config, seed, constructor, Box::new(outlet));
+        let runtime = Runtime::new(
+            config,
+            seed,
+            max_message_size,
+            constructor,
+            Box::new(outlet),
+        );
         Ok(SocketCore {
             runtime,
             max_message_size,
@@ -203,6 +199,23 @@ impl SocketCore {
             // The socket refused it (already closing): back in the outbox.
             Some(_) => return Ok(1),
             None => {}
+        }
+        // Never copy in what will be refused as too large.
+        if let Some((size, _)) = crate::web::js_len_bounds(&data) {
+            let limit = self
+                .runtime
+                .with_engine(|e| e.too_large_to_send(size))
+                .flatten();
+            if let Some(limit) = limit {
+                let message = text!(
+                    "a ",
+                    size,
+                    "-byte message does not fit in the outbox (",
+                    limit,
+                    " bytes at most)"
+                );
+                return Err(refusal("too-large", &message));
+            }
         }
         let frame = frame_from_js(&data).ok_or_else(|| {
             refusal(

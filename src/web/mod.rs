@@ -18,4 +18,4 @@ pub use diagnostics::{diagnostics, Diagnostics};
 pub(crate) use runtime::{Outlet, Output, Refused, Runtime};
 pub(crate) use transport::frame_from_js;
 #[cfg(feature = "js")]
-pub(crate) use transport::js_len;
+pub(crate) use transport::{js_len, js_len_bounds};

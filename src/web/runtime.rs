@@ -34,6 +34,10 @@ pub(crate) enum Output {
     JsFrame(JsValue),
     /// A frame that could not be read (an unsupported data type).
     Unreadable(String),
+    /// A received frame over the size limit, not copied in: its kind ("text"
+    /// or "binary") and size in bytes (at least; text is measured in UTF-16
+    /// units, which its UTF-8 size is never below).
+    TooLarge { kind: &'static str, size: usize },
     /// An engine event.
     Event(Event),
     /// The outbox shrank (a flush, a drain): a send waiting for room may try
@@ -104,6 +108,8 @@ pub(crate) struct Runtime {
     timers: RefCell<TimerSlots>,
     pending: RefCell<VecDeque<Pending>>,
     inbound: RefCell<Inbound>,
+    /// The largest inbound message: larger ones are reported, never copied in.
+    max_message_size: usize,
     outlet: Box<dyn Outlet>,
     constructor: Option<Function>,
 }
@@ -113,6 +119,7 @@ impl Runtime {
     pub fn new(
         config: Config,
         seed: u64,
+        max_message_size: usize,
         constructor: Option<Function>,
         outlet: Box<dyn Outlet>,
     ) -> Rc<Runtime> {
@@ -129,6 +136,7 @@ impl Runtime {
             timers: RefCell::new(TimerSlots::default()),
             pending: RefCell::new(VecDeque::new()),
             inbound: RefCell::new(Inbound::default()),
+            max_message_size,
             outlet,
             constructor,
         })
@@ -292,9 +300,10 @@ impl Runtime {
         if self.disposed.get() {
             return None;
         }
-        let len = transport::js_len(data)?;
         let (outcome, outputs) = {
             let mut inner = self.inner.try_borrow_mut().ok()?;
+            let (_, room) = inner.engine.direct_allowance()?;
+            let len = transport::js_len(data, room)?;
             let (socket, id) = inner.engine.send_now(len)?;
             let sent = inner
                 .transport
@@ -439,10 +448,23 @@ impl Runtime {
                     .inner
                     .try_borrow()
                     .map_or(true, |i| i.engine.needs_frame_content());
+                let (smallest, _) = transport::js_len_bounds(&data).unwrap_or((0, 0));
                 if self.outlet.takes_js_frames() && !needs_content {
                     self.enqueue(Pending::Js(socket, data));
                     self.drain();
+                } else if smallest > self.max_message_size {
+                    // Too large: never copied into wasm memory. It still
+                    // proves the link alive.
+                    self.input(Input::Arrived { socket });
+                    let kind = if data.is_string() { "text" } else { "binary" };
+                    let too_large = Output::TooLarge {
+                        kind,
+                        size: smallest,
+                    };
+                    self.outlet.deliver(self, vec![too_large]);
                 } else if let Some(frame) = transport::frame_from_js(&data) {
+                    // Text may be copied up to three times the limit before
+                    // its exact size is known; the outlet checks that.
                     self.input(Input::Received { socket, frame });
                 }
             }

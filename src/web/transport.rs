@@ -301,13 +301,40 @@ pub(crate) fn frame_from_js(value: &JsValue) -> Option<Frame> {
     }
 }
 
-/// The size of a JS payload for accounting, without copying it: bytes for
-/// binary data, UTF-16 code units for text (a lower bound of its UTF-8 size).
+/// Bounds of a JS payload's size in bytes, without copying it: exact for
+/// binary data; for text, its UTF-16 length and three times that (UTF-8 takes
+/// one to three bytes per UTF-16 unit).
+pub(crate) fn js_len_bounds(value: &JsValue) -> Option<(usize, usize)> {
+    match value.dyn_ref::<js_sys::JsString>() {
+        Some(s) => {
+            let units = s.length() as usize;
+            Some((units, units.saturating_mul(3)))
+        }
+        None => js_binary_len(value).map(|n| (n, n)),
+    }
+}
+
+/// The size of a JS payload in bytes, as the engine counts it: exact for
+/// binary data; for text, the upper bound (three bytes per UTF-16 unit) while
+/// that is at most `room`, the lower bound when even that exceeds `room`,
+/// and the exact UTF-8 length (measuring it copies the text) only when the
+/// bounds cannot tell. Counting too much is safe: the socket's
+/// `bufferedAmount` corrects the estimate.
 #[cfg(feature = "js")]
-pub(crate) fn js_len(value: &JsValue) -> Option<usize> {
-    if let Some(s) = value.dyn_ref::<js_sys::JsString>() {
-        Some(s.length() as usize)
-    } else if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
+pub(crate) fn js_len(value: &JsValue, room: u64) -> Option<usize> {
+    let (low, high) = js_len_bounds(value)?;
+    if low == high || high as u64 <= room {
+        return Some(high);
+    }
+    if low as u64 > room {
+        return Some(low);
+    }
+    Some(value.as_string().map_or(high, |s| s.len()))
+}
+
+/// The byte length of an ArrayBuffer or a typed array.
+fn js_binary_len(value: &JsValue) -> Option<usize> {
+    if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
         Some(buffer.byte_length() as usize)
     } else if ArrayBuffer::is_view(value) {
         super::global::get(value, "byteLength")

@@ -4,7 +4,8 @@
 import { readFileSync } from "node:fs";
 import { initSync } from "../../js/index.js";
 
-initSync({ module: readFileSync(new URL("../../pkg/steadysocket_bg.wasm", import.meta.url)) });
+/** The wasm module's exports (its memory, for growth measured from outside). */
+export const wasm = initSync({ module: readFileSync(new URL("../../pkg/steadysocket_bg.wasm", import.meta.url)) });
 
 const server = process.env.STEADYSOCKET_TEST_SERVER;
 if (!server) throw new Error("STEADYSOCKET_TEST_SERVER is not set: run scripts/test.sh");

@@ -359,6 +359,16 @@ impl Engine {
         }
     }
 
+    /// The limit a send of `len` bytes would be refused by as too large now,
+    /// if it would be: an adapter asks before copying a payload in.
+    pub fn too_large_to_send(&self, len: usize) -> Option<usize> {
+        if self.sending_now().is_some() {
+            return None;
+        }
+        let limit = self.queue_limits().max_bytes;
+        (len > limit).then_some(limit)
+    }
+
     /// The bounds a send is queued under: the outbox's while the link is
     /// down; while it is open (held back by backpressure), the held limit
     /// alone.

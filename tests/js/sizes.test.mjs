@@ -1,0 +1,71 @@
+// What is tested here (Node 22, and Node 20 with `ws`): sizes are bytes
+// everywhere, and nothing too large is copied into wasm memory.
+// - an inbound frame over maxMessageSize on the engine's path (an exact-pong
+//   heartbeat) is reported and never copied: wasm memory stays put;
+// - a send refused as too large while not open is never copied either;
+// - non-ASCII text is counted in UTF-8 bytes against the high watermark:
+//   sends stop going out at the watermark, not at three times it.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { control, next, platform, quick, scope, wasm, wsUrl } from "./helpers.mjs";
+import { SteadySocket } from "../../js/index.js";
+
+const MiB = 1 << 20;
+const open = (test, options = {}) => new SteadySocket(wsUrl("/echo", test), { ...platform, ...quick, ...options });
+
+test("an oversized inbound frame on the engine's path is reported, never copied into wasm", async () => {
+  const test = scope("size-inbound");
+  const ping = JSON.stringify({ type: "ping" });
+  const socket = open(test, { maxMessageSize: 1024, heartbeat: { interval: 60000, timeout: 60000, ping, pong: ping } });
+  await socket.opened();
+  const before = wasm.memory.buffer.byteLength;
+  const reported = next(socket, "decode-error", 20000);
+  await control("oversized", test, `bytes=${32 * MiB}`);
+  const event = await reported;
+  assert.equal(event.error.code, "too-large");
+  const grown = wasm.memory.buffer.byteLength - before;
+  assert.ok(grown < MiB, `wasm memory grew by ${grown} bytes for a refused frame`);
+  // The stream goes on.
+  socket.send({ after: 1 });
+  assert.deepEqual((await next(socket, "message")).data, { after: 1 });
+  socket.dispose();
+});
+
+test("a send refused as too large while not open is never copied into wasm", () => {
+  const binary = new SteadySocket("ws://127.0.0.1:9/", { ...platform, startClosed: true, codec: "binary" });
+  const text = new SteadySocket("ws://127.0.0.1:9/", { ...platform, startClosed: true, codec: "text" });
+  const before = wasm.memory.buffer.byteLength;
+  assert.throws(() => binary.send(new Uint8Array(32 * MiB)), (e) => e.code === "too-large");
+  assert.throws(() => text.send("é".repeat(16 * MiB)), (e) => e.code === "too-large");
+  const grown = wasm.memory.buffer.byteLength - before;
+  assert.ok(grown < MiB, `wasm memory grew by ${grown} bytes`);
+  binary.dispose();
+  text.dispose();
+});
+
+// A real WebSocket whose send buffer never drains, as over a stalled link:
+// bufferedAmount counts every byte handed to send() (UTF-8 for text).
+const Base = platform.WebSocket ?? globalThis.WebSocket;
+class StalledWebSocket extends Base {
+  stalled = 0;
+  send(data) {
+    this.stalled += typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+    super.send(data);
+  }
+  get bufferedAmount() {
+    return this.stalled;
+  }
+}
+
+test("non-ASCII text counts in UTF-8 bytes against the high watermark", async () => {
+  const socket = open(scope("size-utf8"), { WebSocket: StalledWebSocket, codec: "text", highWatermark: 3000, lowWatermark: 0 });
+  await socket.opened();
+  const text = "€".repeat(100); // 100 UTF-16 units, 300 UTF-8 bytes
+  const outcomes = [];
+  for (let i = 0; i < 40; i++) outcomes.push(socket.send(text));
+  const sent = outcomes.filter((o) => o === "sent").length;
+  // At most the watermark's worth, plus the one that crossed it.
+  assert.ok(sent <= 3000 / 300 + 1, `${sent} messages (${sent * 300} bytes) went out past a 3000-byte watermark`);
+  assert.ok(sent >= 3, `only ${sent} went out`);
+  socket.dispose();
+});

@@ -36,6 +36,7 @@ mod heartbeat;
 mod io;
 mod machine;
 mod outbox;
+mod ports;
 mod state;
 mod time;
 
@@ -49,6 +50,7 @@ pub use frame::Frame;
 pub use io::{Command, DropReason, Endpoint, Event, Input, OpenError, Timer};
 pub use machine::{CloseError, Engine, SendError, SendOutcome};
 pub use outbox::MessageId;
+pub use ports::blocked_port;
 pub use state::{ClosedReason, GiveUp, PauseReason, Phase, SocketId, State, StateKind};
 pub use time::Time;
 

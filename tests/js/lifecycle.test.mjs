@@ -262,3 +262,15 @@ test("with default options an open socket takes five 2 MiB sends back to back: h
   small.dispose();
   socket.dispose();
 });
+
+test("a bad port (the Fetch standard's list) is a final, typed error before any byte is sent", async () => {
+  const socket = new SteadySocket("ws://127.0.0.1:25/", { ...platform, ...quick });
+  const error = await socket.opened().then(
+    () => null,
+    (e) => e,
+  );
+  assert.ok(error instanceof SteadySocketError, String(error));
+  assert.match(error.message, /forbidden: port 25/);
+  assert.equal(socket.state, "closed");
+  socket.dispose();
+});

@@ -45,6 +45,19 @@ impl Engine {
         }
         match result {
             Ok(endpoint) => {
+                if let Some(port) = crate::engine::blocked_port(&endpoint.url) {
+                    self.cancel_timer(Timer::ConnectTimeout);
+                    let message = text!(
+                        "connecting to ",
+                        crate::text::Quoted(&endpoint.url),
+                        " is forbidden: port ",
+                        port,
+                        " is on the list of ports no page may reach"
+                    );
+                    self.emit(Event::Error(message.clone()));
+                    self.enter_closed(ClosedReason::Invalid(message));
+                    return;
+                }
                 self.state = State::Connecting {
                     socket,
                     attempt,

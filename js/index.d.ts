@@ -7,6 +7,12 @@ export { init };
 export function initSync(module: { module: BufferSource | WebAssembly.Module } | BufferSource | WebAssembly.Module): unknown;
 /** The package's version. */
 export function version(): string;
+/**
+ * What every socket of the module holds right now (platform sockets,
+ * listeners, timers) and how many pieces of work the library had to drop
+ * (0 unless it has a bug).
+ */
+export function diagnostics(): { sockets: number; listeners: number; timers: number; dropped: number };
 
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 

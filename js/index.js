@@ -6,7 +6,7 @@
 //   Cloudflare workers:    initSync({ module: wasmModule });
 // Importing this module does nothing else: no timers, no randomness, no
 // listeners, no WebSocket lookup.
-export { default, default as init, initSync, version } from "../pkg/steadysocket.js";
+export { default, default as init, initSync, version, diagnostics } from "../pkg/steadysocket.js";
 export { SteadySocket } from "./socket.js";
 export { ReconnectingWebSocket } from "./reconnecting.js";
 export { SteadySocketError, SteadyEvent } from "./events.js";

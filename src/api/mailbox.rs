@@ -12,7 +12,7 @@ use futures::channel::mpsc::UnboundedSender;
 use super::error::RecvError;
 use super::url::UrlSource;
 use crate::engine::{Event, Frame};
-use crate::web::{Outlet, Output, Runtime};
+use crate::web::{borrow_for, Outlet, Output, Runtime};
 
 pub(crate) struct Mailbox {
     pub inbox: RefCell<VecDeque<Result<Frame, RecvError>>>,
@@ -38,7 +38,7 @@ impl Mailbox {
     }
 
     pub fn set_receiver(&self, waker: &Waker) {
-        if let Ok(mut slot) = self.receiver.try_borrow_mut() {
+        if let Some(mut slot) = borrow_for(&self.receiver, "the receiver's waker") {
             match slot.as_ref() {
                 Some(w) if w.will_wake(waker) => {}
                 _ => *slot = Some(waker.clone()),
@@ -47,7 +47,7 @@ impl Mailbox {
     }
 
     pub fn watch(&self, waker: &Waker) {
-        if let Ok(mut w) = self.watchers.try_borrow_mut() {
+        if let Some(mut w) = borrow_for(&self.watchers, "a waiting future's waker") {
             if !w.iter().any(|x| x.will_wake(waker)) {
                 w.push(waker.clone());
             }
@@ -55,20 +55,14 @@ impl Mailbox {
     }
 
     pub fn subscribe(&self, tx: UnboundedSender<Event>) {
-        if let Ok(mut s) = self.subscribers.try_borrow_mut() {
+        if let Some(mut s) = borrow_for(&self.subscribers, "an event subscriber") {
             s.push(tx);
         }
     }
 
     fn wake(&self) {
-        let receiver = self
-            .receiver
-            .try_borrow_mut()
-            .ok()
-            .and_then(|mut r| r.take());
-        let watchers = self
-            .watchers
-            .try_borrow_mut()
+        let receiver = borrow_for(&self.receiver, "waking the receiver").and_then(|mut r| r.take());
+        let watchers = borrow_for(&self.watchers, "waking the waiting futures")
             .map(|mut w| std::mem::take(&mut *w))
             .unwrap_or_default();
         receiver.into_iter().chain(watchers).for_each(Waker::wake);
@@ -84,21 +78,21 @@ impl Outlet for MailboxOutlet {
         for output in outputs {
             match output {
                 Output::Frame(frame) => {
-                    if let Ok(mut inbox) = mailbox.inbox.try_borrow_mut() {
+                    if let Some(mut inbox) = borrow_for(&mailbox.inbox, "a received frame") {
                         inbox.push_back(Ok(frame));
                     }
                 }
                 // Not produced for this outlet (it takes no JS frames); copied if it were.
                 Output::JsFrame(data) => {
-                    if let (Some(frame), Ok(mut inbox)) = (
+                    if let (Some(frame), Some(mut inbox)) = (
                         crate::web::frame_from_js(&data),
-                        mailbox.inbox.try_borrow_mut(),
+                        borrow_for(&mailbox.inbox, "a received frame"),
                     ) {
                         inbox.push_back(Ok(frame));
                     }
                 }
                 Output::TooLarge { kind, size } => {
-                    if let Ok(mut inbox) = mailbox.inbox.try_borrow_mut() {
+                    if let Some(mut inbox) = borrow_for(&mailbox.inbox, "a received frame") {
                         inbox.push_back(Err(RecvError::TooLarge {
                             kind,
                             size,
@@ -107,12 +101,12 @@ impl Outlet for MailboxOutlet {
                     }
                 }
                 Output::Unreadable(what) => {
-                    if let Ok(mut inbox) = mailbox.inbox.try_borrow_mut() {
+                    if let Some(mut inbox) = borrow_for(&mailbox.inbox, "a received frame") {
                         inbox.push_back(Err(RecvError::Unsupported(what)));
                     }
                 }
                 Output::Event(event) => {
-                    if let Ok(mut subscribers) = mailbox.subscribers.try_borrow_mut() {
+                    if let Some(mut subscribers) = borrow_for(&mailbox.subscribers, "an event") {
                         subscribers.retain(|s| s.unbounded_send(event.clone()).is_ok());
                     }
                 }

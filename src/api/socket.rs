@@ -249,12 +249,7 @@ impl<In, C: Decode<In> + Unpin> Stream for Receiver<In, C> {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        let next = this
-            .handle
-            .mailbox
-            .inbox
-            .try_borrow_mut()
-            .ok()
+        let next = crate::web::borrow_for(&this.handle.mailbox.inbox, "the next frame")
             .and_then(|mut i| i.pop_front());
         match next {
             Some(Ok(frame)) => {

@@ -2,6 +2,7 @@ use std::rc::Rc;
 
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::events::{self, kind};
 use super::{frame_from_js, frame_to_js, options};
@@ -27,10 +28,16 @@ struct JsOutlet {
 
 impl JsOutlet {
     fn call(&self, kind: u8, payload: &JsValue, extra: &JsValue) {
-        // A throwing listener must not break the runtime: the JS side reports it.
-        let _ = self
+        // The JS side catches what listeners and callbacks throw, so an
+        // exception here is a bug in the JS layer: counted, and reported the
+        // way the platform reports a throwing listener, never swallowed.
+        let result = self
             .dispatch
             .call3(&JsValue::NULL, &JsValue::from(kind), payload, extra);
+        if let Err(error) = result {
+            crate::web::dropped("an event the JS layer threw on");
+            report_error(&error);
+        }
     }
 }
 
@@ -104,6 +111,22 @@ impl JsOutlet {
         let bytes = crate::web::js_len(data, max as u64).unwrap_or(0);
         let kind = if data.is_string() { "text" } else { "binary" };
         (bytes > max).then_some((kind, bytes))
+    }
+}
+
+/// `reportError(error)` where the runtime has it (browsers, Deno, Node 18+,
+/// workerd), else `console.error`.
+fn report_error(error: &JsValue) {
+    let global = crate::web::global();
+    let function = |target: &JsValue, name| {
+        crate::web::get(target, name).and_then(|f| f.dyn_into::<Function>().ok())
+    };
+    if let Some(report) = function(&global, "reportError") {
+        let _ = report.call1(&global, error);
+    } else if let Some(console) = crate::web::get(&global, "console") {
+        if let Some(log) = function(&console, "error") {
+            let _ = log.call1(&console, error);
+        }
     }
 }
 

@@ -19,6 +19,28 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
+/// What every socket of this module holds right now and how much work was
+/// dropped (see [`crate::Diagnostics`]): `{ sockets, listeners, timers,
+/// dropped }`. `dropped` is 0 unless steadysocket has a bug.
+#[wasm_bindgen]
+pub fn diagnostics() -> JsValue {
+    let d = crate::diagnostics();
+    let obj = js_sys::Object::new();
+    for (key, value) in [
+        ("sockets", d.sockets),
+        ("listeners", d.listeners),
+        ("timers", d.timers),
+        ("dropped", d.dropped),
+    ] {
+        let _ = js_sys::Reflect::set(
+            &obj,
+            &JsValue::from_str(key),
+            &JsValue::from_f64(value as f64),
+        );
+    }
+    obj.into()
+}
+
 /// A frame as JS sees it: a string, or an ArrayBuffer.
 pub(crate) fn frame_to_js(frame: &Frame) -> JsValue {
     match frame {

@@ -9,6 +9,7 @@ use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
+use super::diagnostics::borrow_for;
 use super::global;
 use super::runtime::Runtime;
 use super::transport::{self, Data};
@@ -47,7 +48,7 @@ pub(crate) fn receive(runtime: &Rc<Runtime>, cell: &RefCell<Inbound>, event: tra
         other => Ready::Event(other),
     };
     if Inbound::waiting(cell) {
-        if let Ok(mut b) = cell.try_borrow_mut() {
+        if let Some(mut b) = borrow_for(cell, "a frame behind a Blob") {
             b.slots.push_back(Some(ready));
         }
     } else {
@@ -61,12 +62,12 @@ fn read_blob(
     socket: SocketId,
     blob: web_sys::Blob,
 ) {
-    let seq = match cell.try_borrow_mut() {
-        Ok(mut b) => {
+    let seq = match borrow_for(cell, "a Blob") {
+        Some(mut b) => {
             b.slots.push_back(None);
             b.front + b.slots.len() as u64 - 1
         }
-        Err(_) => return,
+        None => return,
     };
     let weak = Rc::downgrade(runtime);
     // allSettled always fulfils, so the one-shot callback runs exactly once
@@ -102,7 +103,7 @@ extern "C" {
 
 /// Puts a read Blob in its slot; returns the events now ready, in order.
 pub(crate) fn fill(cell: &RefCell<Inbound>, seq: u64, ready: Ready) -> Vec<Ready> {
-    let Ok(mut b) = cell.try_borrow_mut() else {
+    let Some(mut b) = borrow_for(cell, "a read Blob") else {
         return Vec::new();
     };
     let index = seq.saturating_sub(b.front) as usize;

@@ -14,7 +14,10 @@ mod runtime;
 mod timers;
 mod transport;
 
+pub(crate) use diagnostics::{borrow_for, dropped};
 pub use diagnostics::{diagnostics, Diagnostics};
+#[cfg(feature = "js")]
+pub(crate) use global::{get, global};
 pub(crate) use runtime::{Outlet, Output, Refused, Runtime};
 pub(crate) use transport::frame_from_js;
 #[cfg(feature = "js")]

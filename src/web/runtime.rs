@@ -15,6 +15,7 @@ use js_sys::Function;
 use wasm_bindgen::JsValue;
 
 use super::clock::Clock;
+use super::diagnostics::borrow_for;
 use super::inbound::{self, Inbound, Ready};
 use super::lifecycle::Lifecycle;
 use super::timers::TimerSlots;
@@ -163,7 +164,7 @@ impl Runtime {
             return;
         }
         let (lifecycle, now) = Lifecycle::install(&self.me);
-        if let Ok(mut inner) = self.inner.try_borrow_mut() {
+        if let Some(mut inner) = borrow_for(&self.inner, "the page-lifecycle listeners") {
             inner.lifecycle = Some(lifecycle);
         }
         for input in now {
@@ -195,7 +196,7 @@ impl Runtime {
     }
 
     fn enqueue(&self, work: Pending) {
-        if let Ok(mut pending) = self.pending.try_borrow_mut() {
+        if let Some(mut pending) = borrow_for(&self.pending, "an input") {
             pending.push_back(work);
         }
     }
@@ -214,10 +215,7 @@ impl Runtime {
                     if self.disposed.get() {
                         break;
                     }
-                    let next = self
-                        .pending
-                        .try_borrow_mut()
-                        .ok()
+                    let next = borrow_for(&self.pending, "the input queue")
                         .and_then(|mut p| p.pop_front());
                     let now = self.clock.now();
                     match next {
@@ -406,18 +404,14 @@ impl Runtime {
             }
             inner.lifecycle = None;
         }
-        if let Ok(mut timers) = self.timers.try_borrow_mut() {
+        if let Some(mut timers) = borrow_for(&self.timers, "clearing the timers") {
             timers.clear();
         }
     }
 
     pub(super) fn timer_fired(self: &Rc<Self>, timer: Timer) {
         // Keep the fired timer (and so its closure) alive until we return.
-        let _fired = self
-            .timers
-            .try_borrow_mut()
-            .ok()
-            .and_then(|mut t| t.take(timer));
+        let _fired = borrow_for(&self.timers, "a fired timer").and_then(|mut t| t.take(timer));
         self.input(Input::TimerFired(timer));
     }
 
@@ -523,12 +517,12 @@ impl Runtime {
                 Command::Deliver(frame) => outputs.push(Output::Frame(frame)),
                 Command::SetTimer { timer, at } => {
                     let delay = at.since(self.clock.now()).as_secs_f64() * 1000.0;
-                    if let Ok(mut timers) = self.timers.try_borrow_mut() {
+                    if let Some(mut timers) = borrow_for(&self.timers, "arming a timer") {
                         timers.set(timer, delay, self.me.clone());
                     }
                 }
                 Command::CancelTimer(timer) => {
-                    if let Ok(mut timers) = self.timers.try_borrow_mut() {
+                    if let Some(mut timers) = borrow_for(&self.timers, "cancelling a timer") {
                         drop(timers.take(timer));
                     }
                 }
@@ -604,7 +598,7 @@ impl Runtime {
             return;
         }
         let outputs = {
-            let Ok(mut inner) = self.inner.try_borrow_mut() else {
+            let Some(mut inner) = borrow_for(&self.inner, "bytes sent directly") else {
                 return;
             };
             if let Some(socket) = inner.direct.take() {

@@ -13,7 +13,9 @@ macro_rules! cases {
             $(#[$attr])*
             #[wasm_bindgen_test::wasm_bindgen_test]
             async fn $name() {
-                common::$module::$name().await
+                common::$module::$name().await;
+                // Nothing was dropped inside the library (a bug if so).
+                assert_eq!(steadysocket::diagnostics().dropped, 0, "work dropped");
             }
         )*
     };

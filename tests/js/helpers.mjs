@@ -2,10 +2,15 @@
 // test server, and (STEADYSOCKET_INJECT_WS=1, for Node 20) injects the `ws`
 // package's WebSocket.
 import { readFileSync } from "node:fs";
-import { initSync } from "../../js/index.js";
+import { after } from "node:test";
+import assert from "node:assert/strict";
+import { diagnostics, initSync } from "../../js/index.js";
 
 /** The wasm module's exports (its memory, for growth measured from outside). */
 export const wasm = initSync({ module: readFileSync(new URL("../../pkg/steadysocket_bg.wasm", import.meta.url)) });
+
+// Every suite ends with no work dropped inside the library (a bug if not 0).
+after(() => assert.equal(diagnostics().dropped, 0, "steadysocket dropped work during this suite"));
 
 const server = process.env.STEADYSOCKET_TEST_SERVER;
 if (!server) throw new Error("STEADYSOCKET_TEST_SERVER is not set: run scripts/test.sh");

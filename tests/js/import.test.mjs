@@ -28,6 +28,7 @@ test("import has no side effects and works without a WebSocket global", () => {
     "SteadySocket",
     "SteadySocketError",
     "default",
+    "diagnostics",
     "init",
     "initSync",
     "version",

@@ -2,12 +2,12 @@
 // Bun): the package is loaded the way those runtimes load it, initSync with
 // the wasm bytes.
 import { readFileSync } from "node:fs";
-import { initSync, SteadySocket } from "../../js/index.js";
+import { diagnostics, initSync, SteadySocket } from "../../js/index.js";
 import { report, smoke } from "./smoke.mjs";
 
 const runtime = typeof Deno !== "undefined" ? "deno" : typeof Bun !== "undefined" ? "bun" : `node ${process.version}`;
 initSync({ module: readFileSync(new URL("../../pkg/steadysocket_bg.wasm", import.meta.url)) });
 const server = process.env.STEADYSOCKET_TEST_SERVER;
-const results = await smoke({ SteadySocket, server, scope: `smoke-${runtime.split(" ")[0]}-${Date.now()}` });
+const results = await smoke({ SteadySocket, diagnostics, server, scope: `smoke-${runtime.split(" ")[0]}-${Date.now()}` });
 const failed = report(runtime, results);
 process.exit(failed ? 1 : 0);

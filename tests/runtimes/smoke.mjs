@@ -3,11 +3,14 @@
 // the direct one (no heartbeat: frames go from the socket to the JS API) and
 // the engine's (an exact-pong heartbeat: every frame goes through wasm). Each
 // run proves which path it took. Returns the results; the callers print them.
-export async function smoke({ SteadySocket, server, scope }) {
-  return [
+export async function smoke({ SteadySocket, diagnostics, server, scope }) {
+  const results = [
     ...(await smokeOne({ SteadySocket, server, scope: `${scope}-direct`, path: "direct path" })),
     ...(await smokeOne({ SteadySocket, server, scope: `${scope}-engine`, path: "engine path" })),
   ];
+  const { dropped } = diagnostics();
+  results.push({ name: "no work dropped inside the library", ok: dropped === 0, detail: `${dropped} dropped` });
+  return results;
 }
 
 async function smokeOne({ SteadySocket, server, scope, path }) {

@@ -1,7 +1,7 @@
 // The edge smoke test inside a Cloudflare worker. workerd cannot compile wasm
 // from bytes: the module is embedded and handed to initSync.
 import wasm from "./pkg/steadysocket_bg.wasm";
-import { initSync, SteadySocket } from "./js/index.js";
+import { diagnostics, initSync, SteadySocket } from "./js/index.js";
 import { smoke } from "./smoke.mjs";
 
 let ready = false;
@@ -12,7 +12,7 @@ export default {
       initSync({ module: wasm });
       ready = true;
     }
-    const results = await smoke({ SteadySocket, server: env.SERVER, scope: `smoke-workerd-${Date.now()}` });
+    const results = await smoke({ SteadySocket, diagnostics, server: env.SERVER, scope: `smoke-workerd-${Date.now()}` });
     return Response.json(results);
   },
 };

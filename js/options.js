@@ -8,6 +8,7 @@
 import { SocketCore } from "../pkg/steadysocket.js";
 import { KIND } from "./events.js";
 import { DirectSend, directListener } from "./frames.js";
+import { GuardedCore, isUnusable, unusableError } from "./lifetime.js";
 
 // Whole milliseconds: a fraction would be truncated somewhere on its way.
 const MS = ["a whole number of milliseconds, 0 or more", (n) => Number.isSafeInteger(n) && n >= 0];
@@ -90,6 +91,7 @@ function stringOf(name, value) {
  * option.
  */
 export function createCore(options, on) {
+  if (isUnusable()) throw unusableError();
   for (const key of Object.keys(options)) {
     if (!KNOWN.includes(key)) throw new TypeError(`unknown option ${JSON.stringify(key)}; the options are: ${KNOWN.join(", ")}`);
   }
@@ -142,18 +144,22 @@ export function createCore(options, on) {
   // the platform keeps an open WebSocket alive), and wasm-bindgen's finalizer
   // frees its wasm side. The hooks go the same way: an app's hook usually
   // refers to its socket.
-  const hub = { on, sender: null, listener: null, shouldReconnect: options.shouldReconnect, handshake: options.handshake };
-  const weak = weakCallbacks(typeof WeakRef === "function" ? new WeakRef(hub) : { deref: () => hub });
-  const core = new SocketCore(
+  // `ws`, the platform socket of the current attempt, is kept for the one case
+  // where JavaScript must close it itself: a module that trapped.
+  const hub = { on, sender: null, listener: null, shouldReconnect: options.shouldReconnect, handshake: options.handshake, ws: null };
+  const Base = functionOf("WebSocket", options.WebSocket) ?? globalThis.WebSocket;
+  const weak = weakCallbacks(typeof WeakRef === "function" ? new WeakRef(hub) : { deref: () => hub }, Base);
+  const raw = new SocketCore(
     slots,
     ping,
     pong,
-    functionOf("WebSocket", options.WebSocket),
+    weak.construct,
     functionOf("shouldReconnect", options.shouldReconnect) && weak.shouldReconnect,
     functionOf("handshake", options.handshake) && weak.handshake,
     weak.dispatch,
     weak.listener,
   );
+  const core = new GuardedCore(raw);
   hub.listener = directListener(core, (kind, a, b) => hub.on(kind, a, b));
   hub.sender = new DirectSend(core);
   return { core, sender: hub.sender, hub };
@@ -161,8 +167,19 @@ export function createCore(options, on) {
 
 // A scope of its own: V8 keeps one context per scope for all the closures
 // made in it, so functions made next to strong references would hold them.
-function weakCallbacks(ref) {
+function weakCallbacks(ref, Base) {
   return {
+    // The WebSocket constructor the core calls: it records the socket.
+    // Without one the core reports that the runtime has none.
+    construct:
+      typeof Base === "function"
+        ? function WebSocket(url, protocols) {
+            const ws = new Base(url, protocols);
+            const hub = ref.deref();
+            if (hub !== undefined) hub.ws = ws;
+            return ws;
+          }
+        : undefined,
     dispatch(kind, a, b) {
       const hub = ref.deref();
       if (hub === undefined) return;

@@ -5,7 +5,7 @@ import { createCore } from "./options.js";
 import { KIND, SteadyEvent, SteadySocketError } from "./events.js";
 import { checkUrl, protocolList, resolveUrl } from "./url.js";
 import { isBlob } from "./frames.js";
-import { DISPOSED, release, track } from "./lifetime.js";
+import { DISPOSED, FATAL, isUnusable, register, release, track, unregister, unusableError } from "./lifetime.js";
 
 const READY = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 };
 
@@ -75,7 +75,9 @@ export class ReconnectingWebSocket extends EventTarget {
   #direct;
   // Holds what the wasm side reaches only weakly (js/options.js).
   #hub;
+  // Set by dispose(), or by a trap of the module ([FATAL]).
   #disposed = false;
+  #registration;
   #source;
   #protocols;
   #url = "";
@@ -97,6 +99,7 @@ export class ReconnectingWebSocket extends EventTarget {
       this.#core = core;
       this.#direct = sender;
       this.#hub = hub;
+      this.#registration = register(this);
     } catch (e) {
       throw theirNames(e);
     }
@@ -152,7 +155,7 @@ export class ReconnectingWebSocket extends EventTarget {
 
   /** Sends, or queues while not open. Throws instead of dropping silently. */
   send(data) {
-    if (this.#disposed) throw new SteadySocketError("disposed", DISPOSED, data);
+    if (this.#disposed) throw this.#ended(data);
     if (isBlob(data)) {
       throw new TypeError("send() takes a string, an ArrayBuffer or a typed array; read a Blob with arrayBuffer() first");
     }
@@ -171,7 +174,7 @@ export class ReconnectingWebSocket extends EventTarget {
 
   /** Closes the current socket, if any, and connects again now. */
   reconnect() {
-    if (this.#disposed) throw new SteadySocketError("disposed", DISPOSED);
+    if (this.#disposed) throw this.#ended();
     this.#core.reconnect();
   }
 
@@ -181,7 +184,28 @@ export class ReconnectingWebSocket extends EventTarget {
     this.#disposed = true;
     this.#direct.allow(null, 0);
     this.#hub.on = () => {};
+    unregister(this.#registration);
     release(this, this.#core);
+  }
+
+  /** The module trapped: an error, then a close, for good (platform socket too). */
+  [FATAL](error) {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#direct.allow(null, 0);
+    this.#hub.on = () => {};
+    try {
+      this.#hub.ws?.close();
+    } catch {
+      // A socket that cannot close is closing already.
+    }
+    this.#fire("error", new SteadyEvent("error", { message: error.message, error }));
+    this.#fire("close", new SteadyEvent("close", { code: 1006, reason: error.message, wasClean: false }));
+  }
+
+  /** Why calls fail after dispose() or a trap. */
+  #ended(data) {
+    return isUnusable() ? unusableError() : new SteadySocketError("disposed", DISPOSED, data);
   }
 
   #fire(type, event) {

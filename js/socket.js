@@ -6,7 +6,7 @@ import { codecFor, preview } from "./codecs.js";
 import { KIND, MessageEventLike, SteadyEvent, SteadySocketError } from "./events.js";
 import { checkUrl, protocolList, resolveUrl } from "./url.js";
 import { SEND_OUTCOME } from "./frames.js";
-import { DISPOSED, release, track } from "./lifetime.js";
+import { DISPOSED, FATAL, isUnusable, register, release, track, unregister, unusableError } from "./lifetime.js";
 
 // A callback's exception must not stop delivery to the others: report it the
 // way the platform reports a throwing event listener.
@@ -22,7 +22,9 @@ export class SteadySocket extends EventTarget {
   #direct;
   // Holds what the wasm side reaches only weakly (js/options.js).
   #hub;
+  // Set by dispose(), or by a trap of the module ([FATAL]).
   #disposed = false;
+  #registration;
   // The last state dispatched; "closed" is dispatched once.
   #state = "idle";
   #inHandshake = false;
@@ -77,6 +79,7 @@ export class SteadySocket extends EventTarget {
     this.#core = socketCore;
     this.#direct = sender;
     this.#hub = hub;
+    this.#registration = register(this);
     // Start on a microtask: listeners added right after construction see
     // every event, as with the platform WebSocket.
     if (!startClosed) queueMicrotask(() => !this.#disposed && this.#core.state === "idle" && this.#core.start());
@@ -132,7 +135,7 @@ export class SteadySocket extends EventTarget {
 
   /** Sends now or queues: returns "sent", "queued" or "dropped" (drop-newest). Throws a SteadySocketError when refused. */
   send(message) {
-    if (this.#disposed) throw new SteadySocketError("disposed", DISPOSED, message);
+    if (this.#disposed) throw this.#ended(message);
     let data;
     try {
       data = this.#codec.encode(message);
@@ -151,7 +154,7 @@ export class SteadySocket extends EventTarget {
   opened() {
     return this.#until((state) => {
       if (state === "open") return { value: undefined };
-      if (this.#disposed) return { error: new SteadySocketError("disposed", DISPOSED) };
+      if (this.#disposed) return { error: this.#ended() };
       if (state === "closed") return { error: new SteadySocketError("closed", this.#core.closedReason ?? "closed") };
     });
   }
@@ -170,7 +173,7 @@ export class SteadySocket extends EventTarget {
 
   /** Connects again now, from any state: after close(), after giving up, while waiting. */
   reconnect() {
-    if (this.#disposed) throw new SteadySocketError("disposed", DISPOSED);
+    if (this.#disposed) throw this.#ended();
     this.#core.reconnect();
   }
 
@@ -184,9 +187,31 @@ export class SteadySocket extends EventTarget {
     this.#disposed = true;
     this.#direct.allow(null, 0);
     this.#hub.on = () => {};
+    unregister(this.#registration);
     release(this, this.#core);
     this.#setState("closed");
     this.#endIterators();
+  }
+
+  /** The module trapped: a fatal error, and closed for good (platform socket too). */
+  [FATAL](error) {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#direct.allow(null, 0);
+    this.#hub.on = () => {};
+    try {
+      this.#hub.ws?.close();
+    } catch {
+      // A socket that cannot close is closing already.
+    }
+    this.#emit("error", { message: error.message, error, fatal: true });
+    this.#setState("closed");
+    this.#endIterators();
+  }
+
+  /** Why calls fail after dispose() or a trap. */
+  #ended(data) {
+    return isUnusable() ? unusableError() : new SteadySocketError("disposed", DISPOSED, data);
   }
 
   [Symbol.asyncIterator]() {

@@ -216,6 +216,7 @@ impl SocketCore {
     /// (dropped); throws an Error with `code` "closed", "outbox-full",
     /// "too-large", "invalid-data" or "busy" when refused.
     pub fn send(&self, data: JsValue) -> Result<u8, JsValue> {
+        super::trap_if_armed();
         // The fast path: an open socket takes the value as it is.
         match self.runtime.send_js(&data) {
             Some(SendOutcome::Sent(_)) => return Ok(0),
@@ -267,6 +268,7 @@ impl SocketCore {
     /// Closes for good; throws a RangeError for a code other than 1000 or
     /// 3000-4999, or a reason over 123 bytes.
     pub fn close(&self, code: u16, reason: String) -> Result<(), JsValue> {
+        super::trap_if_armed();
         self.runtime
             .close(code, &reason)
             .map_err(|e| JsValue::from(js_sys::RangeError::new(&e.message())))
@@ -275,6 +277,7 @@ impl SocketCore {
     /// Connects again now, from any state (also the first time, for a socket
     /// built with startClosed).
     pub fn reconnect(&self) {
+        super::trap_if_armed();
         self.runtime.ensure_lifecycle();
         self.runtime.input(Input::Reconnect);
     }

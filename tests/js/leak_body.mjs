@@ -1,6 +1,7 @@
 // The leak measurement shared by Node (tests/js/leaks.test.mjs) and Chromium
 // (tests/pages/leaks.test.mjs, which runs `leakRun` inside the page, so it
-// must stay self-contained: no imports, no outer variables).
+// must stay self-contained: no imports, no outer variables), and by the
+// benchmark's soak rows (bench/run.mjs, bench/soak-node.mjs).
 //
 // It measures from outside the library: every socket is registered in a
 // FinalizationRegistry, then up to 10 rounds of gc(), each followed by a turn
@@ -9,13 +10,15 @@
 
 /**
  * Runs `cycles` create/use/dispose cycles of one scenario after `warmup` ones
- * and returns `{ created, collected, wasmGrowth, serverOpen }`.
+ * and returns `{ created, collected, wasmGrowth, heapGrowth, stats }` (heap
+ * growth in bytes where the runtime tells, else NaN).
  * - `idle`: built with startClosed, disposed at once;
  * - `open`: disposed once open;
  * - `waiting`: disposed while waiting to reconnect (the server refuses);
  * - `handshake`: disposed inside its own handshake();
  * - `closed`: closed for good with close(), then dropped without dispose();
- * - `drop-rws`: the drop-in ReconnectingWebSocket, open, then disposed.
+ * - `drop-rws`: the drop-in ReconnectingWebSocket, open, then disposed;
+ * - `echo`: open, one message echoed, disposed.
  */
 export async function leakRun({ modulePath, host, scenario, cycles, warmup, scope }) {
   const m = await import(modulePath);
@@ -28,6 +31,7 @@ export async function leakRun({ modulePath, host, scenario, cycles, warmup, scop
   let collected = 0;
   const registry = new FinalizationRegistry(() => collected++);
   const turn = () => new Promise((r) => setTimeout(r, 0));
+  const heap = () => globalThis.process?.memoryUsage?.().heapUsed ?? globalThis.performance?.memory?.usedJSHeapSize ?? NaN;
 
   async function one(register) {
     let socket;
@@ -65,6 +69,15 @@ export async function leakRun({ modulePath, host, scenario, cycles, warmup, scop
         await socket.opened();
         await socket.close();
         break;
+      case "echo": {
+        socket = new m.SteadySocket(url, quick);
+        await socket.opened();
+        const echoed = new Promise((resolve) => socket.onMessage(resolve));
+        socket.send({ hello: 1 });
+        await echoed;
+        socket.dispose();
+        break;
+      }
       case "drop-rws":
         socket = new m.ReconnectingWebSocket(url);
         await nextEvent(socket, "open");
@@ -80,12 +93,14 @@ export async function leakRun({ modulePath, host, scenario, cycles, warmup, scop
   for (let i = 0; i < warmup; i++) await one(false);
   await collect();
   const before = wasm.memory.buffer.byteLength;
+  const heapBefore = heap();
   for (let i = 0; i < cycles; i++) await one(true);
   await collect();
   const wasmGrowth = wasm.memory.buffer.byteLength - before;
+  const heapGrowth = heap() - heapBefore;
   if (scenario === "waiting") await control("refuse", "ms=0");
   const stats = await fetch(`http://${host}/control/stats?test=${scope}`).then((r) => r.json());
-  return { created: cycles, collected, wasmGrowth, stats };
+  return { created: cycles, collected, wasmGrowth, heapGrowth, stats };
 
   async function collect() {
     // At least three rounds: finalizers run in tasks of their own, which may

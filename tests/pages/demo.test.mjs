@@ -29,6 +29,8 @@ test("the demo page chats, survives a drop and delivers what was typed while dow
   page.on("pageerror", (e) => errors.push(e.message));
   page.on("console", (m) => m.type() === "error" && !expected(m.text()) && errors.push(m.text()));
   await page.goto(serverUrl(`/?test=${scope}`));
+  // This step proves what it ran.
+  assert.match(await page.evaluate(() => navigator.userAgent), /Chrome\//);
   const status = page.locator("#status");
   await status.filter({ hasText: "open" }).waitFor({ timeout: 15000 });
   assert.match(await page.locator("#version").textContent(), /^v\d+\.\d+\.\d+$/);

@@ -9,6 +9,8 @@ test("the demo page works in Firefox", async () => {
   const browser = await firefox();
   try {
     await browser.goto(serverUrl(`/?test=firefox-${Date.now()}`));
+    // This step proves what it ran.
+    assert.match(await browser.run("return navigator.userAgent"), /Firefox\//);
     const isOpen = `return document.getElementById("status").dataset.state === "open"`;
     await browser.until(isOpen, "open", 15000);
     await browser.run(`document.getElementById("text").value = "from firefox"; document.getElementById("send").click();`);

@@ -46,6 +46,7 @@ test("a Vite build of an app that imports steadysocket works in Chromium", async
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
   await page.goto(`http://127.0.0.1:${port}/`);
+  assert.match(await page.evaluate(() => navigator.userAgent), /Chrome\//, "this step runs in Chromium");
   await page.locator("#status", { hasText: "round trip ok" }).waitFor({ timeout: 15000 });
   assert.deepEqual(errors, []);
 });

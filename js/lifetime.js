@@ -21,15 +21,36 @@ export function track(socket, state) {
  * and frees its wasm object once the current call into wasm (a hook that
  * disposed its own socket, say) has returned.
  */
-export function release(socket, core) {
+function release(socket, core) {
   ACTIVE.delete(socket);
-  if (unusable) return;
   core.dispose();
   queueMicrotask(() => !unusable && core.free());
 }
 
-/** The error every call on a disposed socket throws. */
-export const DISPOSED = "the socket was disposed; create a new one to connect again";
+/** Why calls on a socket fail after its dispose(), or after a trap. */
+export function endedError(data) {
+  if (unusable) return unusableError();
+  return new SteadySocketError("disposed", "the socket was disposed; create a new one to connect again", data);
+}
+
+/**
+ * Lets go of a socket for good, below the events its class dispatches: no
+ * more sends straight to the platform socket, no more events, and then its
+ * wasm side freed (dispose), or after a trap, with the module unusable, its
+ * platform socket closed from here.
+ */
+export function letGo(socket, core, hub, registration) {
+  hub.sender.allow(null, 0);
+  hub.on = () => {};
+  unregister(registration);
+  if (!unusable) return release(socket, core);
+  ACTIVE.delete(socket);
+  try {
+    hub.ws?.close();
+  } catch {
+    // A socket that cannot close is closing already.
+  }
+}
 
 // ----- A module that trapped -----
 //

@@ -5,7 +5,7 @@ import { createCore } from "./options.js";
 import { KIND, SteadyEvent, SteadySocketError } from "./events.js";
 import { checkUrl, protocolList, resolveUrl } from "./url.js";
 import { isBlob } from "./frames.js";
-import { DISPOSED, FATAL, isUnusable, register, release, track, unregister, unusableError } from "./lifetime.js";
+import { FATAL, endedError, letGo, register, track } from "./lifetime.js";
 
 const READY = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 };
 
@@ -155,7 +155,7 @@ export class ReconnectingWebSocket extends EventTarget {
 
   /** Sends, or queues while not open. Throws instead of dropping silently. */
   send(data) {
-    if (this.#disposed) throw this.#ended(data);
+    if (this.#disposed) throw endedError(data);
     if (isBlob(data)) {
       throw new TypeError("send() takes a string, an ArrayBuffer or a typed array; read a Blob with arrayBuffer() first");
     }
@@ -174,7 +174,7 @@ export class ReconnectingWebSocket extends EventTarget {
 
   /** Closes the current socket, if any, and connects again now. */
   reconnect() {
-    if (this.#disposed) throw this.#ended();
+    if (this.#disposed) throw endedError();
     this.#core.reconnect();
   }
 
@@ -182,31 +182,18 @@ export class ReconnectingWebSocket extends EventTarget {
   dispose() {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#direct.allow(null, 0);
-    this.#hub.on = () => {};
-    unregister(this.#registration);
-    release(this, this.#core);
+    letGo(this, this.#core, this.#hub, this.#registration);
   }
 
   /** The module trapped: an error, then a close, for good (platform socket too). */
   [FATAL](error) {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#direct.allow(null, 0);
-    this.#hub.on = () => {};
-    try {
-      this.#hub.ws?.close();
-    } catch {
-      // A socket that cannot close is closing already.
-    }
+    letGo(this, this.#core, this.#hub, this.#registration);
     this.#fire("error", new SteadyEvent("error", { message: error.message, error }));
     this.#fire("close", new SteadyEvent("close", { code: 1006, reason: error.message, wasClean: false }));
   }
 
-  /** Why calls fail after dispose() or a trap. */
-  #ended(data) {
-    return isUnusable() ? unusableError() : new SteadySocketError("disposed", DISPOSED, data);
-  }
 
   #fire(type, event) {
     if (this.#debug) console.log("ReconnectingWebSocket>", type, event);

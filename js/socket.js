@@ -6,7 +6,7 @@ import { codecFor, preview } from "./codecs.js";
 import { KIND, MessageEventLike, SteadyEvent, SteadySocketError } from "./events.js";
 import { checkUrl, protocolList, resolveUrl } from "./url.js";
 import { SEND_OUTCOME } from "./frames.js";
-import { DISPOSED, FATAL, isUnusable, register, release, track, unregister, unusableError } from "./lifetime.js";
+import { FATAL, endedError, letGo, register, track } from "./lifetime.js";
 
 // A callback's exception must not stop delivery to the others: report it the
 // way the platform reports a throwing event listener.
@@ -135,7 +135,7 @@ export class SteadySocket extends EventTarget {
 
   /** Sends now or queues: returns "sent", "queued" or "dropped" (drop-newest). Throws a SteadySocketError when refused. */
   send(message) {
-    if (this.#disposed) throw this.#ended(message);
+    if (this.#disposed) throw endedError(message);
     let data;
     try {
       data = this.#codec.encode(message);
@@ -154,7 +154,7 @@ export class SteadySocket extends EventTarget {
   opened() {
     return this.#until((state) => {
       if (state === "open") return { value: undefined };
-      if (this.#disposed) return { error: this.#ended() };
+      if (this.#disposed) return { error: endedError() };
       if (state === "closed") return { error: new SteadySocketError("closed", this.#core.closedReason ?? "closed") };
     });
   }
@@ -173,7 +173,7 @@ export class SteadySocket extends EventTarget {
 
   /** Connects again now, from any state: after close(), after giving up, while waiting. */
   reconnect() {
-    if (this.#disposed) throw this.#ended();
+    if (this.#disposed) throw endedError();
     this.#core.reconnect();
   }
 
@@ -185,10 +185,7 @@ export class SteadySocket extends EventTarget {
   dispose() {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#direct.allow(null, 0);
-    this.#hub.on = () => {};
-    unregister(this.#registration);
-    release(this, this.#core);
+    letGo(this, this.#core, this.#hub, this.#registration);
     this.#setState("closed");
     this.#endIterators();
   }
@@ -197,22 +194,12 @@ export class SteadySocket extends EventTarget {
   [FATAL](error) {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#direct.allow(null, 0);
-    this.#hub.on = () => {};
-    try {
-      this.#hub.ws?.close();
-    } catch {
-      // A socket that cannot close is closing already.
-    }
+    letGo(this, this.#core, this.#hub, this.#registration);
     this.#emit("error", { message: error.message, error, fatal: true });
     this.#setState("closed");
     this.#endIterators();
   }
 
-  /** Why calls fail after dispose() or a trap. */
-  #ended(data) {
-    return isUnusable() ? unusableError() : new SteadySocketError("disposed", DISPOSED, data);
-  }
 
   [Symbol.asyncIterator]() {
     const iterators = this.#iterators;

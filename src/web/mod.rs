@@ -14,7 +14,9 @@ mod runtime;
 mod timers;
 mod transport;
 
-pub(crate) use diagnostics::{borrow_for, dropped};
+pub(crate) use diagnostics::borrow_for;
+#[cfg(feature = "js")]
+pub(crate) use diagnostics::dropped;
 pub use diagnostics::{diagnostics, Diagnostics};
 #[cfg(feature = "js")]
 pub(crate) use global::{get, global};

@@ -263,6 +263,26 @@ fn a_failed_transmit_goes_back_to_the_front_of_the_outbox() {
 }
 
 #[test]
+fn empty_messages_are_bounded_by_count_even_with_no_count_limit() {
+    let mut c = Config::default();
+    c.outbox.max_messages = usize::MAX;
+    let mut w = World::new(c);
+    w.server = Server::Down;
+    w.input(Input::Connect);
+    let cap = steadysocket::engine::MAX_QUEUED;
+    let mut refused = 0;
+    for _ in 0..cap + 10 {
+        match w.engine.send(w.now, Frame::Text(String::new()), None) {
+            Ok(_) => {}
+            Err(SendError::OutboxFull(_)) => refused += 1,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert_eq!(w.engine.outbox_len().0, cap);
+    assert_eq!(refused, 10);
+}
+
+#[test]
 fn several_failed_transmits_in_a_row_go_back_in_send_order() {
     let mut w = World::new(Config::default());
     w.server = Server::Down;

@@ -49,7 +49,7 @@ pub use config::{
 pub use frame::Frame;
 pub use io::{Command, DropReason, Endpoint, Event, Input, OpenError, Timer};
 pub use machine::{CloseError, Engine, SendError, SendOutcome};
-pub use outbox::MessageId;
+pub use outbox::{MessageId, MAX_QUEUED};
 pub use ports::blocked_port;
 pub use state::{ClosedReason, GiveUp, PauseReason, Phase, SocketId, State, StateKind};
 pub use time::Time;

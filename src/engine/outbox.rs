@@ -8,6 +8,11 @@ use super::time::Time;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct MessageId(pub u64);
 
+/// However the limits are set, at most this many messages wait: each costs
+/// the engine a few dozen bytes even when empty, and memory must never run
+/// out through the API (a wasm module that does traps for every socket).
+pub const MAX_QUEUED: usize = 1 << 20;
+
 /// A message waiting for the link.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Queued {
@@ -46,7 +51,7 @@ impl Outbox {
     }
 
     fn fits(&self, config: &OutboxConfig, size: usize) -> bool {
-        self.queue.len() < config.max_messages
+        self.queue.len() < config.max_messages.min(MAX_QUEUED)
             && self.bytes.saturating_add(size) <= config.max_bytes
     }
 

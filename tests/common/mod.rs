@@ -185,9 +185,18 @@ pub async fn wait_for<T>(
     .await
 }
 
-/// Milliseconds on the wall clock.
+/// Milliseconds on the monotonic clock the library runs on
+/// (`performance.now()`), so that measured delays compare with planned ones.
 pub fn now_ms() -> f64 {
-    js_sys::Date::now()
+    let get = |target: &wasm_bindgen::JsValue, name: &str| {
+        js_sys::Reflect::get(target, &name.into()).expect("a property")
+    };
+    let performance = get(&js_sys::global(), "performance");
+    let now: js_sys::Function = get(&performance, "now").into();
+    now.call0(&performance)
+        .expect("performance.now()")
+        .as_f64()
+        .expect("a number")
 }
 
 /// Sleeps in the browser.

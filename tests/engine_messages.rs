@@ -15,7 +15,7 @@ mod engine_support;
 use engine_support::{ms, secs, Server, World};
 use steadysocket::engine::{
     Command, Config, DropReason, Event, Frame, HeartbeatConfig, Input, MessageId, Overflow,
-    PongMatcher, SendError, SendOutcome, StateKind, CLOSE_HEARTBEAT_TIMEOUT,
+    Payload, PongMatcher, SendError, SendOutcome, StateKind, CLOSE_HEARTBEAT_TIMEOUT,
 };
 
 fn outbox(max_messages: usize, overflow: Overflow) -> Config {
@@ -69,7 +69,7 @@ fn send_while_closed_is_queued_or_refused_never_lost() {
         reason: String::new(),
     });
     match w.send("late") {
-        Err(SendError::Closed(frame)) => assert_eq!(frame, Frame::Text("late".into())),
+        Err(SendError::Closed(frame)) => assert_eq!(frame, Frame::Text("late".into()).into()),
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
@@ -81,7 +81,7 @@ fn a_full_outbox_with_reject_hands_the_message_back() {
     w.send("b").unwrap();
     assert_eq!(
         w.send("c"),
-        Err(SendError::OutboxFull(Frame::Text("c".into())))
+        Err(SendError::OutboxFull(Frame::Text("c".into()).into()))
     );
     reconnect(&mut w);
     assert_eq!(w.transmitted(), ["a", "b"]);
@@ -121,7 +121,7 @@ fn a_message_larger_than_the_outbox_is_refused_with_the_limit() {
     assert_eq!(
         w.send("12345"),
         Err(SendError::TooLarge {
-            frame: Frame::Text("12345".into()),
+            frame: Frame::Text("12345".into()).into(),
             limit: 4
         })
     );
@@ -154,9 +154,15 @@ fn the_outbox_can_be_inspected_and_drained() {
     let mut w = down(Config::default());
     w.send("a").unwrap();
     w.send("b").unwrap();
-    let queued: Vec<&Frame> = w.engine.outbox().map(|(_, f)| f).collect();
-    assert_eq!(queued, [&Frame::Text("a".into()), &Frame::Text("b".into())]);
-    let drained: Vec<Frame> = w
+    let queued: Vec<&Payload> = w.engine.outbox().map(|(_, f)| f).collect();
+    assert_eq!(
+        queued,
+        [
+            &Frame::Text("a".into()).into(),
+            &Frame::Text("b".into()).into()
+        ]
+    );
+    let drained: Vec<Payload> = w
         .engine
         .drain_outbox()
         .into_iter()
@@ -254,7 +260,7 @@ fn a_failed_transmit_goes_back_to_the_front_of_the_outbox() {
     w.input(Input::TransmitFailed {
         socket,
         id: Some(id),
-        frame: "lost?".into(),
+        frame: Frame::from("lost?").into(),
     });
     w.server = Server::Down;
     w.server_close(1006, "");
@@ -306,10 +312,10 @@ fn several_failed_transmits_in_a_row_go_back_in_send_order() {
     assert_eq!(queued, ["one", "two", "three"]);
 }
 
-fn text_of(frame: &Frame) -> String {
-    match frame {
-        Frame::Text(t) => t.clone(),
-        Frame::Binary(b) => format!("{b:?}"),
+fn text_of(payload: &Payload) -> String {
+    match payload {
+        Payload::Frame(Frame::Text(t)) => t.clone(),
+        other => format!("{other:?}"),
     }
 }
 

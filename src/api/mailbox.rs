@@ -120,6 +120,8 @@ impl Outlet for MailboxOutlet {
                 Output::Direct(_) => {}
                 // Wakes the sends waiting for room, below, like every output.
                 Output::Room => {}
+                // The Rust API sends frames: it keeps no JS values.
+                Output::DroppedKept { .. } => {}
             }
         }
         mailbox.wake();

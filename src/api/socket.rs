@@ -10,7 +10,7 @@ use super::error::{ClosedError, RecvError, SendError};
 use super::mailbox::Mailbox;
 use crate::codec::{Decode, Encode, Json};
 use crate::engine::{self, CloseError, Event, Frame, MessageId, SendOutcome, State, StateKind};
-use crate::web::{Refused, Runtime};
+use crate::web::{Queued, Refused, Runtime};
 
 /// What every handle of one socket shares. When the last handle goes, the
 /// socket is closed and every listener and timer is freed.
@@ -162,20 +162,27 @@ impl<Out, C> Sender<Out, C> {
 
     /// Takes the queued messages out of the outbox; they will not be sent.
     pub fn drain_outbox(&self) -> Vec<(MessageId, Frame)> {
-        self.runtime().drain_outbox()
+        self.runtime()
+            .drain_outbox()
+            .into_iter()
+            .filter_map(|(id, q)| match q {
+                Queued::Frame(f) => Some((id, f)),
+                Queued::Js(_) => None,
+            })
+            .collect()
     }
 
     /// Sends a raw frame now or queues it, without waiting.
     pub fn try_send_frame(&self, frame: Frame) -> Result<SendOutcome, SendError<Frame>> {
         match self.runtime().send(frame, None) {
             Ok(outcome) => Ok(outcome),
-            Err(Refused::Busy(frame)) => Err(SendError::Busy(frame)),
+            Err(Refused::Busy(p)) => Err(SendError::Busy(frame_of(p))),
             Err(Refused::Engine(e)) => Err(match e {
-                engine::SendError::Closed(f) => SendError::Closed(f),
-                engine::SendError::OutboxFull(f) => SendError::OutboxFull(f),
+                engine::SendError::Closed(p) => SendError::Closed(frame_of(p)),
+                engine::SendError::OutboxFull(p) => SendError::OutboxFull(frame_of(p)),
                 engine::SendError::TooLarge { frame, limit } => SendError::TooLarge {
                     size: frame.len(),
-                    message: frame,
+                    message: frame_of(frame),
                     limit,
                 },
             }),
@@ -277,4 +284,11 @@ impl<In, Out, C: Decode<In> + Unpin> Stream for Socket<In, Out, C> {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         Pin::new(&mut self.get_mut().receiver).poll_next(cx)
     }
+}
+
+/// The frame the Rust API handed to the engine, back from a refusal. The Rust
+/// API sends frames only, never kept payloads: an empty frame stands in for
+/// the impossible case rather than a panic.
+fn frame_of(payload: engine::Payload) -> Frame {
+    payload.frame().unwrap_or(Frame::Binary(Vec::new()))
 }

@@ -1,6 +1,6 @@
 use core::fmt;
 
-use super::frame::Frame;
+use super::frame::Payload;
 use super::outbox::MessageId;
 use crate::text::text;
 
@@ -15,17 +15,26 @@ pub enum SendOutcome {
     Dropped(MessageId),
 }
 
+impl SendOutcome {
+    /// The message's id, whatever happened to it.
+    pub fn id(&self) -> MessageId {
+        match *self {
+            SendOutcome::Sent(id) | SendOutcome::Queued(id) | SendOutcome::Dropped(id) => id,
+        }
+    }
+}
+
 /// Why a send was refused. The message is handed back.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SendError {
     /// The socket is closed for good (or closing) until `reconnect()`.
-    Closed(Frame),
+    Closed(Payload),
     /// The outbox is full and its policy is reject.
-    OutboxFull(Frame),
+    OutboxFull(Payload),
     /// The message is larger than the whole outbox may hold.
     TooLarge {
         /// The message.
-        frame: Frame,
+        frame: Payload,
         /// The outbox's byte limit.
         limit: usize,
     },
@@ -33,7 +42,7 @@ pub enum SendError {
 
 impl SendError {
     /// The message that was not sent.
-    pub fn into_frame(self) -> Frame {
+    pub fn into_payload(self) -> Payload {
         match self {
             SendError::Closed(f)
             | SendError::OutboxFull(f)

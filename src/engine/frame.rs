@@ -47,3 +47,44 @@ impl From<Vec<u8>> for Frame {
         Frame::Binary(b)
     }
 }
+
+/// A message as the engine queues it and hands it back to transmit: a frame
+/// it holds, or only the size of a payload the adapter keeps itself, by the
+/// message's id (the npm package keeps JS values, so that what waits never
+/// grows wasm memory).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Payload {
+    /// A frame the engine holds.
+    Frame(Frame),
+    /// A payload of this many bytes, kept by the adapter.
+    Kept(usize),
+}
+
+impl Payload {
+    /// The payload's size in bytes.
+    pub fn len(&self) -> usize {
+        match self {
+            Payload::Frame(f) => f.len(),
+            Payload::Kept(n) => *n,
+        }
+    }
+
+    /// Whether the payload is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The frame, unless the adapter keeps the payload.
+    pub fn frame(self) -> Option<Frame> {
+        match self {
+            Payload::Frame(f) => Some(f),
+            Payload::Kept(_) => None,
+        }
+    }
+}
+
+impl From<Frame> for Payload {
+    fn from(frame: Frame) -> Payload {
+        Payload::Frame(frame)
+    }
+}

@@ -1,7 +1,7 @@
 use core::time::Duration;
 
 use super::close_policy::CloseInfo;
-use super::frame::Frame;
+use super::frame::{Frame, Payload};
 use super::outbox::MessageId;
 use super::state::{GiveUp, SocketId, StateKind};
 use super::time::Time;
@@ -92,7 +92,7 @@ pub enum Input {
         /// The message's id, if it was a user message.
         id: Option<MessageId>,
         /// The frame.
-        frame: Frame,
+        frame: Payload,
     },
     /// The open socket is closing though the engine never asked it to: the
     /// server's close frame arrived, and no close event has followed yet
@@ -226,7 +226,7 @@ pub enum Command {
         /// The user's message id (`None` for pings and handshake frames).
         id: Option<MessageId>,
         /// The frame.
-        frame: Frame,
+        frame: Payload,
     },
     /// Hand a received frame to the user.
     Deliver(Frame),
@@ -281,7 +281,7 @@ pub enum Event {
         /// Its id.
         id: MessageId,
         /// The message, handed back.
-        frame: Frame,
+        frame: Payload,
         /// Why.
         reason: DropReason,
     },

@@ -46,7 +46,7 @@ pub use config::{
     BackoffConfig, BackpressureConfig, CloseHook, Config, ConfigError, HandshakeHook,
     HeartbeatConfig, HiddenPolicy, OutboxConfig, Overflow, PongMatcher,
 };
-pub use frame::Frame;
+pub use frame::{Frame, Payload};
 pub use io::{Command, DropReason, Endpoint, Event, Input, OpenError, Timer};
 pub use machine::{CloseError, Engine, SendError, SendOutcome};
 pub use outbox::{MessageId, MAX_QUEUED};

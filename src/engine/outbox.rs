@@ -1,7 +1,7 @@
 use std::collections::VecDeque;
 
 use super::config::{OutboxConfig, Overflow};
-use super::frame::Frame;
+use super::frame::Payload;
 use super::time::Time;
 
 /// Names one sent message, from `send` to its transmit or its drop event.
@@ -17,7 +17,7 @@ pub const MAX_QUEUED: usize = 1 << 20;
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Queued {
     pub id: MessageId,
-    pub frame: Frame,
+    pub frame: Payload,
     pub expires: Option<Time>,
 }
 
@@ -137,11 +137,12 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Frame;
 
     fn item(id: u64, text: &str) -> Queued {
         Queued {
             id: MessageId(id),
-            frame: Frame::Text(text.into()),
+            frame: Frame::Text(text.into()).into(),
             expires: None,
         }
     }

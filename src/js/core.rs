@@ -5,10 +5,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::events::{self, kind};
-use super::{frame_from_js, frame_to_js, options};
+use super::{frame_to_js, options};
 use crate::engine::{Endpoint, Input, SendError, SendOutcome, SocketId, State};
-use crate::text::text;
-use crate::web::{Outlet, Output, Refused, Runtime};
+use crate::web::{Outlet, Output, Queued, Refused, Runtime};
 
 /// One reconnecting socket, driven from JavaScript. The npm package's classes
 /// wrap it; it is not meant to be used directly.
@@ -97,6 +96,13 @@ impl Outlet for JsOutlet {
                 }
                 // JS sends never wait for room: they throw when it is full.
                 Output::Room => {}
+                Output::DroppedKept { id, data, reason } => {
+                    self.call(
+                        kind::DROP,
+                        &events::dropped(id, data, reason),
+                        &JsValue::UNDEFINED,
+                    );
+                }
             }
         }
     }
@@ -127,6 +133,14 @@ fn report_error(error: &JsValue) {
         if let Some(log) = function(&console, "error") {
             let _ = log.call1(&console, error);
         }
+    }
+}
+
+/// A queued message as JS sees it: its kept value, or its frame.
+fn queued_to_js(queued: Queued) -> JsValue {
+    match queued {
+        Queued::Frame(f) => frame_to_js(&f),
+        Queued::Js(v) => v,
     }
 }
 
@@ -224,30 +238,15 @@ impl SocketCore {
             Some(_) => return Ok(1),
             None => {}
         }
-        // Never copy in what will be refused as too large.
-        if let Some((size, _)) = crate::web::js_len_bounds(&data) {
-            let limit = self
-                .runtime
-                .with_engine(|e| e.too_large_to_send(size))
-                .flatten();
-            if let Some(limit) = limit {
-                let message = text!(
-                    "a ",
-                    size,
-                    "-byte message does not fit in the outbox (",
-                    limit,
-                    " bytes at most)"
-                );
-                return Err(refusal("too-large", &message));
-            }
-        }
-        let frame = frame_from_js(&data).ok_or_else(|| {
+        // Otherwise it waits as a JS value: the engine queues its size only,
+        // so nothing that waits (or is refused) is copied into wasm memory.
+        let (value, len) = crate::web::js_to_keep(&data).ok_or_else(|| {
             refusal(
                 "invalid-data",
                 "send() takes a string, an ArrayBuffer or a typed array",
             )
         })?;
-        match self.runtime.send(frame, None) {
+        match self.runtime.send_kept(value, len) {
             Ok(SendOutcome::Sent(_)) => Ok(0),
             Ok(SendOutcome::Queued(_)) => Ok(1),
             Ok(SendOutcome::Dropped(_)) => Ok(2),
@@ -329,11 +328,13 @@ impl SocketCore {
         self.runtime.with_engine(|e| e.outbox_len().1).unwrap_or(0)
     }
 
-    /// The queued messages (strings and ArrayBuffers), oldest first.
+    /// The queued messages (strings and binary data), oldest first.
     pub fn outbox(&self) -> Array {
         self.runtime
-            .with_engine(|e| e.outbox().map(|(_, f)| frame_to_js(f)).collect())
-            .unwrap_or_default()
+            .outbox()
+            .into_iter()
+            .map(queued_to_js)
+            .collect()
     }
 
     /// Takes the queued messages out; they will not be sent.
@@ -341,8 +342,8 @@ impl SocketCore {
     pub fn drain_outbox(&self) -> Array {
         self.runtime
             .drain_outbox()
-            .iter()
-            .map(|(_, f)| frame_to_js(f))
+            .into_iter()
+            .map(|(_, q)| queued_to_js(q))
             .collect()
     }
 

@@ -5,7 +5,7 @@ use wasm_bindgen::JsValue;
 
 use super::frame_to_js;
 use super::options::close_info;
-use crate::engine::{DropReason, Event, GiveUp};
+use crate::engine::{DropReason, Event, GiveUp, MessageId, Payload};
 use crate::text::text;
 
 /// What the JS dispatcher receives as its first argument.
@@ -37,6 +37,20 @@ fn ms(d: core::time::Duration) -> JsValue {
     JsValue::from_f64(d.as_secs_f64() * 1000.0)
 }
 
+/// The payload of a DROP event.
+pub(crate) fn dropped(id: MessageId, data: JsValue, reason: DropReason) -> JsValue {
+    let reason = match reason {
+        DropReason::Overflow => "overflow",
+        DropReason::Expired => "expired",
+        DropReason::Drained => "drained",
+    };
+    object(&[
+        ("id", JsValue::from_f64(id.0 as f64)),
+        ("data", data),
+        ("reason", JsValue::from_str(reason)),
+    ])
+}
+
 /// An engine event as (kind, payload).
 pub(crate) fn event(event: &Event) -> (u8, JsValue) {
     match event {
@@ -60,19 +74,12 @@ pub(crate) fn event(event: &Event) -> (u8, JsValue) {
             (kind::GIVE_UP, JsValue::from_str(&reason))
         }
         Event::Dropped { id, frame, reason } => {
-            let reason = match reason {
-                DropReason::Overflow => "overflow",
-                DropReason::Expired => "expired",
-                DropReason::Drained => "drained",
+            // A kept payload's drop comes as Output::DroppedKept instead.
+            let data = match frame {
+                Payload::Frame(f) => frame_to_js(f),
+                Payload::Kept(_) => JsValue::UNDEFINED,
             };
-            (
-                kind::DROP,
-                object(&[
-                    ("id", JsValue::from_f64(id.0 as f64)),
-                    ("data", frame_to_js(frame)),
-                    ("reason", JsValue::from_str(reason)),
-                ]),
-            )
+            (kind::DROP, dropped(*id, data, *reason))
         }
         Event::Heartbeat { rtt } => (kind::HEARTBEAT, ms(*rtt)),
     }

@@ -20,7 +20,7 @@ pub(crate) use diagnostics::dropped;
 pub use diagnostics::{diagnostics, Diagnostics};
 #[cfg(feature = "js")]
 pub(crate) use global::{get, global};
-pub(crate) use runtime::{Outlet, Output, Refused, Runtime};
+pub(crate) use runtime::{Outlet, Output, Queued, Refused, Runtime};
 pub(crate) use transport::frame_from_js;
 #[cfg(feature = "js")]
-pub(crate) use transport::{js_len, js_len_bounds};
+pub(crate) use transport::{js_len, js_to_keep};

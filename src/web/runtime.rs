@@ -21,8 +21,8 @@ use super::lifecycle::Lifecycle;
 use super::timers::TimerSlots;
 use super::transport::{self, Transport};
 use crate::engine::{
-    CloseError, ClosedReason, Command, Config, Engine, Event, Frame, Input, MessageId, SendError,
-    SendOutcome, SocketId, State, Timer,
+    CloseError, ClosedReason, Command, Config, DropReason, Engine, Event, Frame, Input, MessageId,
+    Payload, SendError, SendOutcome, SocketId, State, Timer,
 };
 
 /// What the runtime hands to the user side.
@@ -41,6 +41,14 @@ pub(crate) enum Output {
     TooLarge { kind: &'static str, size: usize },
     /// An engine event.
     Event(Event),
+    /// A queued message whose payload the outlet had kept as a JS value (see
+    /// [`Runtime::send_kept`]) left the outbox without being sent: it comes
+    /// back as that value.
+    DroppedKept {
+        id: MessageId,
+        data: JsValue,
+        reason: DropReason,
+    },
     /// The outbox shrank (a flush, a drain): a send waiting for room may try
     /// again. Nothing else may happen at the same time, so this is its own
     /// output.
@@ -73,11 +81,17 @@ pub(crate) trait Outlet {
     }
 }
 
-/// Why [`Runtime::send`] did not take a frame. The frame comes back.
+/// A queued message as the outlet sees it: a frame, or the JS value kept for it.
+pub(crate) enum Queued {
+    Frame(Frame),
+    Js(JsValue),
+}
+
+/// Why [`Runtime::send`] did not take a message. It comes back.
 #[derive(Debug)]
 pub(crate) enum Refused {
     /// Called from inside a hook, where the engine is busy.
-    Busy(Frame),
+    Busy(Payload),
     /// The engine's refusal.
     Engine(SendError),
 }
@@ -96,6 +110,35 @@ struct Inner {
     lifecycle: Option<Lifecycle>,
     /// The socket the outlet was last told it may send to directly.
     direct: Option<SocketId>,
+    /// The JS values of queued messages sent with [`Runtime::send_kept`],
+    /// by id, oldest first: the engine knows only their sizes, so what waits
+    /// never grows wasm memory.
+    kept: VecDeque<(MessageId, JsValue)>,
+}
+
+impl Inner {
+    /// The transport of `socket`, if it is the current one.
+    fn transport_of(&self, socket: SocketId) -> Option<&Transport> {
+        self.transport.as_ref().filter(|t| t.id() == socket)
+    }
+
+    fn keep(&mut self, id: MessageId, value: JsValue) {
+        let at = self.kept.partition_point(|(k, _)| *k < id);
+        self.kept.insert(at, (id, value));
+    }
+
+    fn take_kept(&mut self, id: MessageId) -> Option<JsValue> {
+        let at = self.kept.binary_search_by_key(&id, |(k, _)| *k).ok()?;
+        self.kept.remove(at).map(|(_, v)| v)
+    }
+
+    /// A message taken out of the outbox, with its kept value if it has one.
+    fn queued(&mut self, id: MessageId, payload: Payload) -> Option<Queued> {
+        match payload {
+            Payload::Frame(f) => Some(Queued::Frame(f)),
+            Payload::Kept(_) => self.take_kept(id).map(Queued::Js),
+        }
+    }
 }
 
 pub(crate) struct Runtime {
@@ -133,6 +176,7 @@ impl Runtime {
                 transport: None,
                 lifecycle: None,
                 direct: None,
+                kept: VecDeque::new(),
             }),
             timers: RefCell::new(TimerSlots::default()),
             pending: RefCell::new(VecDeque::new()),
@@ -258,27 +302,54 @@ impl Runtime {
         frame: Frame,
         ttl: Option<core::time::Duration>,
     ) -> Result<SendOutcome, Refused> {
+        self.submit(Payload::Frame(frame), None, ttl)
+    }
+
+    /// Sends or queues a JS value of `len` bytes that stays a JS value while
+    /// it waits: the engine queues only its size (the JS facade's path when
+    /// the socket cannot take it at once, see [`send_js`](Self::send_js)).
+    #[cfg(feature = "js")]
+    pub fn send_kept(self: &Rc<Self>, value: JsValue, len: usize) -> Result<SendOutcome, Refused> {
+        self.submit(Payload::Kept(len), Some(value), None)
+    }
+
+    fn submit(
+        self: &Rc<Self>,
+        payload: Payload,
+        value: Option<JsValue>,
+        ttl: Option<core::time::Duration>,
+    ) -> Result<SendOutcome, Refused> {
         if self.disposed.get() {
-            return Err(Refused::Engine(SendError::Closed(frame)));
+            return Err(Refused::Engine(SendError::Closed(payload)));
         }
         let (result, outputs) = {
             let Ok(mut inner) = self.inner.try_borrow_mut() else {
-                return Err(Refused::Busy(frame));
+                return Err(Refused::Busy(payload));
             };
             let inner = &mut *inner;
-            // An open socket with nothing queued takes the frame at once: no
+            // An open socket with nothing queued takes a frame at once: no
             // command queue, no clock.
-            let result = if let Some((socket, id)) = inner.engine.send_now(frame.len()) {
-                // "Sent" means handed to an open socket; a socket that
-                // refused it (already closing) put it back in the outbox.
-                if self.transmit(inner, socket, Some(id), frame) {
-                    Ok(SendOutcome::Sent(id))
-                } else {
-                    Ok(SendOutcome::Queued(id))
-                }
-            } else {
-                inner.engine.send(self.clock.now(), frame, ttl)
+            let now = match &payload {
+                Payload::Frame(frame) => inner.engine.send_now(frame.len()),
+                Payload::Kept(_) => None,
             };
+            let result = match (now, payload) {
+                (Some((socket, id)), Payload::Frame(frame)) => {
+                    // "Sent" means handed to an open socket; a socket that
+                    // refused it (already closing) put it back in the outbox.
+                    if self.transmit(inner, socket, Some(id), Payload::Frame(frame)) {
+                        Ok(SendOutcome::Sent(id))
+                    } else {
+                        Ok(SendOutcome::Queued(id))
+                    }
+                }
+                (_, payload) => inner.engine.send(self.clock.now(), payload, ttl),
+            };
+            // Kept before the commands run: a transmit or a drop of this
+            // very message needs its value.
+            if let (Ok(outcome), Some(value)) = (&result, value) {
+                inner.keep(outcome.id(), value);
+            }
             let mut outputs = Vec::new();
             self.execute(inner, &mut outputs);
             (result, outputs)
@@ -309,14 +380,14 @@ impl Runtime {
                 .filter(|t| t.id() == socket)
                 .is_some_and(|t| t.send_js(data));
             if !sent {
-                if let Some(frame) = transport::frame_from_js(data) {
-                    let failed = Input::TransmitFailed {
-                        socket,
-                        id: Some(id),
-                        frame,
-                    };
-                    inner.engine.handle(self.clock.now(), failed);
-                }
+                // Back to the outbox, the value kept: never copied in.
+                inner.keep(id, data.clone());
+                let failed = Input::TransmitFailed {
+                    socket,
+                    id: Some(id),
+                    frame: Payload::Kept(len),
+                };
+                inner.engine.handle(self.clock.now(), failed);
             }
             let mut outputs = Vec::new();
             self.execute(&mut inner, &mut outputs);
@@ -371,12 +442,40 @@ impl Runtime {
     }
 
     /// Takes every queued message out of the outbox.
-    pub fn drain_outbox(self: &Rc<Self>) -> Vec<(MessageId, Frame)> {
-        let drained = self.with_engine(|e| e.drain_outbox()).unwrap_or_default();
+    pub fn drain_outbox(self: &Rc<Self>) -> Vec<(MessageId, Queued)> {
+        let drained = self
+            .inner
+            .try_borrow_mut()
+            .map(|mut inner| {
+                let payloads = inner.engine.drain_outbox();
+                payloads
+                    .into_iter()
+                    .filter_map(|(id, payload)| Some((id, inner.queued(id, payload)?)))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
         if !drained.is_empty() {
             self.outlet.deliver(self, vec![Output::Room]);
         }
         drained
+    }
+
+    /// The queued messages, oldest first (copies; they stay queued).
+    pub fn outbox(&self) -> Vec<Queued> {
+        let Ok(inner) = self.inner.try_borrow() else {
+            return Vec::new();
+        };
+        inner
+            .engine
+            .outbox()
+            .filter_map(|(id, payload)| match payload {
+                Payload::Frame(f) => Some(Queued::Frame(f.clone())),
+                Payload::Kept(_) => {
+                    let at = inner.kept.binary_search_by_key(&id, |(k, _)| *k).ok()?;
+                    inner.kept.get(at).map(|(_, v)| Queued::Js(v.clone()))
+                }
+            })
+            .collect()
     }
 
     /// The answer to an [`Output::Resolve`].
@@ -514,6 +613,14 @@ impl Runtime {
                 Command::Transmit { socket, id, frame } => {
                     self.transmit(inner, socket, id, frame);
                 }
+                Command::Emit(Event::Dropped {
+                    id,
+                    frame: Payload::Kept(_),
+                    reason,
+                }) => match inner.take_kept(id) {
+                    Some(data) => outputs.push(Output::DroppedKept { id, data, reason }),
+                    None => super::diagnostics::dropped("a kept message's drop event"),
+                },
                 Command::Deliver(frame) => outputs.push(Output::Frame(frame)),
                 Command::SetTimer { timer, at } => {
                     let delay = at.since(self.clock.now()).as_secs_f64() * 1000.0;
@@ -563,10 +670,26 @@ impl Runtime {
         inner: &mut Inner,
         socket: SocketId,
         id: Option<MessageId>,
-        frame: Frame,
+        frame: Payload,
     ) -> bool {
-        let transport = inner.transport.as_ref().filter(|t| t.id() == socket);
-        let sent = transport.is_some_and(|t| t.send(&frame));
+        let sent = match &frame {
+            Payload::Frame(f) => inner.transport_of(socket).is_some_and(|t| t.send(f)),
+            Payload::Kept(_) => match id.and_then(|id| inner.take_kept(id).map(|v| (id, v))) {
+                Some((id, value)) => {
+                    let sent = inner
+                        .transport_of(socket)
+                        .is_some_and(|t| t.send_js(&value));
+                    if !sent {
+                        inner.keep(id, value);
+                    }
+                    sent
+                }
+                None => {
+                    super::diagnostics::dropped("a kept message's value");
+                    false
+                }
+            },
+        };
         if !sent {
             let failed = Input::TransmitFailed { socket, id, frame };
             inner.engine.handle(self.clock.now(), failed);

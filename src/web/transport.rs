@@ -201,7 +201,6 @@ impl Transport {
     }
 
     /// Sends a JS string or binary value as it is, if the socket is open.
-    #[cfg(feature = "js")]
     pub fn send_js(&self, data: &JsValue) -> bool {
         self.ws.ready_state() == ready_state::OPEN
             && self.ws.unchecked_ref::<Sendable>().send(data).is_ok()
@@ -330,6 +329,40 @@ pub(crate) fn js_len(value: &JsValue, room: u64) -> Option<usize> {
         return Some(low);
     }
     Some(value.as_string().map_or(high, |s| s.len()))
+}
+
+/// A JS payload to keep until it is sent, with its exact size in bytes, or
+/// `None` for anything but a string or binary data. Binary data is copied (on
+/// the JS heap, never into wasm memory), as the platform's `send()` does, so
+/// that an app reusing its buffer does not change a message already sent;
+/// text is measured with `TextEncoder`, also outside wasm memory.
+#[cfg(feature = "js")]
+pub(crate) fn js_to_keep(value: &JsValue) -> Option<(JsValue, usize)> {
+    let call = |target: &JsValue, name: &str, args: &Array| {
+        let f = super::global::get(target, name)?
+            .dyn_into::<Function>()
+            .ok()?;
+        Reflect::apply(&f, target, args).ok()
+    };
+    if value.is_string() {
+        let len = super::global::function("TextEncoder")
+            .and_then(|ctor| Reflect::construct(&ctor, &Array::new()).ok())
+            .and_then(|encoder| call(&encoder, "encode", &Array::of1(value)))
+            .and_then(|bytes| js_binary_len(&bytes))
+            .or_else(|| value.as_string().map(|s| s.len()))?;
+        return Some((value.clone(), len));
+    }
+    let len = js_binary_len(value)?;
+    let copy = if value.is_instance_of::<ArrayBuffer>() {
+        call(value, "slice", &Array::new())?
+    } else {
+        // Any view (a DataView has no slice()): its bytes as a Uint8Array.
+        let buffer = super::global::get(value, "buffer")?;
+        let offset = super::global::get(value, "byteOffset")?.as_f64()? as u32;
+        let view = Uint8Array::new_with_byte_offset_and_length(&buffer, offset, len as u32);
+        view.slice(0, len as u32).into()
+    };
+    Some((copy, len))
 }
 
 /// The byte length of an ArrayBuffer or a typed array.

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use steadysocket::engine::{
-    Command, Config, Endpoint, Engine, Event, Frame, Input, MessageId, SendError, SendOutcome,
-    SocketId, State, StateKind, Time, Timer,
+    Command, Config, Endpoint, Engine, Event, Frame, Input, MessageId, Payload, SendError,
+    SendOutcome, SocketId, State, StateKind, Time, Timer,
 };
 
 /// How the fake server answers a new socket.
@@ -262,7 +262,7 @@ impl World {
             .iter()
             .filter_map(|(_, c)| match c {
                 Command::Transmit {
-                    frame: Frame::Text(t),
+                    frame: Payload::Frame(Frame::Text(t)),
                     ..
                 } => Some(t.clone()),
                 _ => None,
@@ -286,7 +286,7 @@ impl World {
             .filter_map(|e| match e {
                 Event::Dropped {
                     id,
-                    frame: Frame::Text(t),
+                    frame: Payload::Frame(Frame::Text(t)),
                     ..
                 } => Some((id, t)),
                 _ => None,

@@ -69,3 +69,42 @@ test("non-ASCII text counts in UTF-8 bytes against the high watermark", async ()
   assert.ok(sent >= 3, `only ${sent} went out`);
   socket.dispose();
 });
+
+test("queued and held messages stay JS values: waiting never grows wasm memory", async () => {
+  // Offline: 40 MiB queued in the outbox.
+  const offline = new SteadySocket("ws://127.0.0.1:9/", { ...platform, startClosed: true, codec: "binary", maxEnqueuedBytes: 64 * MiB });
+  let before = wasm.memory.buffer.byteLength;
+  for (let n = 0; n < 20; n++) assert.equal(offline.send(new Uint8Array(2 * MiB).fill(n)), "queued");
+  let grown = wasm.memory.buffer.byteLength - before;
+  assert.ok(grown < MiB, `queueing 40 MiB grew wasm memory by ${grown} bytes`);
+  // What is queued reads back as it was sent.
+  assert.deepEqual(
+    offline.outbox.map((b) => new Uint8Array(b)[0]),
+    [...Array(20).keys()],
+  );
+  assert.equal(offline.drainOutbox().length, 20);
+  offline.dispose();
+
+  // Open, held back by backpressure: 40 MiB waiting on a stalled link.
+  const held = open(scope("size-held"), { WebSocket: StalledWebSocket, codec: "binary", maxHeldBytes: 64 * MiB });
+  await held.opened();
+  before = wasm.memory.buffer.byteLength;
+  const outcomes = [];
+  for (let n = 0; n < 21; n++) outcomes.push(held.send(new Uint8Array(2 * MiB)));
+  grown = wasm.memory.buffer.byteLength - before;
+  assert.equal(outcomes.filter((o) => o === "queued").length, 20, `${outcomes}`);
+  assert.ok(grown < MiB, `holding 40 MiB grew wasm memory by ${grown} bytes`);
+  held.dispose();
+});
+
+test("a queued buffer the app reuses goes out as it was when sent, like the platform's send()", async () => {
+  const test = scope("size-reuse");
+  await control("refuse", test, "ms=300");
+  const socket = open(test, { codec: "binary" });
+  const buffer = new Uint8Array([1, 2, 3]);
+  assert.equal(socket.send(buffer), "queued");
+  buffer.fill(9); // reused by the app before the link is up
+  const echoed = await next(socket, "message", 5000);
+  assert.deepEqual([...new Uint8Array(echoed.data)], [1, 2, 3]);
+  socket.dispose();
+});

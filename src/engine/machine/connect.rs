@@ -107,7 +107,7 @@ impl Engine {
         // Handshake frames go out first, before anything queued.
         if let Some(hook) = self.config.handshake.as_mut() {
             for frame in hook() {
-                self.transmit(socket, None, frame);
+                self.transmit(socket, None, frame.into());
             }
         }
         self.expire_outbox(now);

@@ -3,7 +3,7 @@
 use super::*;
 
 impl Engine {
-    pub(super) fn transmit(&mut self, socket: SocketId, id: Option<MessageId>, frame: Frame) {
+    pub(super) fn transmit(&mut self, socket: SocketId, id: Option<MessageId>, frame: Payload) {
         let len = frame.len();
         self.commands
             .push_back(Command::Transmit { socket, id, frame });

@@ -11,7 +11,7 @@ mod timers;
 use super::backoff::Backoff;
 use super::close_policy::{default_verdict, CloseInfo, Initiator, Verdict};
 use super::config::{Config, HiddenPolicy, Overflow};
-use super::frame::Frame;
+use super::frame::{Frame, Payload};
 use super::heartbeat::{self, Heartbeat};
 use super::io::{Command, DropReason, Endpoint, Event, Input, OpenError, Timer};
 use super::outbox::{MessageId, Outbox, Pushed, Queued};
@@ -127,13 +127,13 @@ impl Engine {
     }
 
     /// The queued messages, oldest first.
-    pub fn outbox(&self) -> impl Iterator<Item = (MessageId, &Frame)> {
+    pub fn outbox(&self) -> impl Iterator<Item = (MessageId, &Payload)> {
         self.outbox.iter().map(|q| (q.id, &q.frame))
     }
 
     /// Takes every queued message out of the outbox, oldest first; they will
     /// not be sent.
-    pub fn drain_outbox(&mut self) -> Vec<(MessageId, Frame)> {
+    pub fn drain_outbox(&mut self) -> Vec<(MessageId, Payload)> {
         self.cancel_timer(Timer::Expiry);
         self.outbox
             .drain()
@@ -306,12 +306,17 @@ impl Engine {
 
     /// Sends a message now, or queues it while the link is down. `ttl`
     /// overrides the outbox's time-to-live for this message.
+    /// The message is a [`Frame`], or the size of a payload the adapter
+    /// keeps itself ([`Payload::Kept`]): it then sends or hands back the
+    /// payload of the [`Command::Transmit`] or [`Event::Dropped`] with this
+    /// message's id.
     pub fn send(
         &mut self,
         now: Time,
-        frame: Frame,
+        frame: impl Into<Payload>,
         ttl: Option<Duration>,
     ) -> Result<SendOutcome, SendError> {
+        let frame = frame.into();
         if matches!(self.state, State::Closed(_) | State::Closing { .. }) {
             return Err(SendError::Closed(frame));
         }
@@ -357,16 +362,6 @@ impl Engine {
                 Overflow::Reject | Overflow::DropOldest => Err(SendError::OutboxFull(item.frame)),
             },
         }
-    }
-
-    /// The limit a send of `len` bytes would be refused by as too large now,
-    /// if it would be: an adapter asks before copying a payload in.
-    pub fn too_large_to_send(&self, len: usize) -> Option<usize> {
-        if self.sending_now().is_some() {
-            return None;
-        }
-        let limit = self.queue_limits().max_bytes;
-        (len > limit).then_some(limit)
     }
 
     /// The bounds a send is queued under: the outbox's while the link is

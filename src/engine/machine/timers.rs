@@ -88,7 +88,7 @@ impl Engine {
         match self.heartbeat.ping_due(now, config) {
             Ok(deadline) => {
                 let ping = config.ping.clone();
-                self.transmit(socket, None, ping);
+                self.transmit(socket, None, ping.into());
                 self.set_timer(Timer::PongTimeout, deadline);
             }
             Err(Some(due)) => self.set_timer(Timer::Ping, due),
@@ -125,7 +125,7 @@ impl Engine {
         let deadline = self.heartbeat.reprobe(now, config);
         let ping = config.ping.clone();
         self.cancel_timer(Timer::Ping);
-        self.transmit(socket, None, ping);
+        self.transmit(socket, None, ping.into());
         self.set_timer(Timer::PongTimeout, deadline);
     }
 

@@ -44,6 +44,7 @@ pub(crate) enum Output {
     /// A queued message whose payload the outlet had kept as a JS value (see
     /// [`Runtime::send_kept`]) left the outbox without being sent: it comes
     /// back as that value.
+    #[cfg_attr(not(feature = "js"), allow(dead_code))]
     DroppedKept {
         id: MessageId,
         data: JsValue,
@@ -84,6 +85,8 @@ pub(crate) trait Outlet {
 /// A queued message as the outlet sees it: a frame, or the JS value kept for it.
 pub(crate) enum Queued {
     Frame(Frame),
+    /// Only for the JS facade's kept values.
+    #[cfg_attr(not(feature = "js"), allow(dead_code))]
     Js(JsValue),
 }
 
@@ -461,6 +464,7 @@ impl Runtime {
     }
 
     /// The queued messages, oldest first (copies; they stay queued).
+    #[cfg(feature = "js")]
     pub fn outbox(&self) -> Vec<Queued> {
         let Ok(inner) = self.inner.try_borrow() else {
             return Vec::new();

@@ -301,3 +301,16 @@ test("a bad port (the Fetch standard's list) is a final, typed error before any 
   assert.equal(socket.state, "closed");
   socket.dispose();
 });
+
+test("a send to a socket already closing, before the library knows, is queued, never reported as sent", async () => {
+  const test = scope("send-closing");
+  const socket = open("/echo", test, { closeTimeout: 5000 });
+  await socket.opened();
+  await control("close", test, "code=4001&linger=true");
+  // The close frame has arrived: the platform socket reads CLOSING, and the
+  // library's once-a-second check has not run yet.
+  await sleep(150);
+  assert.equal(socket.state, "open", "the check ran already: this test proves nothing");
+  assert.equal(socket.send({ late: 1 }), "queued");
+  socket.dispose();
+});

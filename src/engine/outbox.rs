@@ -86,8 +86,7 @@ impl Outbox {
     /// bounds: the message was accepted once and must not be lost.
     pub fn put_back(&mut self, item: Queued) {
         self.bytes = self.bytes.saturating_add(item.frame.len());
-        let at = self.queue.partition_point(|q| q.id < item.id);
-        self.queue.insert(at, item);
+        insert_by_id(&mut self.queue, item, |q| q.id);
     }
 
     pub fn pop_front(&mut self) -> Option<Queued> {
@@ -131,6 +130,30 @@ impl Outbox {
     /// The queued messages, oldest first.
     pub fn iter(&self) -> impl Iterator<Item = &Queued> {
         self.queue.iter()
+    }
+}
+
+/// Inserts `item` into `queue`, which is in id order, where its id says:
+/// at either end at once (a new message, or the oldest coming back), else by
+/// rebuilding the queue, which avoids `insert`'s bounds check and the panic
+/// messages it would link into the wasm module.
+pub(crate) fn insert_by_id<T>(queue: &mut VecDeque<T>, item: T, id: impl Fn(&T) -> MessageId) {
+    let key = id(&item);
+    if queue.back().is_none_or(|last| id(last) < key) {
+        queue.push_back(item);
+    } else if queue.front().is_some_and(|first| id(first) > key) {
+        queue.push_front(item);
+    } else {
+        let mut pending = Some(item);
+        let mut rebuilt = VecDeque::new();
+        while let Some(next) = queue.pop_front() {
+            if id(&next) > key {
+                rebuilt.extend(pending.take());
+            }
+            rebuilt.push_back(next);
+        }
+        rebuilt.extend(pending);
+        *queue = rebuilt;
     }
 }
 

@@ -19,17 +19,42 @@ const MORE_BAD_PORTS: [u16; 2] = [6697, 10080];
 
 /// The port of a `ws:`/`wss:` URL when it is explicit and on the bad-port
 /// list. A URL that does not parse is left to the platform, which refuses it
-/// with its own error.
+/// with its own error. Read byte by byte: string slicing would link in the
+/// panic messages of char boundaries and their Unicode tables.
 pub fn blocked_port(url: &str) -> Option<u16> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let port = match host_port.rsplit_once(']') {
-        // [IPv6]:port
-        Some((_, after)) => after.strip_prefix(':')?,
-        None => host_port.rsplit_once(':')?.1,
+    let bytes = url.as_bytes();
+    let start = bytes.windows(3).position(|w| w == b"://")? + 3;
+    let rest = bytes.get(start..)?;
+    let end = rest
+        .iter()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
+    let authority = rest.get(..end)?;
+    let host_port = match authority.iter().rposition(|b| *b == b'@') {
+        Some(at) => authority.get(at + 1..)?,
+        None => authority,
     };
-    let port: u16 = port.parse().ok()?;
+    let colon = host_port.iter().rposition(|b| *b == b':')?;
+    // A colon inside [IPv6] brackets is not the port's.
+    if host_port
+        .iter()
+        .rposition(|b| *b == b']')
+        .is_some_and(|b| b > colon)
+    {
+        return None;
+    }
+    let digits = host_port.get(colon + 1..)?;
+    if digits.is_empty() || digits.len() > 5 {
+        return None;
+    }
+    let mut port: u32 = 0;
+    for d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        port = port * 10 + u32::from(d - b'0');
+    }
+    let port = u16::try_from(port).ok()?;
     let bad = BAD_PORTS.binary_search(&port).is_ok() || MORE_BAD_PORTS.contains(&port);
     bad.then_some(port)
 }

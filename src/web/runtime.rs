@@ -125,9 +125,9 @@ impl Inner {
         self.transport.as_ref().filter(|t| t.id() == socket)
     }
 
+    /// Keeps `value` in id order (ids grow in send order).
     fn keep(&mut self, id: MessageId, value: JsValue) {
-        let at = self.kept.partition_point(|(k, _)| *k < id);
-        self.kept.insert(at, (id, value));
+        crate::engine::insert_by_id(&mut self.kept, (id, value), |(k, _)| *k);
     }
 
     fn take_kept(&mut self, id: MessageId) -> Option<JsValue> {

@@ -18,6 +18,21 @@ if (!server) throw new Error("STEADYSOCKET_TEST_SERVER is not set: run scripts/t
 /** Options every test socket gets: `ws` on Node 20. */
 export const platform = process.env.STEADYSOCKET_INJECT_WS ? { WebSocket: (await import("ws")).WebSocket } : {};
 
+/**
+ * A real WebSocket whose send buffer never drains, as over a stalled link:
+ * `bufferedAmount` counts every byte handed to send() (UTF-8 for text).
+ */
+export class StalledWebSocket extends (platform.WebSocket ?? globalThis.WebSocket) {
+  stalled = 0;
+  send(data) {
+    this.stalled += typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+    super.send(data);
+  }
+  get bufferedAmount() {
+    return this.stalled;
+  }
+}
+
 /** A scope unique to this run. */
 export const scope = (name) => `${name}-${process.version}-${Math.floor(Math.random() * 1e9)}`;
 

@@ -14,7 +14,7 @@
 // - hooks that throw are reported and the default applies.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { control, next, platform, quick, report, scope, sleep, wsUrl } from "./helpers.mjs";
+import { StalledWebSocket, control, next, platform, quick, report, scope, sleep, wsUrl } from "./helpers.mjs";
 import { SteadySocket, SteadySocketError } from "../../js/index.js";
 
 const open = (path, test, options = {}) => new SteadySocket(wsUrl(path, test), { ...platform, ...quick, ...options });
@@ -256,18 +256,6 @@ test("with default options an open socket takes five 2 MiB sends back to back: h
   socket.dispose();
 });
 
-// A real WebSocket whose send buffer never drains, as over a stalled link.
-const Base = platform.WebSocket ?? globalThis.WebSocket;
-class StalledWebSocket extends Base {
-  stalled = 0;
-  send(data) {
-    this.stalled += typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
-    super.send(data);
-  }
-  get bufferedAmount() {
-    return this.stalled;
-  }
-}
 
 test("what backpressure holds back on an open socket is bounded by maxHeldBytes alone", async () => {
   const socket = open("/echo", scope("held-limit"), { WebSocket: StalledWebSocket, codec: "binary", maxHeldBytes: 3 << 20 });

@@ -7,7 +7,7 @@
 //   sends stop going out at the watermark, not at three times it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { control, next, platform, quick, scope, wasm, wsUrl } from "./helpers.mjs";
+import { StalledWebSocket, control, next, platform, quick, scope, wasm, wsUrl } from "./helpers.mjs";
 import { SteadySocket } from "../../js/index.js";
 
 const MiB = 1 << 20;
@@ -43,19 +43,6 @@ test("a send refused as too large while not open is never copied into wasm", () 
   text.dispose();
 });
 
-// A real WebSocket whose send buffer never drains, as over a stalled link:
-// bufferedAmount counts every byte handed to send() (UTF-8 for text).
-const Base = platform.WebSocket ?? globalThis.WebSocket;
-class StalledWebSocket extends Base {
-  stalled = 0;
-  send(data) {
-    this.stalled += typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
-    super.send(data);
-  }
-  get bufferedAmount() {
-    return this.stalled;
-  }
-}
 
 test("non-ASCII text counts in UTF-8 bytes against the high watermark", async () => {
   const socket = open(scope("size-utf8"), { WebSocket: StalledWebSocket, codec: "text", highWatermark: 3000, lowWatermark: 0 });

@@ -49,6 +49,7 @@ pub use config::{
 pub use frame::{Frame, Payload};
 pub use io::{Command, DropReason, Endpoint, Event, Input, OpenError, Timer};
 pub use machine::{CloseError, Engine, SendError, SendOutcome};
+#[cfg(target_arch = "wasm32")]
 pub(crate) use outbox::insert_by_id;
 pub use outbox::{MessageId, MAX_QUEUED};
 pub use ports::blocked_port;

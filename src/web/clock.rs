@@ -6,10 +6,10 @@ use crate::engine::Time;
 extern "C" {
     /// `performance.now()`: monotonic milliseconds
     /// ([MDN](https://developer.mozilla.org/en-US/docs/Web/API/Performance/now)).
-    /// Every supported runtime has it; `catch` keeps a runtime without it
-    /// from trapping (the wall clock stands in there).
-    #[wasm_bindgen(catch, js_namespace = performance, js_name = now)]
-    fn performance_now() -> Result<f64, wasm_bindgen::JsValue>;
+    /// Every supported runtime has it; [`Clock::new`] checks once, so that the
+    /// call needs no exception guard on every read.
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
 }
 
 /// The adapter's clock: monotonic milliseconds (`performance.now()`) since the
@@ -20,22 +20,35 @@ extern "C" {
 /// throttled, so a timer that fires late still sees how much time really
 /// passed: heartbeat deadlines need nothing else. (A page that was frozen or
 /// a machine that slept is handled by the lifecycle inputs, which probe
-/// afresh.)
+/// afresh.) A runtime without `performance.now()` gets the wall clock.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Clock {
     origin: f64,
-}
-
-fn now_ms() -> f64 {
-    performance_now().unwrap_or_else(|_| js_sys::Date::now())
+    monotonic: bool,
 }
 
 impl Clock {
     pub fn new() -> Clock {
-        Clock { origin: now_ms() }
+        let monotonic = super::global::get(&super::global::global(), "performance")
+            .and_then(|p| super::global::get(&p, "now"))
+            .is_some_and(|f| f.is_function());
+        let mut clock = Clock {
+            origin: 0.0,
+            monotonic,
+        };
+        clock.origin = clock.read();
+        clock
+    }
+
+    fn read(&self) -> f64 {
+        if self.monotonic {
+            performance_now()
+        } else {
+            js_sys::Date::now()
+        }
     }
 
     pub fn now(&self) -> Time {
-        Time::from_millis_f64(now_ms() - self.origin)
+        Time::from_millis_f64(self.read() - self.origin)
     }
 }

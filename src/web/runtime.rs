@@ -262,12 +262,16 @@ impl Runtime {
                     if self.disposed.get() {
                         break;
                     }
-                    let next = borrow_for(&self.pending, "the input queue")
-                        .and_then(|mut p| p.pop_front());
+                    let Some(next) = borrow_for(&self.pending, "the input queue")
+                        .and_then(|mut p| p.pop_front())
+                    else {
+                        break;
+                    };
+                    // Read only when there is work: a send with nothing
+                    // pending pays for no clock.
                     let now = self.clock.now();
                     match next {
-                        None => break,
-                        Some(Pending::Input(input)) => {
+                        Pending::Input(input) => {
                             let queued = inner.engine.outbox_len().0;
                             inner.engine.handle(now, input);
                             self.execute(&mut inner, &mut outputs);
@@ -275,7 +279,7 @@ impl Runtime {
                                 outputs.push(Output::Room);
                             }
                         }
-                        Some(Pending::Js(socket, data)) => {
+                        Pending::Js(socket, data) => {
                             if inner.engine.accepts_frames_from(socket) {
                                 inner.engine.handle(now, Input::Arrived { socket });
                                 self.execute(&mut inner, &mut outputs);

@@ -16,17 +16,6 @@ export function track(socket, state) {
   else ACTIVE.add(socket);
 }
 
-/**
- * Lets go of a disposed socket: closes its platform socket and timers now,
- * and frees its wasm object once the current call into wasm (a hook that
- * disposed its own socket, say) has returned.
- */
-function release(socket, core) {
-  ACTIVE.delete(socket);
-  core.dispose();
-  queueMicrotask(() => !unusable && core.free());
-}
-
 /** Why calls on a socket fail after its dispose(), or after a trap. */
 export function endedError(data) {
   if (unusable) return unusableError();
@@ -35,21 +24,27 @@ export function endedError(data) {
 
 /**
  * Lets go of a socket for good, below the events its class dispatches: no
- * more sends straight to the platform socket, no more events, and then its
- * wasm side freed (dispose), or after a trap, with the module unusable, its
- * platform socket closed from here.
+ * more sends straight to the platform socket, no more events. Disposed, its
+ * platform socket and timers are closed now and its wasm object is freed once
+ * the current call into wasm (a hook that disposed its own socket, say) has
+ * returned. After a trap the module is not called again: the platform socket
+ * is closed from here.
  */
 export function letGo(socket, core, hub, registration) {
+  ACTIVE.delete(socket);
   hub.sender.allow(null, 0);
   hub.on = () => {};
   unregister(registration);
-  if (!unusable) return release(socket, core);
-  ACTIVE.delete(socket);
-  try {
-    hub.ws?.close();
-  } catch {
-    // A socket that cannot close is closing already.
+  if (unusable) {
+    try {
+      hub.ws?.close();
+    } catch {
+      // A socket that cannot close is closing already.
+    }
+    return;
   }
+  core.dispose();
+  queueMicrotask(() => !unusable && core.free());
 }
 
 // ----- A module that trapped -----

@@ -105,7 +105,7 @@ export interface SteadySocketOptions<Out> {
 }
 
 export class SteadySocketError extends Error {
-  readonly code: "closed" | "outbox-full" | "too-large" | "encode" | "busy" | "invalid-data" | "unreadable" | string;
+  readonly code: "closed" | "disposed" | "unusable" | "outbox-full" | "too-large" | "encode" | "busy" | "invalid-data" | "unreadable" | string;
   readonly data?: unknown;
 }
 
@@ -113,7 +113,8 @@ export interface SteadySocketEventMap<In> {
   open: Event & { protocol: string };
   message: Event & { data: In };
   close: Event & CloseInfo;
-  error: Event & { message: string };
+  /** `fatal` is true when the wasm module trapped: the socket is closed for good. */
+  error: Event & { message: string; fatal?: boolean; error?: unknown };
   state: Event & { state: State };
   reconnecting: Event & { attempt: number; delay: number };
   giveup: Event & { reason: string };

@@ -136,6 +136,8 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
   /** Calls back with every decoded message, with no event object: the cheapest way to receive. Returns an unsubscribe function. */
   onMessage(callback: (message: In) => void): () => void;
   opened(): Promise<void>;
+  /** What the options became: the engine's configuration under the option names, in milliseconds and bytes, defaults filled in. */
+  configSnapshot(): Record<string, unknown>;
   close(code?: number, reason?: string): Promise<void>;
   reconnect(): void;
   dispose(): void;

@@ -105,7 +105,7 @@ export class GuardedCore {
     this.raw = core;
   }
 }
-const METHODS = ["start", "send", "close", "reconnect", "outbox", "drainOutbox", "resolved", "resolveFailed", "sentDirectly", "dispose", "free"];
+const METHODS = ["configSnapshot", "start", "send", "close", "reconnect", "outbox", "drainOutbox", "resolved", "resolveFailed", "sentDirectly", "dispose", "free"];
 const GETTERS = ["state", "protocol", "bufferedAmount", "outboxBytes", "outboxLength", "closedReason", "maxMessageSize"];
 function guarded(f) {
   if (unusable) throw unusableError();

@@ -106,6 +106,15 @@ export class SteadySocket extends EventTarget {
     return () => this.#callbacks.delete(entry);
   }
 
+  /**
+   * What the options became: the engine's configuration under the option
+   * names, in their units (milliseconds, bytes), defaults filled in.
+   */
+  configSnapshot() {
+    if (this.#disposed) throw endedError();
+    return this.#core.configSnapshot();
+  }
+
   /** "idle", "connecting", "open", "closing", "waiting", "paused" or "closed". */
   get state() {
     if (this.#disposed) return "closed";

@@ -200,6 +200,16 @@ impl SocketCore {
         self.max_message_size as f64
     }
 
+    /// The engine's configuration under the JS option names and units (see
+    /// `js/index.d.ts`): what the options became.
+    #[wasm_bindgen(js_name = configSnapshot)]
+    pub fn config_snapshot(&self) -> JsValue {
+        let max = self.max_message_size;
+        self.runtime
+            .with_engine(|e| options::snapshot(e.config(), max))
+            .unwrap_or(JsValue::NULL)
+    }
+
     /// Starts connecting (installs the page-lifecycle listeners).
     pub fn start(&self) {
         self.runtime.start();

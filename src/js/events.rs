@@ -25,7 +25,7 @@ pub(crate) mod kind {
     pub const DIRECT: u8 = 12;
 }
 
-fn object(fields: &[(&str, JsValue)]) -> JsValue {
+pub(crate) fn object(fields: &[(&str, JsValue)]) -> JsValue {
     let obj = Object::new();
     for (k, v) in fields {
         let _ = Reflect::set(&obj, &JsValue::from_str(k), v);

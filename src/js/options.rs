@@ -236,3 +236,63 @@ fn handshake(hook: &Function) -> Vec<Frame> {
     };
     items.iter().filter_map(super::frame_from_js).collect()
 }
+
+/// The engine's configuration under the JS option names and units, as the
+/// engine holds it (`SocketCore.configSnapshot()`): what a test reads back to
+/// prove that each JS option landed in the right engine field.
+pub(crate) fn snapshot(config: &Config, max_message_size: usize) -> JsValue {
+    use super::events::object;
+    let ms = |d: Duration| JsValue::from_f64(d.as_secs_f64() * 1000.0);
+    let n = |v: u64| JsValue::from_f64(v as f64);
+    let b = &config.backoff;
+    let jitter = match b.jitter {
+        Jitter::None => JsValue::from_str("none"),
+        Jitter::Full => JsValue::from_str("full"),
+        Jitter::Equal => JsValue::from_str("equal"),
+        Jitter::Decorrelated => JsValue::from_str("decorrelated"),
+        Jitter::Proportional(p) => JsValue::from_f64(p),
+    };
+    let overflow = match config.outbox.overflow {
+        Overflow::Reject => "reject",
+        Overflow::DropOldest => "drop-oldest",
+        Overflow::DropNewest => "drop-newest",
+    };
+    let heartbeat = match &config.heartbeat {
+        Some(h) => object(&[("interval", ms(h.interval)), ("timeout", ms(h.timeout))]),
+        None => JsValue::FALSE,
+    };
+    let restart = Array::of2(&ms(b.restart_delay.0), &ms(b.restart_delay.1));
+    object(&[
+        ("initialDelay", ms(b.initial)),
+        ("maxDelay", ms(b.max)),
+        ("delayGrowFactor", JsValue::from_f64(b.multiplier)),
+        (
+            "maxRetries",
+            b.max_retries
+                .map_or(JsValue::from_f64(f64::INFINITY), JsValue::from),
+        ),
+        ("retryBudget", b.budget.map_or(JsValue::NULL, ms)),
+        ("minUptime", ms(b.min_uptime)),
+        ("connectionTimeout", ms(b.connect_timeout)),
+        ("retryFirstConnect", JsValue::from(b.retry_first_connect)),
+        ("jitter", jitter),
+        ("restartDelay", restart.into()),
+        ("maxEnqueuedMessages", n(config.outbox.max_messages as u64)),
+        ("maxEnqueuedBytes", n(config.outbox.max_bytes as u64)),
+        ("maxHeldBytes", n(config.outbox.max_held_bytes as u64)),
+        ("overflow", JsValue::from_str(overflow)),
+        ("messageTtl", config.outbox.ttl.map_or(JsValue::NULL, ms)),
+        ("closeTimeout", ms(config.close_timeout)),
+        (
+            "hiddenTimeout",
+            match config.hidden {
+                HiddenPolicy::CloseAfter(d) => ms(d),
+                HiddenPolicy::Keep => JsValue::NULL,
+            },
+        ),
+        ("highWatermark", n(config.backpressure.high_watermark)),
+        ("lowWatermark", n(config.backpressure.low_watermark)),
+        ("maxMessageSize", n(max_message_size as u64)),
+        ("heartbeat", heartbeat),
+    ])
+}

@@ -86,3 +86,48 @@ test("good options are taken: the outbox limits and overflow policy shape what s
   assert.throws(() => bytes.send({ long: "x".repeat(20) }), (e) => e.code === "too-large");
   bytes.dispose();
 });
+
+test("every option lands in its own engine field, in its own unit (read back with configSnapshot)", () => {
+  // Distinct values, so that two options wired to each other's field fail.
+  const given = {
+    initialDelay: 1101,
+    maxDelay: 60203,
+    delayGrowFactor: 1.7,
+    maxRetries: 7,
+    retryBudget: 90307,
+    minUptime: 4409,
+    connectionTimeout: 8501,
+    maxEnqueuedMessages: 613,
+    maxEnqueuedBytes: 70001,
+    maxHeldBytes: 80021,
+    messageTtl: 12007,
+    closeTimeout: 2311,
+    hiddenTimeout: 33013,
+    highWatermark: 50021,
+    lowWatermark: 20011,
+    maxMessageSize: 40009,
+    retryFirstConnect: false,
+    jitter: "full",
+    restartDelay: [1709, 2707],
+    overflow: "drop-oldest",
+    heartbeat: { interval: 15013, timeout: 5023 },
+  };
+  const socket = make(given);
+  const snapshot = socket.configSnapshot();
+  for (const [name, value] of Object.entries(given)) {
+    assert.deepEqual(snapshot[name], value, `option ${name}`);
+  }
+  socket.dispose();
+  // The defaults, where nothing is given: a few that the README states.
+  const defaults = make({}).configSnapshot();
+  assert.equal(defaults.maxEnqueuedMessages, 1000);
+  assert.equal(defaults.maxEnqueuedBytes, 1 << 20);
+  assert.equal(defaults.maxHeldBytes, 16 << 20);
+  assert.equal(defaults.highWatermark, 1 << 20);
+  assert.equal(defaults.lowWatermark, 256 << 10);
+  assert.equal(defaults.connectionTimeout, 10000);
+  assert.equal(defaults.heartbeat, false);
+  assert.equal(defaults.maxRetries, Infinity);
+  const jitter = make({ jitter: 0.2 }).configSnapshot().jitter;
+  assert.equal(jitter, 0.2);
+});

@@ -124,13 +124,11 @@ impl JsOutlet {
 /// workerd), else `console.error`.
 fn report_error(error: &JsValue) {
     let global = crate::web::global();
-    let function = |target: &JsValue, name| {
-        crate::web::get(target, name).and_then(|f| f.dyn_into::<Function>().ok())
-    };
-    if let Some(report) = function(&global, "reportError") {
+    if let Some(report) = crate::web::function("reportError") {
         let _ = report.call1(&global, error);
     } else if let Some(console) = crate::web::get(&global, "console") {
-        if let Some(log) = function(&console, "error") {
+        let log = crate::web::get(&console, "error").and_then(|f| f.dyn_into::<Function>().ok());
+        if let Some(log) = log {
             let _ = log.call1(&console, error);
         }
     }

@@ -25,20 +25,13 @@ pub fn version() -> String {
 #[wasm_bindgen]
 pub fn diagnostics() -> JsValue {
     let d = crate::diagnostics();
-    let obj = js_sys::Object::new();
-    for (key, value) in [
-        ("sockets", d.sockets),
-        ("listeners", d.listeners),
-        ("timers", d.timers),
-        ("dropped", d.dropped),
-    ] {
-        let _ = js_sys::Reflect::set(
-            &obj,
-            &JsValue::from_str(key),
-            &JsValue::from_f64(value as f64),
-        );
-    }
-    obj.into()
+    let n = |v: usize| JsValue::from_f64(v as f64);
+    events::object(&[
+        ("sockets", n(d.sockets)),
+        ("listeners", n(d.listeners)),
+        ("timers", n(d.timers)),
+        ("dropped", n(d.dropped)),
+    ])
 }
 
 static TRAP_ARMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);

@@ -19,7 +19,7 @@ pub(crate) use diagnostics::borrow_for;
 pub(crate) use diagnostics::dropped;
 pub use diagnostics::{diagnostics, Diagnostics};
 #[cfg(feature = "js")]
-pub(crate) use global::{get, global};
+pub(crate) use global::{function, get, global};
 pub(crate) use runtime::{Outlet, Output, Queued, Refused, Runtime};
 pub(crate) use transport::frame_from_js;
 #[cfg(feature = "js")]

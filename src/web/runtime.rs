@@ -130,8 +130,13 @@ impl Inner {
         crate::engine::insert_by_id(&mut self.kept, (id, value), |(k, _)| *k);
     }
 
+    /// Where the value kept for `id` is.
+    fn kept_at(&self, id: MessageId) -> Option<usize> {
+        self.kept.binary_search_by_key(&id, |(k, _)| *k).ok()
+    }
+
     fn take_kept(&mut self, id: MessageId) -> Option<JsValue> {
-        let at = self.kept.binary_search_by_key(&id, |(k, _)| *k).ok()?;
+        let at = self.kept_at(id)?;
         self.kept.remove(at).map(|(_, v)| v)
     }
 
@@ -381,21 +386,11 @@ impl Runtime {
             let (_, room) = inner.engine.direct_allowance()?;
             let len = transport::js_len(data, room)?;
             let (socket, id) = inner.engine.send_now(len)?;
-            let sent = inner
-                .transport
-                .as_ref()
-                .filter(|t| t.id() == socket)
-                .is_some_and(|t| t.send_js(data));
-            if !sent {
-                // Back to the outbox, the value kept: never copied in.
-                inner.keep(id, data.clone());
-                let failed = Input::TransmitFailed {
-                    socket,
-                    id: Some(id),
-                    frame: Payload::Kept(len),
-                };
-                inner.engine.handle(self.clock.now(), failed);
-            }
+            // The value is kept like any queued message's, so that a socket
+            // that refuses it (already closing) puts it back in the outbox
+            // through transmit(), never copied in.
+            inner.keep(id, data.clone());
+            let sent = self.transmit(&mut inner, socket, Some(id), Payload::Kept(len));
             let mut outputs = Vec::new();
             self.execute(&mut inner, &mut outputs);
             let outcome = if sent {
@@ -479,8 +474,8 @@ impl Runtime {
             .filter_map(|(id, payload)| match payload {
                 Payload::Frame(f) => Some(Queued::Frame(f.clone())),
                 Payload::Kept(_) => {
-                    let at = inner.kept.binary_search_by_key(&id, |(k, _)| *k).ok()?;
-                    inner.kept.get(at).map(|(_, v)| Queued::Js(v.clone()))
+                    let (_, value) = inner.kept.get(inner.kept_at(id)?)?;
+                    Some(Queued::Js(value.clone()))
                 }
             })
             .collect()
@@ -549,11 +544,13 @@ impl Runtime {
                     .inner
                     .try_borrow()
                     .map_or(true, |i| i.engine.needs_frame_content());
-                let (smallest, _) = transport::js_len_bounds(&data).unwrap_or((0, 0));
                 if self.outlet.takes_js_frames() && !needs_content {
                     self.enqueue(Pending::Js(socket, data));
                     self.drain();
-                } else if smallest > self.max_message_size {
+                    return;
+                }
+                let (smallest, _) = transport::js_len_bounds(&data).unwrap_or((0, 0));
+                if smallest > self.max_message_size {
                     // Too large: never copied into wasm memory. It still
                     // proves the link alive.
                     self.input(Input::Arrived { socket });
@@ -651,11 +648,7 @@ impl Runtime {
                         .handle(self.clock.now(), Input::BufferedAmount(amount));
                 }
                 Command::CheckSocket { socket } => {
-                    let closing = inner
-                        .transport
-                        .as_ref()
-                        .filter(|t| t.id() == socket && t.is_closing());
-                    if let Some(t) = closing {
+                    if let Some(t) = inner.transport_of(socket).filter(|t| t.is_closing()) {
                         t.terminate();
                         inner
                             .engine

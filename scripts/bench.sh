@@ -11,7 +11,7 @@ bash scripts/setup.sh
 bash scripts/build.sh
 use_wasm_toolchain
 log "building the Rust API's bench entry points"
-wasm-pack --quiet build --release --target web --out-dir bench/page/rust --no-pack --mode no-install . --features bench
+wasm-pack --quiet build --release --target web --out-dir "$ROOT/bench/page/rust" --out-name steadysocket --no-pack --mode no-install crates/bench
 log "bundling the peers (partysocket, reconnecting-websocket)"
 esbuild bench/peers-entry.js --bundle --format=esm --minify --log-level=warning --outfile=bench/page/peers.js
 log "building the test server (release)"

@@ -16,9 +16,10 @@ use_wasm_toolchain
 # current release) first. Debian's wasm-opt 108 breaks reference-types tables.
 have wasm-opt || die "wasm-opt not found: run scripts/setup.sh"
 log "building the package with toolchain $RUSTUP_TOOLCHAIN ($profile)"
-wasm-pack --quiet build "$profile" --target web --out-dir pkg --no-pack --mode no-install . --features js
+# The package's wasm is the facade crate (crates/npm), named after the package.
+wasm-pack --quiet build "$profile" --target web --out-dir "$ROOT/pkg" --out-name steadysocket --no-pack --mode no-install crates/npm
 log "building the MessagePack module (its own wasm, so others do not download it)"
-wasm-pack --quiet build "$profile" --target web --out-dir "$ROOT/pkg/msgpack" --no-pack --mode no-install msgpack
+wasm-pack --quiet build "$profile" --target web --out-dir "$ROOT/pkg/msgpack" --no-pack --mode no-install crates/msgpack
 # wasm-pack writes a .gitignore of "*" in each output folder, which npm pack
 # honours for subfolders: the root .gitignore already keeps pkg/ out of git.
 rm -f pkg/.gitignore pkg/msgpack/.gitignore

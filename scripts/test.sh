@@ -53,6 +53,7 @@ expect() {
 }
 
 step fmt cargo fmt --all --check
+step layers expect "layers: arrows point down only" bash scripts/check-layers.sh
 step clippy cargo clippy -q --workspace --all-targets --all-features -- -D warnings
 # The wasm-only code (adapter, Rust API, JS facade), with the wasm toolchain;
 # Debian's rustc-web has no clippy, so there it is skipped, and said so.
@@ -62,9 +63,11 @@ clippy_wasm() {
         log "clippy-wasm skipped: toolchain $RUSTUP_TOOLCHAIN has no clippy"
         return 0
     fi
-    cargo clippy -q --target "$WASM_TARGET" --all-targets --all-features -- -D warnings &&
-        # What a Rust app builds: no features, so no JS facade and no allocator.
-        cargo clippy -q --target "$WASM_TARGET" --lib -- -D warnings
+    # Every wasm crate (the test server is native only).
+    cargo clippy -q --target "$WASM_TARGET" --workspace --exclude steadysocket-test-server \
+        --all-targets --all-features -- -D warnings &&
+        # What a Rust app builds: no features.
+        cargo clippy -q --target "$WASM_TARGET" -p steadysocket --lib -- -D warnings
 }
 step clippy-wasm clippy_wasm
 step native cargo test -q --workspace --all-features

@@ -18,15 +18,13 @@
 
 #[cfg(target_arch = "wasm32")]
 mod api;
-#[cfg(all(target_arch = "wasm32", feature = "bench"))]
-mod bench;
-pub mod codec;
-pub mod engine;
-#[cfg(all(target_arch = "wasm32", feature = "js"))]
-mod js;
-mod text;
+pub use steadysocket_engine as engine;
+pub use steadysocket_engine::codec;
 #[cfg(target_arch = "wasm32")]
-mod web;
+use steadysocket_engine::text;
+#[cfg(target_arch = "wasm32")]
+#[doc(hidden)]
+pub mod web;
 
 #[cfg(target_arch = "wasm32")]
 pub use api::{
@@ -35,13 +33,3 @@ pub use api::{
 pub use engine::{Event, SendOutcome, StateKind};
 #[cfg(target_arch = "wasm32")]
 pub use web::{diagnostics, Diagnostics};
-
-// The npm package's allocator: the default one (dlmalloc) is about 8 KB of the
-// module, talc a third of that. Rust apps keep whichever allocator they chose.
-#[cfg(all(
-    target_arch = "wasm32",
-    feature = "js",
-    not(target_feature = "atomics")
-))]
-#[global_allocator]
-static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

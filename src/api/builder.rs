@@ -187,7 +187,7 @@ impl<In, Out, C> Builder<In, Out, C> {
         C: Clone,
     {
         self.config.validate()?;
-        let seed = self.seed.unwrap_or_else(random_seed);
+        let seed = self.seed.unwrap_or_else(crate::web::random_seed);
         let mailbox = Mailbox::new(self.url, self.protocols, self.max_message_size);
         let runtime = Runtime::new(
             self.config,
@@ -204,11 +204,4 @@ impl<In, Out, C> Builder<In, Out, C> {
         };
         Ok(Socket::new(handle, self.codec))
     }
-}
-
-/// A seed per socket, drawn when the socket is built (never at module load).
-pub(crate) fn random_seed() -> u64 {
-    let high = (js_sys::Math::random() * 4_294_967_296.0) as u64;
-    let low = (js_sys::Math::random() * 4_294_967_296.0) as u64;
-    (high << 32) ^ low
 }

@@ -6,8 +6,6 @@ mod mailbox;
 mod socket;
 mod url;
 
-#[cfg(feature = "js")]
-pub(crate) use builder::random_seed;
 pub use builder::{Builder, DEFAULT_MAX_MESSAGE_SIZE};
 pub use error::{ClosedError, RecvError, SendError};
 pub use socket::{Receiver, Sender, Socket};

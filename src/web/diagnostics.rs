@@ -36,7 +36,7 @@ pub fn diagnostics() -> Diagnostics {
 }
 
 /// Records work that had to be dropped (see [`Diagnostics::dropped`]).
-pub(crate) fn dropped(what: &'static str) {
+pub fn dropped(what: &'static str) {
     DROPPED.fetch_add(1, Ordering::Relaxed);
     debug_assert!(false, "steadysocket dropped work: {what}");
 }

@@ -13,19 +13,19 @@ extern "C" {
 }
 
 /// `globalThis`.
-pub(crate) fn global() -> JsValue {
+pub fn global() -> JsValue {
     GLOBAL_THIS.with(JsValue::clone)
 }
 
 /// `obj[name]`, or `None` when missing, `undefined` or `null`.
-pub(crate) fn get(obj: &JsValue, name: &str) -> Option<JsValue> {
+pub fn get(obj: &JsValue, name: &str) -> Option<JsValue> {
     Reflect::get(obj, &JsValue::from_str(name))
         .ok()
         .filter(|v| !v.is_undefined() && !v.is_null())
 }
 
 /// `globalThis[name]` if it is a function (a constructor, say).
-pub(crate) fn function(name: &str) -> Option<Function> {
+pub fn function(name: &str) -> Option<Function> {
     get(&global(), name).and_then(|v| v.dyn_into::<Function>().ok())
 }
 
@@ -45,4 +45,11 @@ pub(crate) fn describe_error(error: &JsValue) -> (String, String) {
     } else {
         (name, message)
     }
+}
+
+/// A seed per socket, drawn when the socket is built (never at module load).
+pub fn random_seed() -> u64 {
+    let high = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    let low = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    (high << 32) ^ low
 }

@@ -4,6 +4,10 @@
 //! engine inputs. The same code runs in a page, a worker, Node 22, Deno, Bun
 //! and workerd: every platform object is looked up when it is needed, never at
 //! module load.
+//!
+//! Public but hidden from the docs: the npm package's facade
+//! (`crates/npm`) drives a [`Runtime`] through it. It is not a stable API
+//! for apps; they use [`crate::Builder`].
 
 mod clock;
 mod diagnostics;
@@ -15,12 +19,9 @@ mod timers;
 mod transport;
 
 pub(crate) use diagnostics::borrow_for;
-#[cfg(feature = "js")]
-pub(crate) use diagnostics::dropped;
+pub use diagnostics::dropped;
 pub use diagnostics::{diagnostics, Diagnostics};
-#[cfg(feature = "js")]
-pub(crate) use global::{function, get, global};
-pub(crate) use runtime::{Outlet, Output, Queued, Refused, Runtime};
-pub(crate) use transport::frame_from_js;
-#[cfg(feature = "js")]
-pub(crate) use transport::{js_len, js_to_keep};
+pub use global::{function, get, global, random_seed};
+pub use runtime::{Outlet, Output, Queued, Refused, Runtime};
+pub use transport::frame_from_js;
+pub use transport::{js_len, js_to_keep};

@@ -27,7 +27,7 @@ use crate::engine::{
 
 /// What the runtime hands to the user side.
 #[derive(Debug)]
-pub(crate) enum Output {
+pub enum Output {
     /// A received frame.
     Frame(Frame),
     /// A received frame as the platform gave it (a string or an ArrayBuffer),
@@ -44,7 +44,6 @@ pub(crate) enum Output {
     /// A queued message whose payload the outlet had kept as a JS value (see
     /// [`Runtime::send_kept`]) left the outbox without being sent: it comes
     /// back as that value.
-    #[cfg_attr(not(feature = "js"), allow(dead_code))]
     DroppedKept {
         id: MessageId,
         data: JsValue,
@@ -59,13 +58,12 @@ pub(crate) enum Output {
     /// For an outlet that takes JS values: the open socket it may send to
     /// itself and how many bytes, or `None` when sends must go through
     /// [`Runtime::send`] (see [`Engine::direct_allowance`]).
-    #[cfg_attr(not(feature = "js"), allow(dead_code))]
     Direct(Option<(JsValue, u64)>),
 }
 
 /// Receives outputs, outside any borrow. Implementations may call back into
 /// the runtime.
-pub(crate) trait Outlet {
+pub trait Outlet {
     fn deliver(&self, runtime: &Rc<Runtime>, outputs: Vec<Output>);
 
     /// Whether received frames may stay JS values ([`Output::JsFrame`]):
@@ -83,16 +81,15 @@ pub(crate) trait Outlet {
 }
 
 /// A queued message as the outlet sees it: a frame, or the JS value kept for it.
-pub(crate) enum Queued {
+pub enum Queued {
     Frame(Frame),
     /// Only for the JS facade's kept values.
-    #[cfg_attr(not(feature = "js"), allow(dead_code))]
     Js(JsValue),
 }
 
 /// Why [`Runtime::send`] did not take a message. It comes back.
 #[derive(Debug)]
-pub(crate) enum Refused {
+pub enum Refused {
     /// Called from inside a hook, where the engine is busy.
     Busy(Payload),
     /// The engine's refusal.
@@ -149,7 +146,7 @@ impl Inner {
     }
 }
 
-pub(crate) struct Runtime {
+pub struct Runtime {
     me: Weak<Runtime>,
     clock: Clock,
     inner: RefCell<Inner>,
@@ -225,7 +222,6 @@ impl Runtime {
     }
 
     /// The open socket's `bufferedAmount` (0 without one).
-    #[cfg(feature = "js")]
     pub fn buffered_amount(&self) -> u64 {
         self.inner
             .try_borrow()
@@ -320,7 +316,6 @@ impl Runtime {
     /// Sends or queues a JS value of `len` bytes that stays a JS value while
     /// it waits: the engine queues only its size (the JS facade's path when
     /// the socket cannot take it at once, see [`send_js`](Self::send_js)).
-    #[cfg(feature = "js")]
     pub fn send_kept(self: &Rc<Self>, value: JsValue, len: usize) -> Result<SendOutcome, Refused> {
         self.submit(Payload::Kept(len), Some(value), None)
     }
@@ -376,7 +371,6 @@ impl Runtime {
     /// The fast path of `send` for a JS value: when the socket can take it
     /// now, it is sent as it is, with no copy through wasm. `None`: use `send`
     /// with a copied frame.
-    #[cfg(feature = "js")]
     pub fn send_js(self: &Rc<Self>, data: &JsValue) -> Option<SendOutcome> {
         if self.disposed.get() {
             return None;
@@ -463,7 +457,6 @@ impl Runtime {
     }
 
     /// The queued messages, oldest first (copies; they stay queued).
-    #[cfg(feature = "js")]
     pub fn outbox(&self) -> Vec<Queued> {
         let Ok(inner) = self.inner.try_borrow() else {
             return Vec::new();
@@ -716,7 +709,6 @@ impl Runtime {
     /// Counts bytes the outlet sent straight to the socket of its last
     /// [`Output::Direct`]; its allowance is reported again (or not, if sends
     /// are now held).
-    #[cfg(feature = "js")]
     pub fn sent_directly(self: &Rc<Self>, bytes: u64) {
         if self.disposed.get() {
             return;

@@ -288,7 +288,7 @@ impl Data {
 }
 
 /// A frame copied out of a JS string, ArrayBuffer or typed array.
-pub(crate) fn frame_from_js(value: &JsValue) -> Option<Frame> {
+pub fn frame_from_js(value: &JsValue) -> Option<Frame> {
     if let Some(text) = value.as_string() {
         Some(Frame::Text(text))
     } else if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
@@ -319,8 +319,7 @@ pub(crate) fn js_len_bounds(value: &JsValue) -> Option<(usize, usize)> {
 /// and the exact UTF-8 length (measuring it copies the text) only when the
 /// bounds cannot tell. Counting too much is safe: the socket's
 /// `bufferedAmount` corrects the estimate.
-#[cfg(feature = "js")]
-pub(crate) fn js_len(value: &JsValue, room: u64) -> Option<usize> {
+pub fn js_len(value: &JsValue, room: u64) -> Option<usize> {
     let (low, high) = js_len_bounds(value)?;
     if low == high || high as u64 <= room {
         return Some(high);
@@ -336,8 +335,7 @@ pub(crate) fn js_len(value: &JsValue, room: u64) -> Option<usize> {
 /// the JS heap, never into wasm memory), as the platform's `send()` does, so
 /// that an app reusing its buffer does not change a message already sent;
 /// text is measured with `TextEncoder`, also outside wasm memory.
-#[cfg(feature = "js")]
-pub(crate) fn js_to_keep(value: &JsValue) -> Option<(JsValue, usize)> {
+pub fn js_to_keep(value: &JsValue) -> Option<(JsValue, usize)> {
     let call = |target: &JsValue, name: &str, args: &Array| {
         let f = super::global::get(target, name)?
             .dyn_into::<Function>()

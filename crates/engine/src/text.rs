@@ -6,7 +6,7 @@
 //! appended to one `String`, integers through `itoa`.
 
 /// Something [`text!`] can append.
-pub(crate) trait Piece {
+pub trait Piece {
     /// Appends itself to `out`.
     fn put(&self, out: &mut String);
 }
@@ -49,7 +49,7 @@ widen!(u16, u32, usize);
 
 /// A string in double quotes, as a message quotes a user's value.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-pub(crate) struct Quoted<'a>(pub &'a str);
+pub struct Quoted<'a>(pub &'a str);
 
 impl Piece for Quoted<'_> {
     fn put(&self, out: &mut String) {
@@ -60,14 +60,16 @@ impl Piece for Quoted<'_> {
 }
 
 /// Concatenates its arguments (strings, integers, [`Quoted`]) into a `String`.
-macro_rules! text {
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __text {
     ($($piece:expr),* $(,)?) => {{
         let mut out = String::new();
         $( $crate::text::Piece::put(&$piece, &mut out); )*
         out
     }};
 }
-pub(crate) use text;
+pub use crate::__text as text;
 
 #[cfg(test)]
 mod tests {

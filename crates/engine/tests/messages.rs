@@ -10,13 +10,13 @@
 // Tests tweak one field of a default config at a time.
 #![allow(clippy::field_reassign_with_default)]
 
-mod engine_support;
+mod support;
 
-use engine_support::{ms, secs, Server, World};
-use steadysocket::engine::{
+use steadysocket_engine::{
     Command, Config, DropReason, Event, Frame, HeartbeatConfig, Input, MessageId, Overflow,
     Payload, PongMatcher, SendError, SendOutcome, StateKind, CLOSE_HEARTBEAT_TIMEOUT,
 };
+use support::{ms, secs, Server, World};
 
 fn outbox(max_messages: usize, overflow: Overflow) -> Config {
     let mut c = Config::default();
@@ -275,7 +275,7 @@ fn empty_messages_are_bounded_by_count_even_with_no_count_limit() {
     let mut w = World::new(c);
     w.server = Server::Down;
     w.input(Input::Connect);
-    let cap = steadysocket::engine::MAX_QUEUED;
+    let cap = steadysocket_engine::MAX_QUEUED;
     let mut refused = 0;
     for _ in 0..cap + 10 {
         match w.engine.send(w.now, Frame::Text(String::new()), None) {

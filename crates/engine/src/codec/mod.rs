@@ -17,7 +17,7 @@ pub use json::Json;
 pub use msgpack::MessagePack;
 pub use raw::Raw;
 
-pub use crate::engine::Frame;
+pub use crate::Frame;
 
 /// Turns an outgoing message into a frame.
 pub trait Encode<T: ?Sized> {

@@ -11,7 +11,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::time::Duration;
 
-use steadysocket::engine::{
+use steadysocket_engine::{
     BackoffConfig, Command, Config, Endpoint, Engine, Input, Jitter, SocketId, Time, Timer,
 };
 

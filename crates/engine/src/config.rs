@@ -100,7 +100,7 @@ impl Default for BackoffConfig {
     fn default() -> BackoffConfig {
         BackoffConfig {
             // Decorrelated jitter from 2 s: the first retry lands in 2..6 s. The
-            // herd simulation (tests/engine_storm.rs) shows why: 10,000 clients
+            // herd simulation (crates/engine/tests/storm.rs) shows why: 10,000 clients
             // dropped together peak at 3.4 % per 100 ms, where full jitter from
             // 1 s peaks at 17 % (instant failures pile up near zero).
             initial: Duration::from_secs(2),

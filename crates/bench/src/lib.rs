@@ -1,11 +1,12 @@
-//! Benchmark entry points for the Rust API (feature `bench`, built only by
-//! `scripts/bench.sh`; not in the npm package). The JS side times them.
+//! Benchmark entry points for the Rust API (built only by `scripts/bench.sh`;
+//! not in the npm package). The JS side times them.
+#![cfg(target_arch = "wasm32")]
 
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
-use crate::Builder;
+use steadysocket::Builder;
 
 /// The benchmark's message: about 100 bytes of JSON.
 #[derive(Serialize, Deserialize)]
@@ -134,7 +135,7 @@ pub async fn bench_rust_send(
 ) -> Result<f64, JsValue> {
     let socket = Builder::<Msg>::new("ws://fake/")
         .websocket_constructor(constructor)
-        .backpressure(crate::engine::BackpressureConfig {
+        .backpressure(steadysocket::engine::BackpressureConfig {
             high_watermark: u64::MAX,
             low_watermark: 0,
             ..Default::default()
@@ -154,3 +155,9 @@ pub async fn bench_rust_send(
     }
     Ok(now() - start)
 }
+
+// The npm package's allocator, as before the bench had a crate of its own, so
+// that the Rust API's figures stay comparable from run to run.
+#[cfg(not(target_feature = "atomics"))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

@@ -7,7 +7,7 @@
 //! browser calls; the tests drive it with a fake clock.
 //!
 //! ```
-//! use steadysocket::engine::{Command, Config, Endpoint, Engine, Input, StateKind, Time};
+//! use steadysocket_engine::{Command, Config, Endpoint, Engine, Input, StateKind, Time};
 //!
 //! let mut engine = Engine::new(Config::default(), 42);
 //! engine.handle(Time::ZERO, Input::Connect);
@@ -29,6 +29,7 @@
 
 mod backoff;
 mod close_policy;
+pub mod codec;
 mod config;
 mod errors;
 mod frame;
@@ -38,6 +39,8 @@ mod machine;
 mod outbox;
 mod ports;
 mod state;
+#[doc(hidden)]
+pub mod text;
 mod time;
 
 pub use backoff::{Backoff, Jitter};
@@ -49,8 +52,8 @@ pub use config::{
 pub use frame::{Frame, Payload};
 pub use io::{Command, DropReason, Endpoint, Event, Input, OpenError, Timer};
 pub use machine::{CloseError, Engine, SendError, SendOutcome};
-#[cfg(target_arch = "wasm32")]
-pub(crate) use outbox::insert_by_id;
+#[doc(hidden)]
+pub use outbox::insert_by_id;
 pub use outbox::{MessageId, MAX_QUEUED};
 pub use ports::blocked_port;
 pub use state::{ClosedReason, GiveUp, PauseReason, Phase, SocketId, State, StateKind};

@@ -6,8 +6,8 @@ use wasm_bindgen::JsCast;
 
 use super::events::{self, kind};
 use super::{frame_to_js, options};
-use crate::engine::{Endpoint, Input, SendError, SendOutcome, SocketId, State};
-use crate::web::{Outlet, Output, Queued, Refused, Runtime};
+use steadysocket::web::{Outlet, Output, Queued, Refused, Runtime};
+use steadysocket_engine::{Endpoint, Input, SendError, SendOutcome, SocketId, State};
 
 /// One reconnecting socket, driven from JavaScript. The npm package's classes
 /// wrap it; it is not meant to be used directly.
@@ -34,7 +34,7 @@ impl JsOutlet {
             .dispatch
             .call3(&JsValue::NULL, &JsValue::from(kind), payload, extra);
         if let Err(error) = result {
-            crate::web::dropped("an event the JS layer threw on");
+            steadysocket::web::dropped("an event the JS layer threw on");
             report_error(&error);
         }
     }
@@ -114,7 +114,7 @@ impl JsOutlet {
     /// lies between one and three bytes per UTF-16 unit.
     fn oversized(&self, data: &JsValue) -> Option<(&'static str, usize)> {
         let max = self.max_message_size;
-        let bytes = crate::web::js_len(data, max as u64).unwrap_or(0);
+        let bytes = steadysocket::web::js_len(data, max as u64).unwrap_or(0);
         let kind = if data.is_string() { "text" } else { "binary" };
         (bytes > max).then_some((kind, bytes))
     }
@@ -123,11 +123,12 @@ impl JsOutlet {
 /// `reportError(error)` where the runtime has it (browsers, Deno, Node 18+,
 /// workerd), else `console.error`.
 fn report_error(error: &JsValue) {
-    let global = crate::web::global();
-    if let Some(report) = crate::web::function("reportError") {
+    let global = steadysocket::web::global();
+    if let Some(report) = steadysocket::web::function("reportError") {
         let _ = report.call1(&global, error);
-    } else if let Some(console) = crate::web::get(&global, "console") {
-        let log = crate::web::get(&console, "error").and_then(|f| f.dyn_into::<Function>().ok());
+    } else if let Some(console) = steadysocket::web::get(&global, "console") {
+        let log =
+            steadysocket::web::get(&console, "error").and_then(|f| f.dyn_into::<Function>().ok());
         if let Some(log) = log {
             let _ = log.call1(&console, error);
         }
@@ -173,7 +174,7 @@ impl SocketCore {
         let (config, max_message_size) =
             options::config(&options, ping, pong, should_reconnect, handshake)
                 .map_err(|m| JsValue::from(js_sys::TypeError::new(&m)))?;
-        let seed = crate::api::random_seed();
+        let seed = steadysocket::web::random_seed();
         let outlet = JsOutlet {
             dispatch,
             max_message_size,
@@ -248,7 +249,7 @@ impl SocketCore {
         }
         // Otherwise it waits as a JS value: the engine queues its size only,
         // so nothing that waits (or is refused) is copied into wasm memory.
-        let (value, len) = crate::web::js_to_keep(&data).ok_or_else(|| {
+        let (value, len) = steadysocket::web::js_to_keep(&data).ok_or_else(|| {
             refusal(
                 "invalid-data",
                 "send() takes a string, an ArrayBuffer or a typed array",
@@ -308,7 +309,7 @@ impl SocketCore {
     #[wasm_bindgen(getter, js_name = closedReason)]
     pub fn closed_reason(&self) -> Option<String> {
         self.runtime.with_state(|s| match s {
-            State::Closed(reason) => Some(crate::ClosedError(reason.clone()).message()),
+            State::Closed(reason) => Some(steadysocket::ClosedError(reason.clone()).message()),
             _ => None,
         })?
     }

@@ -5,8 +5,8 @@ use wasm_bindgen::JsValue;
 
 use super::frame_to_js;
 use super::options::close_info;
-use crate::engine::{DropReason, Event, GiveUp, MessageId, Payload};
-use crate::text::text;
+use steadysocket_engine::text::text;
+use steadysocket_engine::{DropReason, Event, GiveUp, MessageId, Payload};
 
 /// What the JS dispatcher receives as its first argument.
 pub(crate) mod kind {

@@ -137,7 +137,7 @@ impl Outbox {
 /// at either end at once (a new message, or the oldest coming back), else by
 /// rebuilding the queue, which avoids `insert`'s bounds check and the panic
 /// messages it would link into the wasm module.
-pub(crate) fn insert_by_id<T>(queue: &mut VecDeque<T>, item: T, id: impl Fn(&T) -> MessageId) {
+pub fn insert_by_id<T>(queue: &mut VecDeque<T>, item: T, id: impl Fn(&T) -> MessageId) {
     let key = id(&item);
     if queue.back().is_none_or(|last| id(last) < key) {
         queue.push_back(item);
@@ -160,7 +160,7 @@ pub(crate) fn insert_by_id<T>(queue: &mut VecDeque<T>, item: T, id: impl Fn(&T) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Frame;
+    use crate::Frame;
 
     fn item(id: u64, text: &str) -> Queued {
         Queued {

@@ -2,16 +2,20 @@
 //! on. `SocketCore` is one engine with its runtime; the JS side (js/) adds
 //! codecs, EventTarget events and async iteration, and holds no connection
 //! logic of its own.
+//!
+//! Its own crate, so that the library (`steadysocket`) has no JS-only code:
+//! this crate is the npm package's wasm module, with the package's allocator.
+#![cfg(target_arch = "wasm32")]
 
-mod core;
 mod events;
 mod options;
+mod socket_core;
 
 use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
 
-use crate::engine::Frame;
-pub(crate) use crate::web::frame_from_js;
+pub(crate) use steadysocket::web::frame_from_js;
+use steadysocket_engine::Frame;
 
 /// The package's version, as in Cargo.toml.
 #[wasm_bindgen]
@@ -20,11 +24,11 @@ pub fn version() -> String {
 }
 
 /// What every socket of this module holds right now and how much work was
-/// dropped (see [`crate::Diagnostics`]): `{ sockets, listeners, timers,
+/// dropped (see [`steadysocket::Diagnostics`]): `{ sockets, listeners, timers,
 /// dropped }`. `dropped` is 0 unless steadysocket has a bug.
 #[wasm_bindgen]
 pub fn diagnostics() -> JsValue {
-    let d = crate::diagnostics();
+    let d = steadysocket::diagnostics();
     let n = |v: usize| JsValue::from_f64(v as f64);
     events::object(&[
         ("sockets", n(d.sockets)),
@@ -62,3 +66,9 @@ pub(crate) fn frame_to_js(frame: &Frame) -> JsValue {
         Frame::Binary(bytes) => Uint8Array::from(bytes.as_slice()).buffer().into(),
     }
 }
+
+// The npm package's allocator: the default one (dlmalloc) is about 8 KB of the
+// module, talc a third of that. Rust apps keep whichever allocator they chose.
+#[cfg(not(target_feature = "atomics"))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

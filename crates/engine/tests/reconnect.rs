@@ -10,13 +10,13 @@
 // Tests tweak one field of a default config at a time.
 #![allow(clippy::field_reassign_with_default)]
 
-mod engine_support;
+mod support;
 
-use engine_support::{secs, url_for, Server, World};
-use steadysocket::engine::{
+use steadysocket_engine::{
     BackoffConfig, ClosedReason, Command, Config, Event, GiveUp, HiddenPolicy, Input, Jitter,
     PauseReason, State, StateKind, Verdict,
 };
+use support::{secs, url_for, Server, World};
 
 fn config() -> Config {
     Config::default()
@@ -148,7 +148,7 @@ fn each_retry_delay_lies_within_its_backoff_bounds() {
         w.input(Input::Connect);
         w.advance(secs(300));
         for (attempt, delay) in w.retry_delays().into_iter().enumerate() {
-            let (low, high) = steadysocket::engine::Backoff::bounds(&bounds, attempt as u32);
+            let (low, high) = steadysocket_engine::Backoff::bounds(&bounds, attempt as u32);
             assert!(
                 low <= delay && delay <= high,
                 "{jitter:?} #{attempt}: {delay:?} outside {low:?}..={high:?}"
@@ -388,7 +388,7 @@ fn invalid_urls_stop_with_the_message() {
     let socket = w.live[0];
     w.input(Input::OpenFailed {
         socket,
-        error: steadysocket::engine::OpenError::InvalidUrl("'http://x' is not a ws: URL".into()),
+        error: steadysocket_engine::OpenError::InvalidUrl("'http://x' is not a ws: URL".into()),
     });
     assert_eq!(
         w.engine.state(),
@@ -505,7 +505,7 @@ fn a_close_frame_with_no_close_event_is_reported_as_1006_within_check_plus_close
     // Sends meanwhile are queued, never handed to the closing socket as "sent".
     assert!(matches!(
         w.send("meanwhile"),
-        Ok(steadysocket::engine::SendOutcome::Queued(_))
+        Ok(steadysocket_engine::SendOutcome::Queued(_))
     ));
     w.advance(secs(3)); // close_timeout
     let closes = close_events(&w);

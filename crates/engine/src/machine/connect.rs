@@ -45,7 +45,7 @@ impl Engine {
         }
         match result {
             Ok(endpoint) => {
-                if let Some(port) = crate::engine::blocked_port(&endpoint.url) {
+                if let Some(port) = crate::blocked_port(&endpoint.url) {
                     self.cancel_timer(Timer::ConnectTimeout);
                     let message = text!(
                         "connecting to ",

@@ -14,17 +14,17 @@
 // Tests tweak one field of a default config at a time.
 #![allow(clippy::field_reassign_with_default)]
 
-mod engine_support;
+mod support;
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use engine_support::{Server, World};
 use proptest::prelude::*;
-use steadysocket::engine::{
+use steadysocket_engine::{
     Backoff, Command, Config, Event, Frame, HeartbeatConfig, HiddenPolicy, Input, Jitter,
     MessageId, Overflow, PongMatcher, SendOutcome, StateKind,
 };
+use support::{Server, World};
 
 #[derive(Clone, Debug)]
 enum Action {

@@ -7,9 +7,9 @@ use core::time::Duration;
 use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::text::text;
+use steadysocket_engine::text::text;
 
-use crate::engine::{
+use steadysocket_engine::{
     CloseInfo, Config, Frame, HeartbeatConfig, HiddenPolicy, Initiator, Jitter, Overflow,
     PongMatcher, Verdict,
 };
@@ -163,7 +163,7 @@ pub(crate) fn config(
     }
     let max_message_size = s
         .count(slot::MAX_MESSAGE_SIZE)
-        .map_or(crate::DEFAULT_MAX_MESSAGE_SIZE, |n| {
+        .map_or(steadysocket::DEFAULT_MAX_MESSAGE_SIZE, |n| {
             usize::try_from(n).unwrap_or(usize::MAX)
         });
     if let Some(hook) = should_reconnect_hook {

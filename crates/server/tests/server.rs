@@ -22,9 +22,9 @@ type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
 async fn start() -> SocketAddr {
     let config = Config {
         port: 0,
-        www: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../www"),
-        pkg: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../pkg"),
-        js: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../js"),
+        www: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../www"),
+        pkg: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../pkg"),
+        js: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../js"),
     };
     let (addr, serve) = bind(config).await.expect("bind");
     tokio::spawn(serve);

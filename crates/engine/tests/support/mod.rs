@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use steadysocket::engine::{
+use steadysocket_engine::{
     Command, Config, Endpoint, Engine, Event, Frame, Input, MessageId, Payload, SendError,
     SendOutcome, SocketId, State, StateKind, Time, Timer,
 };

@@ -2,7 +2,7 @@
 // raw WebSocket with JSON against SteadySocket, alternated over rounds.
 // Prints JSON: { rounds: [{ raw, steadysocket }], ... }.
 import { readFileSync } from "node:fs";
-import { initSync, SteadySocket } from "../js/index.js";
+import { initSync, SteadySocket } from "../dist/index.js";
 
 initSync({ module: readFileSync(new URL("../pkg/steadysocket_bg.wasm", import.meta.url)) });
 const server = process.env.STEADYSOCKET_TEST_SERVER;

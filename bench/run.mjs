@@ -45,9 +45,9 @@ const bundle = (source) =>
   execFileSync(root + "node_modules/.bin/esbuild", ["--bundle", "--minify", "--format=esm", "--log-level=error"], { input: source, cwd: root });
 const peerSize = (source) => size(bundle(source));
 const wasm = readFileSync(root + "pkg/steadysocket_bg.wasm");
-const jsAll = bundle(`export * from "./js/index.js";`);
-const jsSteady = bundle(`export { init, SteadySocket } from "./js/index.js";`);
-const msgpackFiles = [readFileSync(root + "pkg/msgpack/steadysocket_msgpack_bg.wasm"), bundle(`export * from "./js/msgpack.js";`)];
+const jsAll = bundle(`export * from "./dist/index.js";`);
+const jsSteady = bundle(`export { init, SteadySocket } from "./dist/index.js";`);
+const msgpackFiles = [readFileSync(root + "pkg/msgpack/steadysocket_msgpack_bg.wasm"), bundle(`export * from "./dist/msgpack.js";`)];
 const sizes = {
   steadysocket: {
     wasm: size(wasm),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the npm package into pkg/ (wasm-pack, --target web) and the test
-# server. Usage: scripts/build.sh [--dev]
+# Builds the npm package: the wasm modules into pkg/ (wasm-pack, --target
+# web), its TypeScript into dist/ (tsc), and the test server.
+# Usage: scripts/build.sh [--dev]
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -20,7 +21,11 @@ log "building the package with toolchain $RUSTUP_TOOLCHAIN ($profile)"
 wasm-pack --quiet build "$profile" --target web --out-dir "$ROOT/pkg" --out-name steadysocket --no-pack --mode no-install crates/npm
 log "building the MessagePack module (its own wasm, so others do not download it)"
 wasm-pack --quiet build "$profile" --target web --out-dir "$ROOT/pkg/msgpack" --no-pack --mode no-install crates/msgpack
+log "compiling the package's TypeScript (js/ -> dist/, with the tables generated from crates/npm/boundary.json)"
+node scripts/gen-boundary.mjs
+rm -rf dist
+tsc -p js
 # wasm-pack writes a .gitignore of "*" in each output folder, which npm pack
 # honours for subfolders: the root .gitignore already keeps pkg/ out of git.
 rm -f pkg/.gitignore pkg/msgpack/.gitignore
-log "built: $(ls pkg/*.wasm pkg/*.js | tr '\n' ' ')"
+log "built: $(ls pkg/*.wasm pkg/*.js dist/index.js | tr '\n' ' ')"

@@ -69,7 +69,7 @@ start_server() {
     local port_file bin="$ROOT/target/debug/steadysocket-test-server"
     port_file="$(mktemp)"
     rm -f "$port_file"
-    "$bin" --port "${1:-0}" --www "$ROOT/www" --pkg "$ROOT/pkg" --js "$ROOT/js" --port-file "$port_file" >/dev/null &
+    "$bin" --port "${1:-0}" --www "$ROOT/www" --pkg "$ROOT/pkg" --js "$ROOT/dist" --port-file "$port_file" >/dev/null &
     SERVER_PID=$!
     for _ in $(seq 1 100); do
         if [ -s "$port_file" ]; then

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 
 test("an exception escaping the JS dispatcher is reported and counted, not swallowed", () => {
-  const index = new URL("../../js/index.js", import.meta.url).href;
+  const index = new URL("../../dist/index.js", import.meta.url).href;
   const wasmPath = new URL("../../pkg/steadysocket_bg.wasm", import.meta.url).pathname;
   const probe = `
     import { readFileSync } from "node:fs";

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { after } from "node:test";
 import assert from "node:assert/strict";
-import { diagnostics, initSync } from "../../js/index.js";
+import { diagnostics, initSync } from "../../dist/index.js";
 
 /** The wasm module's exports (its memory, for growth measured from outside). */
 export const wasm = initSync({ module: readFileSync(new URL("../../pkg/steadysocket_bg.wasm", import.meta.url)) });

@@ -17,7 +17,7 @@ test("import has no side effects and works without a WebSocket global", () => {
     spy("Math.random", Math, "random");
     spy("addEventListener", EventTarget.prototype, "addEventListener");
     Object.defineProperty(globalThis, "WebSocket", { get() { calls.push("WebSocket lookup"); }, configurable: true });
-    const mod = await import(${JSON.stringify(new URL("../../js/index.js", import.meta.url).href)});
+    const mod = await import(${JSON.stringify(new URL("../../dist/index.js", import.meta.url).href)});
     console.log(JSON.stringify({ calls, exports: Object.keys(mod).sort() }));
   `;
   const out = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", probe], { encoding: "utf8" }));

@@ -13,13 +13,13 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import { control, platform, quick, report, scope, sleep, wsUrl } from "./helpers.mjs";
 import { leakRun } from "./leak_body.mjs";
-import { SteadySocket } from "../../js/index.js";
+import { SteadySocket } from "../../dist/index.js";
 
 v8.setFlagsFromString("--expose-gc");
 globalThis.gc ??= vm.runInNewContext("gc");
 
 const host = process.env.STEADYSOCKET_TEST_SERVER;
-const modulePath = new URL("../../js/index.js", import.meta.url).href;
+const modulePath = new URL("../../dist/index.js", import.meta.url).href;
 const MiB = 1 << 20;
 
 // Cycles per scenario here; the benchmark's soak row runs 10,000.

@@ -15,7 +15,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { StalledWebSocket, control, next, platform, quick, report, scope, sleep, wsUrl } from "./helpers.mjs";
-import { SteadySocket, SteadySocketError } from "../../js/index.js";
+import { SteadySocket, SteadySocketError } from "../../dist/index.js";
 
 const open = (path, test, options = {}) => new SteadySocket(wsUrl(path, test), { ...platform, ...quick, ...options });
 const disposed = (e) => e instanceof SteadySocketError && e.code === "disposed";

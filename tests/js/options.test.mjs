@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import "./helpers.mjs";
-import { ReconnectingWebSocket, SteadySocket } from "../../js/index.js";
+import { ReconnectingWebSocket, SteadySocket } from "../../dist/index.js";
 
 const make = (options) => new SteadySocket("ws://127.0.0.1:9/", { startClosed: true, ...options });
 const rejects = (options, pattern) =>

@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { control, next, platform, report, scope, sleep, wsUrl } from "./helpers.mjs";
-import { ReconnectingWebSocket } from "../../js/index.js";
+import { ReconnectingWebSocket } from "../../dist/index.js";
 
 const quick = { ...platform, minReconnectionDelay: 50, maxReconnectionDelay: 200, reconnectionDelayGrowFactor: 1.3 };
 

@@ -8,7 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { StalledWebSocket, control, next, platform, quick, scope, wasm, wsUrl } from "./helpers.mjs";
-import { SteadySocket } from "../../js/index.js";
+import { SteadySocket } from "../../dist/index.js";
 
 const MiB = 1 << 20;
 const open = (test, options = {}) => new SteadySocket(wsUrl("/echo", test), { ...platform, ...quick, ...options });

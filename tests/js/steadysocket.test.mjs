@@ -11,8 +11,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { control, messages, next, platform, quick, report, scope, sleep, wsUrl } from "./helpers.mjs";
 import { readFileSync } from "node:fs";
-import { SteadySocket, SteadySocketError } from "../../js/index.js";
-import { initMsgpackSync, msgpack } from "../../js/msgpack.js";
+import { SteadySocket, SteadySocketError } from "../../dist/index.js";
+import { initMsgpackSync, msgpack } from "../../dist/msgpack.js";
 
 initMsgpackSync({ module: readFileSync(new URL("../../pkg/msgpack/steadysocket_msgpack_bg.wasm", import.meta.url)) });
 

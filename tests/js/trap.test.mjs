@@ -17,7 +17,7 @@ test("a trap closes every socket for good with a fatal error, and every later ca
   const server = process.env.STEADYSOCKET_TEST_SERVER;
   const test = scope("trap");
   const pkg = new URL("../../pkg/steadysocket.js", import.meta.url).href;
-  const index = new URL("../../js/index.js", import.meta.url).href;
+  const index = new URL("../../dist/index.js", import.meta.url).href;
   const wasmPath = new URL("../../pkg/steadysocket_bg.wasm", import.meta.url).pathname;
   const probe = `
     import { readFileSync } from "node:fs";

@@ -2,7 +2,7 @@
 // Bun): the package is loaded the way those runtimes load it, initSync with
 // the wasm bytes.
 import { readFileSync } from "node:fs";
-import { diagnostics, initSync, SteadySocket } from "../../js/index.js";
+import { diagnostics, initSync, SteadySocket } from "../../dist/index.js";
 import { report, smoke } from "./smoke.mjs";
 
 const runtime = typeof Deno !== "undefined" ? "deno" : typeof Bun !== "undefined" ? "bun" : `node ${process.version}`;

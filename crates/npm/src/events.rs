@@ -8,22 +8,7 @@ use super::options::close_info;
 use steadysocket_engine::text::text;
 use steadysocket_engine::{DropReason, Event, GiveUp, MessageId, Payload};
 
-/// What the JS dispatcher receives as its first argument.
-pub(crate) mod kind {
-    pub const MESSAGE: u8 = 0;
-    pub const STATE: u8 = 1;
-    pub const OPEN: u8 = 2;
-    pub const CLOSE: u8 = 3;
-    pub const ERROR: u8 = 4;
-    pub const RECONNECTING: u8 = 5;
-    pub const GIVE_UP: u8 = 6;
-    pub const DROP: u8 = 7;
-    pub const HEARTBEAT: u8 = 8;
-    pub const RESOLVE: u8 = 9;
-    pub const TOO_LARGE: u8 = 10;
-    pub const UNREADABLE: u8 = 11;
-    pub const DIRECT: u8 = 12;
-}
+pub(crate) use crate::boundary::kind;
 
 pub(crate) fn object(fields: &[(&str, JsValue)]) -> JsValue {
     let obj = Object::new();
@@ -33,9 +18,7 @@ pub(crate) fn object(fields: &[(&str, JsValue)]) -> JsValue {
     obj.into()
 }
 
-fn ms(d: core::time::Duration) -> JsValue {
-    JsValue::from_f64(d.as_secs_f64() * 1000.0)
-}
+use crate::boundary::ms;
 
 /// The payload of a DROP event.
 pub(crate) fn dropped(id: MessageId, data: JsValue, reason: DropReason) -> JsValue {

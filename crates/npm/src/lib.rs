@@ -7,6 +7,7 @@
 //! this crate is the npm package's wasm module, with the package's allocator.
 #![cfg(target_arch = "wasm32")]
 
+mod boundary;
 mod events;
 mod options;
 mod socket_core;

@@ -6,6 +6,7 @@ use wasm_bindgen::JsCast;
 
 use super::events::{self, kind};
 use super::{frame_to_js, options};
+use crate::boundary::outcome;
 use steadysocket::web::{Outlet, Output, Queued, Refused, Runtime};
 use steadysocket_engine::{Endpoint, Input, SendError, SendOutcome, SocketId, State};
 
@@ -242,9 +243,9 @@ impl SocketCore {
         super::trap_if_armed();
         // The fast path: an open socket takes the value as it is.
         match self.runtime.send_js(&data) {
-            Some(SendOutcome::Sent(_)) => return Ok(0),
+            Some(SendOutcome::Sent(_)) => return Ok(outcome::SENT),
             // The socket refused it (already closing): back in the outbox.
-            Some(_) => return Ok(1),
+            Some(_) => return Ok(outcome::QUEUED),
             None => {}
         }
         // Otherwise it waits as a JS value: the engine queues its size only,
@@ -256,9 +257,9 @@ impl SocketCore {
             )
         })?;
         match self.runtime.send_kept(value, len) {
-            Ok(SendOutcome::Sent(_)) => Ok(0),
-            Ok(SendOutcome::Queued(_)) => Ok(1),
-            Ok(SendOutcome::Dropped(_)) => Ok(2),
+            Ok(SendOutcome::Sent(_)) => Ok(outcome::SENT),
+            Ok(SendOutcome::Queued(_)) => Ok(outcome::QUEUED),
+            Ok(SendOutcome::Dropped(_)) => Ok(outcome::DROPPED),
             Err(Refused::Busy(_)) => Err(refusal(
                 "busy",
                 "send() cannot be called from inside shouldReconnect or handshake",

@@ -22,10 +22,11 @@ const freePort = () =>
   });
 
 const dir = mkdtempSync(join(tmpdir(), "steadysocket-workerd-"));
-mkdirSync(join(dir, "js"));
+mkdirSync(join(dir, "js/generated"), { recursive: true });
 mkdirSync(join(dir, "pkg"));
-const jsFiles = readdirSync(join(root, "js")).filter((f) => f.endsWith(".js"));
-for (const f of jsFiles) copyFileSync(join(root, "js", f), join(dir, "js", f));
+// The package's compiled JavaScript (dist/, from js/ by tsc), generated tables included.
+const jsFiles = readdirSync(join(root, "dist"), { recursive: true }).filter((f) => f.endsWith(".js"));
+for (const f of jsFiles) copyFileSync(join(root, "dist", f), join(dir, "js", f));
 copyFileSync(join(root, "pkg/steadysocket.js"), join(dir, "pkg/steadysocket.js"));
 copyFileSync(join(root, "pkg/steadysocket_bg.wasm"), join(dir, "pkg/steadysocket_bg.wasm"));
 copyFileSync(join(here, "worker.mjs"), join(dir, "worker.mjs"));

@@ -1,23 +1,24 @@
 // How long a socket lives. The wasm side reaches a socket only through a
-// WeakRef (see createCore in options.js), so something must hold the sockets
+// WeakRef (see createCore in options.ts), so something must hold the sockets
 // that are still doing something: like the platform's WebSocket, a socket
 // stays alive while it connects, is open, closes or waits to reconnect, even
 // if the app dropped it. Idle or closed for good, it is the app's to keep;
 // once unreachable it is collected and wasm-bindgen's finalizer frees its
 // wasm side. dispose() frees the wasm side at once.
-
+import type { SocketCore } from "../pkg/steadysocket.js";
 import { SteadySocketError } from "./events.js";
+import type { Hub } from "./options.js";
 
-const ACTIVE = new Set();
+const ACTIVE = new Set<object>();
 
 /** Holds `socket` while `state` means it is still at work. */
-export function track(socket, state) {
+export function track(socket: object, state: string): void {
   if (state === "idle" || state === "closed") ACTIVE.delete(socket);
   else ACTIVE.add(socket);
 }
 
 /** Why calls on a socket fail after its dispose(), or after a trap. */
-export function endedError(data) {
+export function endedError(data?: unknown): SteadySocketError {
   if (unusable) return unusableError();
   return new SteadySocketError("disposed", "the socket was disposed; create a new one to connect again", data);
 }
@@ -30,9 +31,9 @@ export function endedError(data) {
  * returned. After a trap the module is not called again: the platform socket
  * is closed from here.
  */
-export function letGo(socket, core, hub, registration) {
+export function letGo(socket: object, core: GuardedCore, hub: Hub, registration: Registration): void {
   ACTIVE.delete(socket);
-  hub.sender.allow(null, 0);
+  hub.sender?.allow(null, 0);
   hub.on = () => {};
   unregister(registration);
   if (unusable) {
@@ -55,38 +56,45 @@ export function letGo(socket, core, hub, registration) {
 // good (its platform socket too), and every later call throws.
 
 /** The symbol under which a socket class takes the module's fatal error. */
-export const FATAL = Symbol("steadysocket.fatal");
+export const FATAL: unique symbol = Symbol("steadysocket.fatal");
 
-let unusable = null;
+/** A socket class that can be told of a trap. */
+export interface Fatal {
+  [FATAL](error: Error): void;
+}
+
+export type Registration = { deref(): Fatal | undefined };
+
+let unusable: unknown = null;
 // Every socket not yet disposed, held weakly, to be told of a trap.
-const sockets = new Set();
-const forget = typeof FinalizationRegistry === "function" ? new FinalizationRegistry((ref) => sockets.delete(ref)) : null;
+const sockets = new Set<Registration>();
+const forget = typeof FinalizationRegistry === "function" ? new FinalizationRegistry<Registration>((ref) => sockets.delete(ref)) : null;
 
 /** Registers a socket to be told (through its [FATAL] method) of a trap. */
-export function register(socket) {
-  const ref = typeof WeakRef === "function" ? new WeakRef(socket) : { deref: () => socket };
+export function register(socket: Fatal): Registration {
+  const ref: Registration = typeof WeakRef === "function" ? new WeakRef(socket) : { deref: () => socket };
   sockets.add(ref);
   forget?.register(socket, ref, ref);
   return ref;
 }
 
 /** The socket no longer needs telling (disposed). */
-export function unregister(ref) {
+export function unregister(ref: Registration): void {
   sockets.delete(ref);
   forget?.unregister(ref);
 }
 
 /** The error every call throws once the module is unusable. */
-export function unusableError() {
-  const cause = unusable?.message ?? String(unusable);
+export function unusableError(): SteadySocketError {
+  const cause = (unusable as { message?: string } | null)?.message ?? String(unusable);
   return new SteadySocketError("unusable", `the steadysocket wasm module is unusable after a trap (${cause}); every socket was closed: reload the page or restart the process`);
 }
 
-function isTrap(e) {
-  return (typeof WebAssembly === "object" && e instanceof WebAssembly.RuntimeError) || /recursive use of an object/.test(e?.message ?? "");
+function isTrap(e: unknown): boolean {
+  return (typeof WebAssembly === "object" && e instanceof WebAssembly.RuntimeError) || /recursive use of an object/.test((e as { message?: string } | null)?.message ?? "");
 }
 
-function trapped(e) {
+function trapped(e: unknown): void {
   if (unusable) return;
   unusable = e;
   for (const ref of [...sockets]) ref.deref()?.[FATAL](unusableError());
@@ -94,20 +102,24 @@ function trapped(e) {
 }
 
 /** Whether the module is unusable. */
-export const isUnusable = () => unusable !== null;
+export const isUnusable = (): boolean => unusable !== null;
+
+const METHODS = ["configSnapshot", "start", "send", "close", "reconnect", "outbox", "drainOutbox", "resolved", "resolveFailed", "sentDirectly", "dispose", "free"] as const;
+const GETTERS = ["state", "protocol", "bufferedAmount", "outboxBytes", "outboxLength", "closedReason", "maxMessageSize"] as const;
 
 /**
  * SocketCore behind a guard: every call checks that the module is usable,
  * and a call that traps makes it unusable for everyone.
  */
+export interface GuardedCore extends Pick<SocketCore, (typeof METHODS)[number] | (typeof GETTERS)[number]> {}
 export class GuardedCore {
-  constructor(core) {
+  readonly raw: SocketCore;
+  constructor(core: SocketCore) {
     this.raw = core;
   }
 }
-const METHODS = ["configSnapshot", "start", "send", "close", "reconnect", "outbox", "drainOutbox", "resolved", "resolveFailed", "sentDirectly", "dispose", "free"];
-const GETTERS = ["state", "protocol", "bufferedAmount", "outboxBytes", "outboxLength", "closedReason", "maxMessageSize"];
-function guarded(f) {
+
+function guarded<T>(f: () => T): T {
   if (unusable) throw unusableError();
   try {
     return f();
@@ -117,14 +129,15 @@ function guarded(f) {
     throw unusableError();
   }
 }
+const proto = GuardedCore.prototype as unknown as Record<string, unknown>;
 for (const m of METHODS) {
-  GuardedCore.prototype[m] = function (...args) {
-    return guarded(() => this.raw[m](...args));
+  proto[m] = function (this: GuardedCore, ...args: unknown[]) {
+    return guarded(() => (this.raw[m] as (...a: unknown[]) => unknown).apply(this.raw, args));
   };
 }
 for (const p of GETTERS) {
   Object.defineProperty(GuardedCore.prototype, p, {
-    get() {
+    get(this: GuardedCore) {
       return guarded(() => this.raw[p]);
     },
   });

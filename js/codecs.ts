@@ -1,19 +1,20 @@
 // Codecs of the JS API. JSON uses the platform's JSON (the fastest there is);
-// MessagePack is a module of its own (js/msgpack.js); any { encode, decode }
+// MessagePack is a module of its own (js/msgpack.ts); any { encode, decode }
 // object is a codec too.
+import type { CodecObject, FrameData } from "./types.js";
 
-let decoder;
-const utf8 = (data) => (decoder ??= new TextDecoder()).decode(data);
-const isBinary = (m) => m instanceof ArrayBuffer || ArrayBuffer.isView(m);
+let decoder: TextDecoder | undefined;
+const utf8 = (data: ArrayBuffer): string => (decoder ??= new TextDecoder()).decode(data);
+const isBinary = (m: unknown): m is ArrayBuffer | ArrayBufferView => m instanceof ArrayBuffer || ArrayBuffer.isView(m);
 
-function fail(message) {
+function fail(message: string): never {
   throw new TypeError(message);
 }
 
-const CODECS = {
+const CODECS: Record<string, CodecObject> = {
   json: {
     encode(message) {
-      const text = JSON.stringify(message);
+      const text = JSON.stringify(message) as string | undefined;
       return text === undefined ? fail(`${typeof message} is not JSON`) : text;
     },
     decode: (data) => JSON.parse(typeof data === "string" ? data : utf8(data)),
@@ -27,14 +28,17 @@ const CODECS = {
     decode: (data) => (typeof data === "string" ? fail("expected a binary frame, got a text one") : data),
   },
   raw: {
-    encode: (message) =>
+    encode: (message): FrameData =>
       typeof message === "string" || isBinary(message) ? message : fail("send() takes a string, an ArrayBuffer or a typed array"),
     decode: (data) => data,
   },
 };
 
-export function codecFor(name = "json") {
-  if (name && typeof name === "object" && typeof name.encode === "function" && typeof name.decode === "function") return name;
+export function codecFor(name: unknown = "json"): CodecObject {
+  if (name && typeof name === "object") {
+    const c = name as Partial<CodecObject>;
+    if (typeof c.encode === "function" && typeof c.decode === "function") return c as CodecObject;
+  }
   if (name === "msgpack") {
     throw new TypeError('the MessagePack codec is a module of its own: import { msgpack } from "steadysocket/msgpack" and pass codec: msgpack');
   }
@@ -46,7 +50,7 @@ export function codecFor(name = "json") {
 }
 
 /** A short preview of a frame for decode errors. */
-export function preview(data) {
+export function preview(data: string | ArrayBuffer): string {
   if (typeof data === "string") return data.length > 64 ? `${data.slice(0, 64)}…` : data;
   const bytes = new Uint8Array(data).subarray(0, 32);
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");

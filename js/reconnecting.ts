@@ -1,16 +1,20 @@
 // ReconnectingWebSocket: a drop-in for the reconnecting-websocket / partysocket
 // class, on the same Rust engine as SteadySocket. The deliberate differences
 // are listed in the README.
-import { createCore } from "./options.js";
+import { createCore, type Hub, type RawCoreOptions } from "./options.js";
 import { KIND, SteadyEvent, SteadySocketError } from "./events.js";
 import { checkUrl, protocolList, resolveUrl } from "./url.js";
-import { isBlob } from "./frames.js";
-import { FATAL, endedError, letGo, register, track } from "./lifetime.js";
+import { isBlob, type DirectSend } from "./frames.js";
+import { FATAL, endedError, letGo, register, track, type GuardedCore, type Registration } from "./lifetime.js";
+import type { ReconnectingWebSocketOptions, UrlSource } from "./types.js";
 
-const READY = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 };
+type Handler<E> = ((this: ReconnectingWebSocket, event: E) => void) | null;
+
+const READY = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
+type ReadyState = (typeof READY)[keyof typeof READY];
 
 /** Their option names and the core's. */
-const RENAMED = [
+const RENAMED: readonly (readonly [string, string])[] = [
   ["WebSocket", "WebSocket"],
   ["minReconnectionDelay", "initialDelay"],
   ["maxReconnectionDelay", "maxDelay"],
@@ -22,7 +26,7 @@ const RENAMED = [
 ];
 
 /** The core's messages about an option, with their name for it. */
-function theirNames(e) {
+function theirNames(e: unknown): unknown {
   if (!(e instanceof TypeError)) return e;
   let message = e.message;
   for (const [theirs, ours] of RENAMED) message = message.replace(new RegExp(`option ${ours}\\b`), `option ${theirs}`);
@@ -30,7 +34,7 @@ function theirNames(e) {
 }
 
 /** Their option names, mapped onto the core's. */
-function coreOptions(options) {
+function coreOptions(options: Record<string, unknown>): RawCoreOptions {
   const known = new Set([
     "WebSocket",
     "minReconnectionDelay",
@@ -46,7 +50,7 @@ function coreOptions(options) {
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new TypeError(`unknown option ${JSON.stringify(key)}; the options are: ${[...known].join(", ")}`);
   }
-  const core = {};
+  const core: RawCoreOptions = {};
   for (const [theirs, ours] of RENAMED) if (options[theirs] !== undefined) core[ours] = options[theirs];
   // Their delays grow by a factor from a minimum: keep that shape, with the
   // jitter drawn per attempt (theirs is drawn once per page).
@@ -56,37 +60,38 @@ function coreOptions(options) {
   return core;
 }
 
+/** A drop-in for reconnecting-websocket / partysocket's class. */
 export class ReconnectingWebSocket extends EventTarget {
-  static CONNECTING = READY.CONNECTING;
-  static OPEN = READY.OPEN;
-  static CLOSING = READY.CLOSING;
-  static CLOSED = READY.CLOSED;
-  CONNECTING = READY.CONNECTING;
-  OPEN = READY.OPEN;
-  CLOSING = READY.CLOSING;
-  CLOSED = READY.CLOSED;
+  static readonly CONNECTING = READY.CONNECTING;
+  static readonly OPEN = READY.OPEN;
+  static readonly CLOSING = READY.CLOSING;
+  static readonly CLOSED = READY.CLOSED;
+  readonly CONNECTING = READY.CONNECTING;
+  readonly OPEN = READY.OPEN;
+  readonly CLOSING = READY.CLOSING;
+  readonly CLOSED = READY.CLOSED;
 
-  onopen = null;
-  onclose = null;
-  onerror = null;
-  onmessage = null;
+  onopen: Handler<Event> = null;
+  onclose: Handler<Event & { code: number; reason: string; wasClean: boolean }> = null;
+  onerror: Handler<Event & { message: string }> = null;
+  onmessage: Handler<Event & { data: string | ArrayBuffer | Blob }> = null;
 
-  #core;
-  #direct;
-  // Holds what the wasm side reaches only weakly (js/options.js).
-  #hub;
+  #core!: GuardedCore;
+  #direct!: DirectSend;
+  // Holds what the wasm side reaches only weakly (js/options.ts).
+  #hub!: Hub;
   // Set by dispose(), or by a trap of the module ([FATAL]).
   #disposed = false;
-  #registration;
-  #source;
-  #protocols;
+  #registration!: Registration;
+  #source: UrlSource;
+  #protocols: string[];
   #url = "";
-  #binaryType = "blob";
+  #binaryType: "blob" | "arraybuffer" = "blob";
   #retryCount = 0;
-  #debug;
-  #startClosed;
+  #debug: boolean;
+  #startClosed: boolean;
 
-  constructor(url, protocols, options = {}) {
+  constructor(url: UrlSource, protocols?: string | string[] | null, options: ReconnectingWebSocketOptions = {}) {
     super();
     checkUrl(url);
     if (options === null || typeof options !== "object") throw new TypeError("options must be an object");
@@ -95,7 +100,7 @@ export class ReconnectingWebSocket extends EventTarget {
     this.#debug = options.debug === true;
     this.#startClosed = options.startClosed === true;
     try {
-      const { core, sender, hub } = createCore(coreOptions(options), (kind, a, b) => this.#on(kind, a, b));
+      const { core, sender, hub } = createCore(coreOptions(options as Record<string, unknown>), (kind, a, b) => this.#on(kind, a, b));
       this.#core = core;
       this.#direct = sender;
       this.#hub = hub;
@@ -106,7 +111,7 @@ export class ReconnectingWebSocket extends EventTarget {
     if (!this.#startClosed) queueMicrotask(() => !this.#disposed && this.#core.state === "idle" && this.#core.start());
   }
 
-  get readyState() {
+  get readyState(): ReadyState {
     if (this.#disposed) return READY.CLOSED;
     switch (this.#core.state) {
       case "open":
@@ -123,38 +128,38 @@ export class ReconnectingWebSocket extends EventTarget {
     }
   }
 
-  get url() {
+  get url(): string {
     return this.#url;
   }
 
-  get protocol() {
+  get protocol(): string {
     return this.#disposed ? "" : this.#core.protocol;
   }
 
-  get extensions() {
+  get extensions(): string {
     return "";
   }
 
-  get binaryType() {
+  get binaryType(): "blob" | "arraybuffer" {
     return this.#binaryType;
   }
 
-  set binaryType(value) {
+  set binaryType(value: "blob" | "arraybuffer") {
     if (value !== "blob" && value !== "arraybuffer") throw new TypeError(`binaryType must be "blob" or "arraybuffer"`);
     this.#binaryType = value;
   }
 
   /** Bytes buffered by the socket plus bytes waiting in the queue. */
-  get bufferedAmount() {
+  get bufferedAmount(): number {
     return this.#disposed ? 0 : this.#core.bufferedAmount + this.#core.outboxBytes;
   }
 
-  get retryCount() {
+  get retryCount(): number {
     return this.#retryCount;
   }
 
   /** Sends, or queues while not open. Throws instead of dropping silently. */
-  send(data) {
+  send(data: string | ArrayBufferLike | ArrayBufferView): void {
     if (this.#disposed) throw endedError(data);
     if (isBlob(data)) {
       throw new TypeError("send() takes a string, an ArrayBuffer or a typed array; read a Blob with arrayBuffer() first");
@@ -163,30 +168,30 @@ export class ReconnectingWebSocket extends EventTarget {
     try {
       this.#core.send(data);
     } catch (e) {
-      throw new SteadySocketError(e.code ?? "error", e.message, data);
+      throw new SteadySocketError((e as { code?: string }).code ?? "error", String((e as Error).message), data);
     }
   }
 
   /** Closes for good (until reconnect()). */
-  close(code = 1000, reason = "") {
+  close(code: number = 1000, reason: string = ""): void {
     if (!this.#disposed) this.#core.close(code, reason);
   }
 
   /** Closes the current socket, if any, and connects again now. */
-  reconnect() {
+  reconnect(): void {
     if (this.#disposed) throw endedError();
     this.#core.reconnect();
   }
 
   /** Closes the socket and frees it, every listener and timer now (not in their API). */
-  dispose() {
+  dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
     letGo(this, this.#core, this.#hub, this.#registration);
   }
 
-  /** The module trapped: an error, then a close, for good (platform socket too). */
-  [FATAL](error) {
+  /** @internal The module trapped: an error, then a close, for good (platform socket too). */
+  [FATAL](error: Error): void {
     if (this.#disposed) return;
     this.#disposed = true;
     letGo(this, this.#core, this.#hub, this.#registration);
@@ -195,9 +200,9 @@ export class ReconnectingWebSocket extends EventTarget {
   }
 
 
-  #fire(type, event) {
+  #fire(type: "open" | "close" | "error" | "message", event: Event): void {
     if (this.#debug) console.log("ReconnectingWebSocket>", type, event);
-    const handler = this[`on${type}`];
+    const handler = this[`on${type}`] as Handler<Event>;
     if (typeof handler === "function") {
       try {
         handler.call(this, event);
@@ -210,7 +215,7 @@ export class ReconnectingWebSocket extends EventTarget {
     this.dispatchEvent(event);
   }
 
-  #on(kind, a, b) {
+  #on(kind: number, a: any, b: any): void {
     switch (kind) {
       case KIND.MESSAGE: {
         const data = typeof a !== "string" && this.#binaryType === "blob" && typeof Blob !== "undefined" ? new Blob([a]) : a;

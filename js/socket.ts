@@ -1,62 +1,78 @@
 // SteadySocket: the JS API. A thin shell over SocketCore (the Rust engine):
 // it encodes and decodes, dispatches events and serves async iteration. It
 // holds no connection logic.
-import { checkClose, createCore } from "./options.js";
+import { checkClose, createCore, type Hub, type RawCoreOptions } from "./options.js";
 import { codecFor, preview } from "./codecs.js";
 import { KIND, MessageEventLike, SteadyEvent, SteadySocketError } from "./events.js";
 import { checkUrl, protocolList, resolveUrl } from "./url.js";
-import { SEND_OUTCOME } from "./frames.js";
-import { FATAL, endedError, letGo, register, track } from "./lifetime.js";
+import { SEND_OUTCOME, type SendOutcome } from "./generated/boundary.js";
+import type { DirectSend } from "./frames.js";
+import { FATAL, endedError, letGo, register, track, type GuardedCore, type Registration } from "./lifetime.js";
+import type { CloseInfo, CodecObject, State, SteadySocketEventMap, SteadySocketOptions, UrlSource } from "./types.js";
 
 // A callback's exception must not stop delivery to the others: report it the
 // way the platform reports a throwing event listener.
-function reportError(e) {
-  if (typeof globalThis.reportError === "function") globalThis.reportError(e);
-  else queueMicrotask(() => {
-    throw e;
-  });
+function reportError(e: unknown): void {
+  const report = (globalThis as { reportError?: (e: unknown) => void }).reportError;
+  if (typeof report === "function") report(e);
+  else
+    queueMicrotask(() => {
+      throw e;
+    });
 }
 
-export class SteadySocket extends EventTarget {
-  #core;
-  #direct;
-  // Holds what the wasm side reaches only weakly (js/options.js).
-  #hub;
+const messageOf = (e: unknown): string => String((e as { message?: unknown } | null)?.message ?? e);
+
+/** One `for await` loop's end of the socket. */
+interface Sink<In> {
+  push(message: In): void;
+  end(): void;
+}
+
+type Check = (state: State) => { value?: undefined; error?: unknown } | undefined;
+
+/** A reconnecting WebSocket carrying typed messages: In received, Out sent. */
+export class SteadySocket<In = unknown, Out = In> extends EventTarget implements AsyncIterable<In> {
+  #core: GuardedCore;
+  #direct: DirectSend;
+  // Holds what the wasm side reaches only weakly (js/options.ts).
+  #hub: Hub;
   // Set by dispose(), or by a trap of the module ([FATAL]).
   #disposed = false;
-  #registration;
+  #registration: Registration;
   // The last state dispatched; "closed" is dispatched once.
-  #state = "idle";
+  #state: State = "idle";
   #inHandshake = false;
-  #codec;
-  #url;
-  #protocols;
-  #iterators = new Set();
-  #waiters = new Set();
+  #codec: CodecObject;
+  #url: UrlSource;
+  #protocols: string[];
+  #iterators = new Set<Sink<In>>();
+  #waiters = new Set<(state: State) => void>();
   // How many "message" listeners were added (and not removed): with none, the
   // per-message event is not built at all (for await needs no event).
   #messageListeners = 0;
-  #callbacks = new Set();
+  #callbacks = new Set<(message: In) => void>();
 
-  constructor(url, options = {}) {
+  constructor(url: UrlSource, options: SteadySocketOptions<Out> = {}) {
     super();
     checkUrl(url);
     if (options === null || typeof options !== "object") {
       throw new TypeError(`options must be an object, got ${options === null ? "null" : typeof options}`);
     }
-    const { codec, startClosed = false, ...core } = options;
+    const { codec, startClosed = false, ...rest } = options;
+    const core = rest as RawCoreOptions;
     if (typeof startClosed !== "boolean") throw new TypeError("option startClosed must be true or false");
     this.#codec = codecFor(codec);
     this.#url = url;
     this.#protocols = protocolList(core.protocols);
     // Hooks run inside the engine: one that throws is reported, and the
     // default verdict applies (shouldReconnect) or nothing is sent (handshake).
-    if (typeof core.handshake === "function") {
-      const handshake = core.handshake;
+    if (typeof rest.handshake === "function") {
+      const handshake = rest.handshake;
       core.handshake = () => {
         this.#inHandshake = true;
         try {
-          return [].concat(handshake() ?? []).map((m) => this.#codec.encode(m));
+          return ([] as Out[]).concat(handshake() ?? []).map((m) => this.#codec.encode(m));
         } catch (e) {
           this.#hookFailed("handshake", e);
           return [];
@@ -65,9 +81,9 @@ export class SteadySocket extends EventTarget {
         }
       };
     }
-    if (typeof core.shouldReconnect === "function") {
-      const shouldReconnect = core.shouldReconnect;
-      core.shouldReconnect = (close) => {
+    if (typeof rest.shouldReconnect === "function") {
+      const shouldReconnect = rest.shouldReconnect;
+      core.shouldReconnect = (close: CloseInfo) => {
         try {
           return shouldReconnect(close);
         } catch (e) {
@@ -85,12 +101,24 @@ export class SteadySocket extends EventTarget {
     if (!startClosed) queueMicrotask(() => !this.#disposed && this.#core.state === "idle" && this.#core.start());
   }
 
-  addEventListener(type, listener, options) {
+  addEventListener<K extends keyof SteadySocketEventMap<In>>(
+    type: K,
+    listener: (event: SteadySocketEventMap<In>[K]) => void,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: any, options?: boolean | AddEventListenerOptions): void {
     if (type === "message" && listener) this.#messageListeners++;
     super.addEventListener(type, listener, options);
   }
 
-  removeEventListener(type, listener, options) {
+  removeEventListener<K extends keyof SteadySocketEventMap<In>>(
+    type: K,
+    listener: (event: SteadySocketEventMap<In>[K]) => void,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: any, options?: boolean | EventListenerOptions): void {
     if (type === "message" && listener && this.#messageListeners > 0) this.#messageListeners--;
     super.removeEventListener(type, listener, options);
   }
@@ -99,9 +127,9 @@ export class SteadySocket extends EventTarget {
    * Calls `callback(message)` for every decoded message, with no event object
    * in between: the cheapest way to receive. Returns a function that stops it.
    */
-  onMessage(callback) {
+  onMessage(callback: (message: In) => void): () => void {
     if (typeof callback !== "function") throw new TypeError("onMessage takes a function");
-    const entry = (m) => callback(m);
+    const entry = (m: In) => callback(m);
     this.#callbacks.add(entry);
     return () => this.#callbacks.delete(entry);
   }
@@ -110,57 +138,57 @@ export class SteadySocket extends EventTarget {
    * What the options became: the engine's configuration under the option
    * names, in their units (milliseconds, bytes), defaults filled in.
    */
-  configSnapshot() {
+  configSnapshot(): Record<string, unknown> {
     if (this.#disposed) throw endedError();
     return this.#core.configSnapshot();
   }
 
   /** "idle", "connecting", "open", "closing", "waiting", "paused" or "closed". */
-  get state() {
+  get state(): State {
     if (this.#disposed) return "closed";
     // The engine is busy inside the hook, and the socket is open.
     if (this.#inHandshake) return "open";
-    return this.#core.state;
+    return this.#core.state as State;
   }
 
-  get protocol() {
+  get protocol(): string {
     return this.#disposed ? "" : this.#core.protocol;
   }
 
   /** Bytes buffered by the open socket plus bytes waiting in the outbox. */
-  get bufferedAmount() {
+  get bufferedAmount(): number {
     return this.#disposed ? 0 : this.#core.bufferedAmount + this.#core.outboxBytes;
   }
 
   /** Queued messages (decoded), oldest first. */
-  get outbox() {
+  get outbox(): unknown[] {
     return this.#disposed ? [] : this.#core.outbox().map((d) => this.#decodeOr(d));
   }
 
   /** Takes the queued messages out; they will not be sent. */
-  drainOutbox() {
+  drainOutbox(): unknown[] {
     return this.#disposed ? [] : this.#core.drainOutbox().map((d) => this.#decodeOr(d));
   }
 
   /** Sends now or queues: returns "sent", "queued" or "dropped" (drop-newest). Throws a SteadySocketError when refused. */
-  send(message) {
+  send(message: Out): SendOutcome {
     if (this.#disposed) throw endedError(message);
     let data;
     try {
       data = this.#codec.encode(message);
     } catch (e) {
-      throw new SteadySocketError("encode", `cannot encode the message: ${e.message}`, message);
+      throw new SteadySocketError("encode", `cannot encode the message: ${messageOf(e)}`, message);
     }
     if (this.#direct.send(data)) return "sent";
     try {
       return SEND_OUTCOME[this.#core.send(data)];
     } catch (e) {
-      throw new SteadySocketError(e.code ?? "error", e.message, message);
+      throw new SteadySocketError((e as { code?: string }).code ?? "error", messageOf(e), message);
     }
   }
 
   /** Resolves once open; rejects if the socket closes for good first. */
-  opened() {
+  opened(): Promise<void> {
     return this.#until((state) => {
       if (state === "open") return { value: undefined };
       if (this.#disposed) return { error: endedError() };
@@ -169,7 +197,7 @@ export class SteadySocket extends EventTarget {
   }
 
   /** Closes for good and resolves once closed. Rejects with a RangeError for a bad code or reason. */
-  close(code = 1000, reason = "") {
+  close(code: number = 1000, reason: string = ""): Promise<void> {
     try {
       checkClose(code, reason);
       if (this.#disposed) return Promise.resolve();
@@ -181,7 +209,7 @@ export class SteadySocket extends EventTarget {
   }
 
   /** Connects again now, from any state: after close(), after giving up, while waiting. */
-  reconnect() {
+  reconnect(): void {
     if (this.#disposed) throw endedError();
     this.#core.reconnect();
   }
@@ -191,7 +219,7 @@ export class SteadySocket extends EventTarget {
    * rejects ("disposed"), close() resolves, iterators end, and "closed" is
    * dispatched unless it already was. send() and reconnect() throw after it.
    */
-  dispose() {
+  dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
     letGo(this, this.#core, this.#hub, this.#registration);
@@ -199,8 +227,8 @@ export class SteadySocket extends EventTarget {
     this.#endIterators();
   }
 
-  /** The module trapped: a fatal error, and closed for good (platform socket too). */
-  [FATAL](error) {
+  /** @internal The module trapped: a fatal error, and closed for good (platform socket too). */
+  [FATAL](error: Error): void {
     if (this.#disposed) return;
     this.#disposed = true;
     letGo(this, this.#core, this.#hub, this.#registration);
@@ -209,16 +237,16 @@ export class SteadySocket extends EventTarget {
     this.#endIterators();
   }
 
-
-  [Symbol.asyncIterator]() {
+  [Symbol.asyncIterator](): AsyncIterator<In> & AsyncIterable<In> {
     const iterators = this.#iterators;
-    const queue = [];
+    const queue: In[] = [];
     // next() calls waiting for a message, oldest first.
-    const waiting = [];
+    const waiting: ((result: IteratorResult<In>) => void)[] = [];
     let done = this.state === "closed";
-    const sink = {
+    const sink: Sink<In> = {
       push(message) {
-        if (waiting.length) waiting.shift()({ value: message, done: false });
+        const next = waiting.shift();
+        if (next) next({ value: message, done: false });
         else queue.push(message);
       },
       // No more messages: it leaves the socket's set, so nothing is buffered
@@ -231,12 +259,12 @@ export class SteadySocket extends EventTarget {
     };
     if (!done) iterators.add(sink);
     return {
-      next: () => {
-        if (queue.length) return Promise.resolve({ value: queue.shift(), done: false });
+      next: (): Promise<IteratorResult<In>> => {
+        if (queue.length) return Promise.resolve({ value: queue.shift() as In, done: false });
         if (done) return Promise.resolve({ value: undefined, done: true });
         return new Promise((resolve) => waiting.push(resolve));
       },
-      return: () => {
+      return: (): Promise<IteratorResult<In>> => {
         queue.length = 0;
         sink.end();
         return Promise.resolve({ value: undefined, done: true });
@@ -247,26 +275,27 @@ export class SteadySocket extends EventTarget {
     };
   }
 
-  #until(check) {
+  #until(check: Check): Promise<void> {
     const now = check(this.state);
     if (now) return now.error ? Promise.reject(now.error) : Promise.resolve(now.value);
     return new Promise((resolve, reject) => {
-      const waiter = (state) => {
+      const waiter = (state: State) => {
         const r = check(state);
         if (!r) return;
         this.#waiters.delete(waiter);
-        r.error ? reject(r.error) : resolve(r.value);
+        if (r.error) reject(r.error);
+        else resolve(r.value);
       };
       this.#waiters.add(waiter);
     });
   }
 
-  #endIterators() {
+  #endIterators(): void {
     for (const sink of [...this.#iterators]) sink.end();
   }
 
   /** Dispatches a state change once, settles waiters, tracks liveness. */
-  #setState(state) {
+  #setState(state: State): void {
     track(this, this.#disposed ? "closed" : state);
     if (state === this.#state) return;
     this.#state = state;
@@ -276,11 +305,11 @@ export class SteadySocket extends EventTarget {
   }
 
   /** A hook threw: reported as an error event once the engine is done. */
-  #hookFailed(hook, e) {
-    queueMicrotask(() => this.#emit("error", { message: `${hook} threw: ${e?.message ?? e}`, error: e }));
+  #hookFailed(hook: string, e: unknown): void {
+    queueMicrotask(() => this.#emit("error", { message: `${hook} threw: ${messageOf(e)}`, error: e }));
   }
 
-  #decodeOr(data) {
+  #decodeOr(data: string | ArrayBuffer): unknown {
     try {
       return this.#codec.decode(data);
     } catch {
@@ -288,16 +317,16 @@ export class SteadySocket extends EventTarget {
     }
   }
 
-  #emit(type, fields) {
+  #emit(type: string, fields: object): void {
     this.dispatchEvent(new SteadyEvent(type, fields));
   }
 
-  #on(kind, a, b) {
+  #on(kind: number, a: any, b: any): void {
     switch (kind) {
       case KIND.MESSAGE: {
-        let data;
+        let data: In;
         try {
-          data = this.#codec.decode(a);
+          data = this.#codec.decode(a) as In;
         } catch (error) {
           return this.#emit("decode-error", { error, kind: typeof a === "string" ? "text" : "binary", preview: preview(a) });
         }
@@ -342,6 +371,8 @@ export class SteadySocket extends EventTarget {
   }
 }
 
-if (typeof Symbol.dispose === "symbol") {
-  SteadySocket.prototype[Symbol.dispose] = SteadySocket.prototype.dispose;
+// `using socket = new SteadySocket(...)` disposes it, where the runtime has Symbol.dispose.
+const dispose = (Symbol as { dispose?: symbol }).dispose;
+if (typeof dispose === "symbol") {
+  (SteadySocket.prototype as unknown as Record<symbol, unknown>)[dispose] = SteadySocket.prototype.dispose;
 }

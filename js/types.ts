@@ -1,0 +1,66 @@
+// The package's public types that no class declares by itself. The options'
+// type is generated from crates/npm/boundary.json (js/generated/boundary.ts).
+import type { CoreOptions } from "./generated/boundary.js";
+
+export type { CoreOptions, HeartbeatOptions, SendOutcome } from "./generated/boundary.js";
+
+/** A URL, or a function asked before every attempt (attempt 0 is the first of an episode). */
+export type UrlSource = string | URL | ((attempt: number) => string | URL | Promise<string | URL>);
+
+/** A frame as the platform's WebSocket sends it. */
+export type FrameData = string | ArrayBuffer | ArrayBufferView;
+
+/** A codec object: MessagePack's (from "steadysocket/msgpack"), or your own. */
+export interface CodecObject {
+  encode(message: unknown): FrameData;
+  decode(data: string | ArrayBuffer): unknown;
+}
+
+export type Codec = "json" | "text" | "binary" | CodecObject;
+
+export type State = "idle" | "connecting" | "open" | "closing" | "waiting" | "paused" | "closed";
+
+export interface CloseInfo {
+  code: number;
+  reason: string;
+  wasClean: boolean;
+  /** True when this client closed it (a user close, a heartbeat or connect timeout). */
+  byClient: boolean;
+}
+
+export interface SteadySocketOptions<Out = unknown> extends CoreOptions<Out> {
+  /** How messages are encoded. Default: "json". */
+  codec?: Codec;
+  /** Stay idle until reconnect(). Default: false. */
+  startClosed?: boolean;
+}
+
+export interface SteadySocketEventMap<In> {
+  open: Event & { protocol: string };
+  message: Event & { data: In };
+  close: Event & CloseInfo;
+  /** `fatal` is true when the wasm module trapped: the socket is closed for good. */
+  error: Event & { message: string; fatal?: boolean; error?: unknown };
+  state: Event & { state: State };
+  reconnecting: Event & { attempt: number; delay: number };
+  giveup: Event & { reason: string };
+  drop: Event & { id: number; data: unknown; reason: "overflow" | "expired" | "drained" };
+  "decode-error": Event & { error: Error; kind: string; preview: string };
+  heartbeat: Event & { rtt: number };
+}
+
+export interface ReconnectingWebSocketOptions {
+  WebSocket?: unknown;
+  minReconnectionDelay?: number;
+  maxReconnectionDelay?: number;
+  reconnectionDelayGrowFactor?: number;
+  minUptime?: number;
+  connectionTimeout?: number;
+  maxRetries?: number;
+  maxEnqueuedMessages?: number;
+  startClosed?: boolean;
+  debug?: boolean;
+}
+
+/** The error codes a SteadySocketError carries. */
+export type ErrorCode = "closed" | "disposed" | "unusable" | "outbox-full" | "too-large" | "encode" | "busy" | "invalid-data" | "unreadable";

@@ -6,8 +6,10 @@
 // and ratios are the median of per-round ratios to raw.
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { brotliCompressSync, gzipSync, constants } from "node:zlib";
 import os from "node:os";
+import { breakdown } from "./breakdown.mjs";
+import { coldStart } from "./coldstart.mjs";
+import { bundle, measureEntries, size, sum } from "./sizes.mjs";
 import { launch } from "../tests/pages/browser.mjs";
 import { leakRun } from "../tests/js/leak_body.mjs";
 
@@ -29,38 +31,30 @@ const rotate = (xs, r) => xs.map((_, i) => xs[(i + r) % xs.length]);
 const log = (...a) => console.error("[bench]", ...a);
 
 // ----- sizes -----
-const sum = (...sizes) => ({
-  raw: sizes.reduce((a, s) => a + s.raw, 0),
-  gzip: sizes.reduce((a, s) => a + s.gzip, 0),
-  brotli: sizes.reduce((a, s) => a + s.brotli, 0),
-});
-const size = (bytes) => ({
-  raw: bytes.length,
-  gzip: gzipSync(bytes, { level: 9 }).length,
-  brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
-});
-// Every library's JS bundled and minified by esbuild, as a bundler ships it;
-// the wasm module is a file of its own beside it.
-const bundle = (source) =>
-  execFileSync(root + "node_modules/.bin/esbuild", ["--bundle", "--minify", "--format=esm", "--log-level=error"], { input: source, cwd: root });
 const peerSize = (source) => size(bundle(source));
-const wasm = readFileSync(root + "pkg/steadysocket_bg.wasm");
-const jsAll = bundle(`export * from "./dist/index.js";`);
+const entries = measureEntries();
 const jsSteady = bundle(`export { init, SteadySocket } from "./dist/index.js";`);
-const msgpackFiles = [readFileSync(root + "pkg/msgpack/steadysocket_msgpack_bg.wasm"), bundle(`export * from "./dist/msgpack.js";`)];
 const sizes = {
   steadysocket: {
-    wasm: size(wasm),
-    js: size(jsAll),
+    wasm: entries.steadysocket.wasm,
+    js: entries.steadysocket.js,
     // wasm and JS compressed one by one, as a server sends them.
-    total: sum(size(wasm), size(jsAll)),
-    steadySocketOnly: sum(size(wasm), size(jsSteady)),
+    total: entries.steadysocket.total,
+    steadySocketOnly: sum(entries.steadysocket.wasm, size(jsSteady)),
   },
-  msgpack: sum(...msgpackFiles.map(size)),
+  dropIn: entries["drop-in"].total,
+  msgpack: entries.msgpack.total,
   partysocket: peerSize(`export { WebSocket } from "partysocket";`),
   "reconnecting-websocket": peerSize(`export { default } from "reconnecting-websocket";`),
 };
 log("sizes", JSON.stringify(sizes));
+const named = process.env.STEADYSOCKET_NAMED_WASM;
+const wasmParts = named ? breakdown(named, root + "pkg/steadysocket_bg.wasm") : null;
+if (wasmParts) log("wasm breakdown", JSON.stringify(wasmParts.parts));
+
+log("cold start: fresh contexts, alternating pairs with partysocket");
+const cold = await coldStart(server, Number(process.env.COLD_PAIRS ?? 15));
+log("cold start", JSON.stringify(cold));
 
 // ----- the browser -----
 const context = await launch(["--enable-precise-memory-info", "--js-flags=--expose-gc"]);
@@ -161,6 +155,8 @@ const results = {
   node: nodeRun.node,
   rounds: ROUNDS,
   sizes,
+  wasmBreakdown: wasmParts,
+  coldStart: cold,
   throughput: { perSecond: med(tput), ratio: ratioTo(tput, "raw") },
   throughputNode: { perSecond: med(nodeRun.rounds), ratio: ratioTo(nodeRun.rounds, "raw") },
   latency: {
@@ -216,8 +212,16 @@ row(
   sized(sizes.partysocket),
   sized(sizes["reconnecting-websocket"]),
 );
+const cs = results.coldStart;
+const coldCells = (lib) => ["plain", "preload"].map((v) => `${f(cs[v][lib].open, 0)} / ${f(cs[v][lib].fcp, 0)}`).join("; with preload hints ");
+row("cold start: first open / first contentful paint, ms (fresh contexts)", "–", coldCells("steadysocket"), "–", coldCells("partysocket"), "–");
 rows.push(
   "",
+  `- Sizes per entry point (gzip, wasm and minified JS summed; budgets in bench/size-budgets.json): steadysocket ${sizes.steadysocket.total.gzip} B, the drop-in alone ${sizes.dropIn.gzip} B, MessagePack ${sizes.msgpack.gzip} B.`,
+  ...(results.wasmBreakdown
+    ? [`- Where the main wasm's ${results.wasmBreakdown.total} bytes go (raw, before gzip): ${results.wasmBreakdown.parts.map(([p, n]) => `${p} ${n}`).join(", ")}.`]
+    : []),
+  `- Cold start: medians of ${cs.plain.steadysocket.n} alternating pairs per row, each load in a fresh Chromium context over loopback; the page renders text and connects at module top level (bench/cold/); steadysocket's page awaits init() first. Preload hints: the app's module, and steadysocket's wasm.`,
   `- SteadySocket receives through onMessage(callback); with a "message" EventTarget listener instead, its receive path costs ${f(cp.receive["steadysocket-events"], 0)} ns (×${f(cp.receiveRatio["steadysocket-events"])}).`,
   `- The CPU rows are ratios to a plain baseline with no socket at all: JSON.parse + a callback (${f(cp.receive.baseline, 0)} ns) and JSON.stringify + a send() that only counts (${f(cp.send.baseline, 0)} ns). The raw column is the platform's own event dispatch over a fake WebSocket.`,
   `- Reconnect overhead beyond the configured delay: median ${f(results.reconnectOverheadMs.median, 1)} ms, p90 ${f(results.reconnectOverheadMs.p90, 1)} ms.`,

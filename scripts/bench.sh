@@ -10,10 +10,29 @@ cd "$ROOT"
 bash scripts/setup.sh
 bash scripts/build.sh
 use_wasm_toolchain
+log "building the package's wasm with its function names, for the size breakdown"
+package_build cargo build -q --release --target "$WASM_TARGET" -p steadysocket-npm "$BUILD_STD"
+named="$ROOT/target/package/named"
+wasm-bindgen --target web --out-dir "$named" "$ROOT/target/package/$WASM_TARGET/release/steadysocket_npm.wasm"
+wasm-opt -g -Oz --all-features "$named/steadysocket_npm_bg.wasm" -o "$named/steadysocket.wasm"
+export STEADYSOCKET_NAMED_WASM="$named/steadysocket.wasm"
 log "building the Rust API's bench entry points"
 wasm-pack --quiet build --release --target web --out-dir "$ROOT/bench/page/rust" --out-name steadysocket --no-pack --mode no-install crates/bench
 log "bundling the peers (partysocket, reconnecting-websocket)"
 esbuild bench/peers-entry.js --bundle --format=esm --minify --log-level=warning --outfile=bench/page/peers.js
+log "bundling the cold-start pages (bench/cold -> bench/page/cold)"
+cold="$ROOT/bench/page/cold"
+rm -rf "$cold" && mkdir -p "$cold"
+cp pkg/steadysocket_bg.wasm "$cold/"
+for app in steadysocket partysocket; do
+    esbuild "bench/cold/$app-app.js" --bundle --format=esm --minify --log-level=warning --outfile="$cold/$app-app.js"
+    sed "s/APP/$app-app/" bench/cold/page.html >"$cold/$app.html"
+    # With preload hints: the app's module, and for steadysocket its wasm,
+    # fetched from the start instead of after the JS has run.
+    hints="<link rel=\"modulepreload\" href=\"./$app-app.js\">"
+    [ "$app" = steadysocket ] && hints="$hints<link rel=\"preload\" href=\"./steadysocket_bg.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin>"
+    sed "s/APP/$app-app/; s|<!--preload-->|$hints|" bench/cold/page.html >"$cold/$app-preload.html"
+done
 log "building the test server (release)"
 cargo build -q --release -p steadysocket-test-server
 

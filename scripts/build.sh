@@ -18,9 +18,9 @@ use_wasm_toolchain
 have wasm-opt || die "wasm-opt not found: run scripts/setup.sh"
 log "building the package with toolchain $RUSTUP_TOOLCHAIN ($profile)"
 # The package's wasm is the facade crate (crates/npm), named after the package.
-wasm-pack --quiet build "$profile" --target web --out-dir "$ROOT/pkg" --out-name steadysocket --no-pack --mode no-install crates/npm
+package_build wasm-pack --quiet build "$profile" --target web --out-dir "$ROOT/pkg" --out-name steadysocket --no-pack --mode no-install crates/npm -- "$BUILD_STD"
 log "building the MessagePack module (its own wasm, so others do not download it)"
-wasm-pack --quiet build "$profile" --target web --out-dir "$ROOT/pkg/msgpack" --no-pack --mode no-install crates/msgpack
+package_build wasm-pack --quiet build "$profile" --target web --out-dir "$ROOT/pkg/msgpack" --no-pack --mode no-install crates/msgpack -- "$BUILD_STD"
 log "compiling the package's TypeScript (js/ -> dist/, with the tables generated from crates/npm/boundary.json)"
 node scripts/gen-boundary.mjs
 rm -rf dist

@@ -43,14 +43,19 @@ runtime() {
 # rustup, else the Debian toolchain with its self-built sysroot. Prints nothing
 # when neither is ready (setup.sh makes one ready).
 wasm_toolchain() {
-    local tc sysroot
-    for tc in "${RUSTUP_TOOLCHAIN:-}" stable "$DEBIAN_TOOLCHAIN"; do
-        [ -n "$tc" ] || continue
-        sysroot="$(rustc +"$tc" --print sysroot 2>/dev/null)" || continue
-        if ls "$sysroot/lib/rustlib/$WASM_TARGET/lib/"libstd-*.rlib >/dev/null 2>&1; then
-            echo "$tc"
-            return 0
-        fi
+    local tc sysroot pass
+    # First a toolchain that also has std's source (the package build needs
+    # it), then any that can build wasm32.
+    for pass in src any; do
+        for tc in "${RUSTUP_TOOLCHAIN:-}" stable "$DEBIAN_TOOLCHAIN"; do
+            [ -n "$tc" ] || continue
+            sysroot="$(rustc +"$tc" --print sysroot 2>/dev/null)" || continue
+            ls "$sysroot/lib/rustlib/$WASM_TARGET/lib/"libstd-*.rlib >/dev/null 2>&1 || continue
+            if [ "$pass" = any ] || [ -d "$sysroot/lib/rustlib/src/rust/library/std" ]; then
+                echo "$tc"
+                return 0
+            fi
+        done
     done
     return 1
 }
@@ -62,6 +67,25 @@ use_wasm_toolchain() {
     export RUSTUP_TOOLCHAIN="$tc"
     if [ -x /usr/bin/chromedriver ]; then export CHROMEDRIVER=/usr/bin/chromedriver; fi
     if have geckodriver; then export GECKODRIVER="$(command -v geckodriver)"; fi
+}
+
+# Whether the wasm toolchain has the standard library's source, which the
+# package build needs to rebuild std with panics as immediate aborts.
+has_rust_src() {
+    [ -d "$(rustc --print sysroot)/lib/rustlib/src/rust/library/std" ]
+}
+
+# Runs CMD for a wasm build of the npm package's modules: std rebuilt from
+# source (-Zbuild-std) with panics as immediate aborts (a trap, which
+# js/lifetime.ts turns into a fatal error), in a target folder of its own so
+# that the other builds keep their caches. CMD passes $BUILD_STD to cargo.
+# RUSTC_BOOTSTRAP unlocks the two unstable flags on a stable toolchain.
+BUILD_STD=-Zbuild-std=std,panic_abort
+package_build() {
+    has_rust_src || die "toolchain $RUSTUP_TOOLCHAIN has no rust-src: run scripts/setup.sh (the package build rebuilds std)"
+    RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$ROOT/target/package" \
+        CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+        "$@"
 }
 
 # Starts the test server in the background; sets SERVER_PID and SERVER_ADDR.

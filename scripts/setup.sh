@@ -43,16 +43,36 @@ setup_rust() {
     fi
     if tc="$(wasm_toolchain)"; then
         log "wasm32 toolchain: $tc (present)"
+        setup_rust_src "$tc"
         return 0
     fi
     if have rustup; then
         log "trying rustup target add $WASM_TARGET (60 s at most)"
-        if timeout 60 rustup target add "$WASM_TARGET" >/dev/null 2>&1 && wasm_toolchain >/dev/null; then
+        if timeout 60 rustup target add "$WASM_TARGET" >/dev/null 2>&1 && tc="$(wasm_toolchain)"; then
             log "wasm32 toolchain: rustup's"
+            setup_rust_src "$tc"
             return 0
         fi
         log "rustup cannot download the target here: taking Debian's rustc-web path"
     fi
+    setup_debian_toolchain
+}
+
+# The package build rebuilds std for wasm32 from its source (smaller module):
+# rustup's rust-src component, or, where rustup cannot download it, Debian's
+# toolchain, whose rust-web-src is that source.
+setup_rust_src() {
+    local tc=$1
+    if RUSTUP_TOOLCHAIN="$tc" has_rust_src; then
+        log "rust-src of $tc: present"
+        return 0
+    fi
+    if have rustup && timeout 60 rustup component add rust-src --toolchain "$tc" >/dev/null 2>&1 \
+        && RUSTUP_TOOLCHAIN="$tc" has_rust_src; then
+        log "rust-src of $tc: installed"
+        return 0
+    fi
+    log "rustup cannot download rust-src here: taking Debian's rustc-web path"
     setup_debian_toolchain
 }
 

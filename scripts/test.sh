@@ -72,6 +72,7 @@ clippy_wasm() {
 step clippy-wasm clippy_wasm
 step native cargo test -q --workspace --all-features
 step build bash scripts/build.sh
+step size expect "sizes: every entry within its budget" "$(node22)" scripts/check-size.mjs
 
 start_server
 log "test server at $SERVER_ADDR (pid $SERVER_PID)"

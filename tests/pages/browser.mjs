@@ -13,23 +13,34 @@ export function serverUrl(path = "/") {
   return `http://${addr}${path}`;
 }
 
-export async function launch(extraArgs = []) {
+const ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+function executable() {
   const executablePath = CANDIDATES.find((p) => p && existsSync(p));
   if (!executablePath) throw new Error("no Chromium found: run scripts/setup.sh");
+  return executablePath;
+}
+
+/** One browser context with a profile of its own. */
+export async function launch(extraArgs = []) {
   return chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "steadysocket-chromium-")), {
-    executablePath,
+    executablePath: executable(),
     headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      ...extraArgs,
-    ],
+    args: [...ARGS, ...extraArgs],
   });
+}
+
+/** A browser whose newContext() gives fresh contexts (empty caches): for cold starts. */
+export async function launchBrowser(extraArgs = []) {
+  return chromium.launch({ executablePath: executable(), headless: true, args: [...ARGS, ...extraArgs] });
 }
 
 export const OUTPUT = new URL("../../test-output/", import.meta.url).pathname;

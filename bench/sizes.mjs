@@ -1,0 +1,47 @@
+// What each entry point of the package costs a page: its JS bundled and
+// minified by esbuild (as a bundler ships it) plus its wasm module, each
+// compressed on its own (as a server sends them) and summed. Shared by the
+// benchmark (bench/run.mjs) and the size budget check of the test command
+// (scripts/check-size.mjs), so that both measure the same way.
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { brotliCompressSync, gzipSync, constants } from "node:zlib";
+
+export const root = new URL("../", import.meta.url).pathname;
+
+export const size = (bytes) => ({
+  raw: bytes.length,
+  gzip: gzipSync(bytes, { level: 9 }).length,
+  brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+});
+
+export const sum = (...sizes) => ({
+  raw: sizes.reduce((a, s) => a + s.raw, 0),
+  gzip: sizes.reduce((a, s) => a + s.gzip, 0),
+  brotli: sizes.reduce((a, s) => a + s.brotli, 0),
+});
+
+/** `source` (an ES module) bundled and minified by esbuild, resolved from the package root. */
+export const bundle = (source) =>
+  execFileSync(root + "node_modules/.bin/esbuild", ["--bundle", "--minify", "--format=esm", "--log-level=error"], { input: source, cwd: root });
+
+/** The package's entry points: what an app imports, and which wasm it loads. */
+export const ENTRIES = {
+  // Everything the main entry exports.
+  steadysocket: { js: `export * from "./dist/index.js";`, wasm: "pkg/steadysocket_bg.wasm" },
+  // The drop-in alone, as an app ported from partysocket imports it.
+  "drop-in": { js: `export { init, ReconnectingWebSocket } from "./dist/index.js";`, wasm: "pkg/steadysocket_bg.wasm" },
+  // The optional MessagePack module (its own wasm).
+  msgpack: { js: `export * from "./dist/msgpack.js";`, wasm: "pkg/msgpack/steadysocket_msgpack_bg.wasm" },
+};
+
+/** Each entry's sizes: { wasm, js, total } with raw, gzip and brotli bytes. */
+export function measureEntries() {
+  const out = {};
+  for (const [name, entry] of Object.entries(ENTRIES)) {
+    const wasm = size(readFileSync(root + entry.wasm));
+    const js = size(bundle(entry.js));
+    out[name] = { wasm, js, total: sum(wasm, js) };
+  }
+  return out;
+}

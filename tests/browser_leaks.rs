@@ -31,10 +31,11 @@ fn memory_bytes() -> f64 {
 #[wasm_bindgen_test]
 async fn two_hundred_connect_drop_cycles_leak_nothing() {
     let test = scope("leaks");
-    let backoff = BackoffConfig {
-        initial: Duration::from_millis(5),
-        max: Duration::from_millis(20),
-        ..BackoffConfig::default()
+    let backoff = {
+        let mut c = BackoffConfig::default();
+        c.set_initial(Duration::from_millis(5))
+            .set_max(Duration::from_millis(20));
+        c
     };
     let socket = Builder::<serde_json::Value>::new(ws_url("/echo", &test))
         .backoff(backoff)

@@ -84,11 +84,19 @@ fn main() {
                     ),
                     other => panic!("boundary.json: option {name} has a Rust type the generator does not know: {other}"),
                 };
-                writeln!(apply, "    if let Some(v) = {read}(slot::{slot}) {{\n        c.{field} = {assign};\n    }}").unwrap();
+                // "backoff.initial": c.backoff_mut().set_initial(v) and c.backoff().initial().
+                let (set, get) = match field.split_once('.') {
+                    Some((part, leaf)) => (
+                        format!("{part}_mut().set_{leaf}"),
+                        format!("{part}().{leaf}()"),
+                    ),
+                    None => (format!("set_{field}"), format!("{field}()")),
+                };
+                writeln!(apply, "    if let Some(v) = {read}(slot::{slot}) {{\n        c.{set}({assign});\n    }}").unwrap();
                 writeln!(
                     snapshot,
                     "        ({name:?}, {}),",
-                    back.replace("{F}", field)
+                    back.replace("{F}", &get)
                 )
                 .unwrap();
             }

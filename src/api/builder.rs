@@ -115,49 +115,49 @@ impl<In, Out, C> Builder<In, Out, C> {
 
     /// Retry delays, caps and timeouts.
     pub fn backoff(mut self, backoff: BackoffConfig) -> Self {
-        self.config.backoff = backoff;
+        self.config.set_backoff(backoff);
         self
     }
 
     /// The outbox's bounds, overflow policy and time-to-live.
     pub fn outbox(mut self, outbox: OutboxConfig) -> Self {
-        self.config.outbox = outbox;
+        self.config.set_outbox(outbox);
         self
     }
 
     /// Turns on application-level heartbeats.
     pub fn heartbeat(mut self, heartbeat: HeartbeatConfig) -> Self {
-        self.config.heartbeat = Some(heartbeat);
+        self.config.set_heartbeat(Some(heartbeat));
         self
     }
 
     /// Send-buffer watermarks.
     pub fn backpressure(mut self, backpressure: BackpressureConfig) -> Self {
-        self.config.backpressure = backpressure;
+        self.config.set_backpressure(backpressure);
         self
     }
 
     /// What to do while the page is hidden.
     pub fn hidden(mut self, policy: HiddenPolicy) -> Self {
-        self.config.hidden = policy;
+        self.config.set_hidden(policy);
         self
     }
 
     /// How long a close waits for the server before letting go.
     pub fn close_timeout(mut self, timeout: Duration) -> Self {
-        self.config.close_timeout = timeout;
+        self.config.set_close_timeout(timeout);
         self
     }
 
     /// Decides reconnect or stop from a close; `None` keeps the default table.
     pub fn on_close(mut self, hook: impl FnMut(&CloseInfo) -> Option<Verdict> + 'static) -> Self {
-        self.config.close_hook = Some(Box::new(hook));
+        self.config.set_close_hook(Some(Box::new(hook)));
         self
     }
 
     /// Frames sent first on every open, before the outbox is flushed.
     pub fn handshake(mut self, hook: impl FnMut() -> Vec<Frame> + 'static) -> Self {
-        self.config.handshake = Some(Box::new(hook));
+        self.config.set_handshake(Some(Box::new(hook)));
         self
     }
 

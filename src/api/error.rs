@@ -136,6 +136,8 @@ impl ClosedError {
                 "gave up reconnecting: the first connection failed".into()
             }
             ClosedReason::Invalid(message) => message.clone(),
+            ClosedReason::GaveUp(_) => "gave up reconnecting".into(),
+            _ => "closed for good".into(),
         }
     }
 }

@@ -185,6 +185,9 @@ impl<Out, C> Sender<Out, C> {
                     message: frame_of(frame),
                     limit,
                 },
+                // A refusal this API does not know yet: the socket takes no
+                // more, which is what Closed tells the caller.
+                other => SendError::Closed(frame_of(other.into_payload())),
             }),
         }
     }

@@ -36,10 +36,7 @@ impl UrlSource {
         attempt: u32,
         protocols: &[String],
     ) {
-        let endpoint = |url: String| Endpoint {
-            url,
-            protocols: protocols.to_vec(),
-        };
+        let endpoint = |url: String| Endpoint::new(url, protocols.to_vec());
         match self {
             UrlSource::Fixed(url) => runtime.resolved(socket, Ok(endpoint(url.clone()))),
             UrlSource::Sync(f) => runtime.resolved(socket, f(attempt).map(endpoint)),
@@ -50,7 +47,7 @@ impl UrlSource {
                 wasm_bindgen_futures::spawn_local(async move {
                     let result = future.await;
                     if let Some(runtime) = weak.upgrade() {
-                        runtime.resolved(socket, result.map(|url| Endpoint { url, protocols }));
+                        runtime.resolved(socket, result.map(|url| Endpoint::new(url, protocols)));
                     }
                 });
             }

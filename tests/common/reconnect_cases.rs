@@ -31,11 +31,9 @@ fn ms(n: u64) -> Duration {
 
 /// Quick retries for tests: 50 ms to 300 ms.
 fn quick() -> BackoffConfig {
-    BackoffConfig {
-        initial: ms(50),
-        max: ms(300),
-        ..BackoffConfig::default()
-    }
+    let mut c = BackoffConfig::default();
+    c.set_initial(ms(50)).set_max(ms(300));
+    c
 }
 
 fn state(want: StateKind) -> impl FnMut(&Event) -> Option<()> {
@@ -106,9 +104,10 @@ pub async fn close_1000_and_1008_from_the_server_stop_and_end_the_stream() {
 
 pub async fn close_1012_reconnects_after_the_longer_restart_delay() {
     let test = scope("rc-1012");
-    let backoff = BackoffConfig {
-        restart_delay: (ms(800), ms(1200)),
-        ..quick()
+    let backoff = {
+        let mut c = quick();
+        c.set_restart_delay((ms(800), ms(1200)));
+        c
     };
     let socket = Builder::<Note>::new(ws_url("/echo", &test))
         .backoff(backoff)
@@ -206,12 +205,13 @@ pub async fn invalid_close_codes_are_refused_with_a_typed_error() {
 pub async fn refused_upgrades_are_retried_with_delays_inside_the_backoff_bounds() {
     let test = scope("rc-refuse");
     control("refuse", &test, "ms=1500").await;
-    let backoff = BackoffConfig {
-        initial: ms(100),
-        max: ms(400),
-        multiplier: 2.0,
-        jitter: Jitter::Equal,
-        ..quick()
+    let backoff = {
+        let mut c = quick();
+        c.set_initial(ms(100))
+            .set_max(ms(400))
+            .set_multiplier(2.0)
+            .set_jitter(Jitter::Equal);
+        c
     };
     let bounds = backoff.clone();
     let socket = Builder::<Note>::new(ws_url("/echo", &test))
@@ -261,10 +261,10 @@ pub async fn refused_upgrades_are_retried_with_delays_inside_the_backoff_bounds(
 pub async fn a_black_holed_link_is_found_by_the_heartbeat_within_interval_plus_timeout() {
     let test = scope("rc-blackhole");
     let (interval, timeout, tolerance) = (400.0, 400.0, 300.0);
-    let heartbeat = HeartbeatConfig {
-        interval: ms(400),
-        timeout: ms(400),
-        ..HeartbeatConfig::default()
+    let heartbeat = {
+        let mut c = HeartbeatConfig::default();
+        c.set_interval(ms(400)).set_timeout(ms(400));
+        c
     };
     let socket = Builder::<Note>::new(ws_url("/echo", &test))
         .backoff(quick())
@@ -296,15 +296,17 @@ pub async fn a_send_waiting_for_room_wakes_when_the_outbox_drains() {
     // The first attempt fails; the retry is a minute away, so nothing else
     // happens while the send waits.
     let socket = Builder::<Note>::new(ws_url("/echo", &test))
-        .backoff(BackoffConfig {
-            initial: Duration::from_secs(60),
-            max: Duration::from_secs(60),
-            jitter: Jitter::None,
-            ..BackoffConfig::default()
+        .backoff({
+            let mut c = BackoffConfig::default();
+            c.set_initial(Duration::from_secs(60))
+                .set_max(Duration::from_secs(60))
+                .set_jitter(Jitter::None);
+            c
         })
-        .outbox(OutboxConfig {
-            max_messages: 2,
-            ..OutboxConfig::default()
+        .outbox({
+            let mut c = OutboxConfig::default();
+            c.set_max_messages(2);
+            c
         })
         .connect()
         .unwrap();

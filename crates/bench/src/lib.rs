@@ -135,10 +135,10 @@ pub async fn bench_rust_send(
 ) -> Result<f64, JsValue> {
     let socket = Builder::<Msg>::new("ws://fake/")
         .websocket_constructor(constructor)
-        .backpressure(steadysocket::engine::BackpressureConfig {
-            high_watermark: u64::MAX,
-            low_watermark: 0,
-            ..Default::default()
+        .backpressure({
+            let mut b = steadysocket::engine::BackpressureConfig::default();
+            b.set_high_watermark(u64::MAX).set_low_watermark(0);
+            b
         })
         .connect()
         .map_err(error)?;

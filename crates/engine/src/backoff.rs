@@ -6,6 +6,7 @@ use super::time::scale;
 /// How a retry delay is randomised, so that clients dropped together do not
 /// come back together. `ceiling` below is `min(max, initial * multiplier^attempt)`.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Jitter {
     /// Exactly `ceiling`: every client retries in lockstep. Only for tests.
     None,

@@ -9,6 +9,7 @@ pub enum Initiator {
 
 /// One close of one socket.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CloseInfo {
     /// The close code (1006 when the connection was lost with no close frame).
     pub code: u16,
@@ -20,8 +21,26 @@ pub struct CloseInfo {
     pub initiator: Initiator,
 }
 
+impl CloseInfo {
+    /// A close with `code` and `reason`, clean or not, closed by `initiator`.
+    pub fn new(
+        code: u16,
+        reason: impl Into<String>,
+        clean: bool,
+        initiator: Initiator,
+    ) -> CloseInfo {
+        CloseInfo {
+            code,
+            reason: reason.into(),
+            clean,
+            initiator,
+        }
+    }
+}
+
 /// What to do after a close.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Verdict {
     /// Reconnect after the usual backoff delay.
     Reconnect,

@@ -14,30 +14,141 @@ pub type CloseHook = Box<dyn FnMut(&CloseInfo) -> Option<Verdict>>;
 /// token or a handshake, say).
 pub type HandshakeHook = Box<dyn FnMut() -> Vec<Frame>>;
 
-/// Everything the engine can be told. `Config::default()` is a sound start.
+/// Sets a field of a settings struct: `$set(&mut self, value) -> &mut Self`,
+/// and reads it: `$field(&self) -> T` (a copy, or a clone). The fields stay
+/// private, so that a new setting is not a breaking change.
+macro_rules! accessors {
+    ($ty:ident { $( $(#[doc = $doc:literal])* $field:ident / $set:ident : $t:ty ),* $(,)? }) => {
+        impl $ty {
+            $(
+                $(#[doc = $doc])*
+                pub fn $field(&self) -> $t {
+                    self.$field.clone()
+                }
+
+                #[doc = concat!("Sets [`", stringify!($field), "`](Self::", stringify!($field), ").")]
+                pub fn $set(&mut self, value: $t) -> &mut Self {
+                    self.$field = value;
+                    self
+                }
+            )*
+        }
+    };
+}
+
+/// Everything the engine can be told. `Config::default()` is a sound start;
+/// each part is read and changed through its accessors:
+///
+/// ```
+/// use core::time::Duration;
+/// use steadysocket_engine::{Config, HeartbeatConfig};
+///
+/// let mut config = Config::default();
+/// config
+///     .backoff_mut()
+///     .set_initial(Duration::from_millis(500))
+///     .set_max_retries(Some(10));
+/// config.set_heartbeat(Some(HeartbeatConfig::default()));
+/// assert!(config.validate().is_ok());
+/// assert_eq!(config.backoff().max_retries(), Some(10));
+/// ```
+#[non_exhaustive]
 pub struct Config {
+    pub(crate) backoff: BackoffConfig,
+    pub(crate) outbox: OutboxConfig,
+    pub(crate) heartbeat: Option<HeartbeatConfig>,
+    pub(crate) backpressure: BackpressureConfig,
+    pub(crate) hidden: HiddenPolicy,
+    pub(crate) close_timeout: Duration,
+    pub(crate) socket_check: Duration,
+    pub(crate) close_hook: Option<CloseHook>,
+    pub(crate) handshake: Option<HandshakeHook>,
+}
+
+impl Config {
     /// Retry delays, caps and timeouts.
-    pub backoff: BackoffConfig,
+    pub fn backoff(&self) -> &BackoffConfig {
+        &self.backoff
+    }
+
+    /// Changes [`backoff`](Self::backoff) in place.
+    pub fn backoff_mut(&mut self) -> &mut BackoffConfig {
+        &mut self.backoff
+    }
+
+    /// Sets [`backoff`](Self::backoff).
+    pub fn set_backoff(&mut self, value: BackoffConfig) -> &mut Self {
+        self.backoff = value;
+        self
+    }
+
     /// The queue for messages sent while the link is down.
-    pub outbox: OutboxConfig,
-    /// Application-level pings; `None` (the default) sends none.
-    pub heartbeat: Option<HeartbeatConfig>,
+    pub fn outbox(&self) -> &OutboxConfig {
+        &self.outbox
+    }
+
+    /// Changes [`outbox`](Self::outbox) in place.
+    pub fn outbox_mut(&mut self) -> &mut OutboxConfig {
+        &mut self.outbox
+    }
+
+    /// Sets [`outbox`](Self::outbox).
+    pub fn set_outbox(&mut self, value: OutboxConfig) -> &mut Self {
+        self.outbox = value;
+        self
+    }
+
     /// When to hold sends back because the socket's send buffer is full.
-    pub backpressure: BackpressureConfig,
+    pub fn backpressure(&self) -> &BackpressureConfig {
+        &self.backpressure
+    }
+
+    /// Changes [`backpressure`](Self::backpressure) in place.
+    pub fn backpressure_mut(&mut self) -> &mut BackpressureConfig {
+        &mut self.backpressure
+    }
+
+    /// Sets [`backpressure`](Self::backpressure).
+    pub fn set_backpressure(&mut self, value: BackpressureConfig) -> &mut Self {
+        self.backpressure = value;
+        self
+    }
+
+    /// Application-level pings; `None` (the default) sends none.
+    pub fn heartbeat(&self) -> Option<&HeartbeatConfig> {
+        self.heartbeat.as_ref()
+    }
+
+    /// Sets [`heartbeat`](Self::heartbeat).
+    pub fn set_heartbeat(&mut self, value: Option<HeartbeatConfig>) -> &mut Self {
+        self.heartbeat = value;
+        self
+    }
+
+    /// Sets the hook that overrides the default close-code table.
+    pub fn set_close_hook(&mut self, value: Option<CloseHook>) -> &mut Self {
+        self.close_hook = value;
+        self
+    }
+
+    /// Sets the hook whose frames are sent first on every open.
+    pub fn set_handshake(&mut self, value: Option<HandshakeHook>) -> &mut Self {
+        self.handshake = value;
+        self
+    }
+}
+
+accessors!(Config {
     /// What to do while the page is hidden.
-    pub hidden: HiddenPolicy,
-    /// How long a user close waits for the server's answer before the socket is
-    /// let go anyway (default 3 s).
-    pub close_timeout: Duration,
+    hidden / set_hidden: HiddenPolicy,
+    /// How long a user close waits for the server's answer before the socket
+    /// is let go anyway (default 3 s).
+    close_timeout / set_close_timeout: Duration,
     /// How often an open socket's `readyState` is looked at, to catch a
     /// server's close frame that no close event follows (default 1 s). The
     /// close is then reported within this plus `close_timeout`.
-    pub socket_check: Duration,
-    /// Overrides the default close-code table.
-    pub close_hook: Option<CloseHook>,
-    /// Frames sent first on every open.
-    pub handshake: Option<HandshakeHook>,
-}
+    socket_check / set_socket_check: Duration,
+});
 
 impl Default for Config {
     fn default() -> Config {
@@ -73,27 +184,18 @@ impl fmt::Debug for Config {
 
 /// Retry delays, caps and timeouts.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BackoffConfig {
-    /// The first retry's delay ceiling; the floor for decorrelated jitter (default 2 s).
-    pub initial: Duration,
-    /// The largest delay ceiling (default 30 s).
-    pub max: Duration,
-    /// Growth per attempt (default 1.6, as gRPC).
-    pub multiplier: f64,
-    /// How delays are randomised (default [`Jitter::Decorrelated`]).
-    pub jitter: Jitter,
-    /// Retries after a failure before giving up; `None` retries for ever.
-    pub max_retries: Option<u32>,
-    /// Give up when an episode of failures has lasted this long; `None` never.
-    pub budget: Option<Duration>,
-    /// A connection that stays open this long resets the retry counter (default 5 s).
-    pub min_uptime: Duration,
-    /// An attempt that has not opened by then is abandoned (default 10 s).
-    pub connect_timeout: Duration,
-    /// The delay range after close 1012 or 1013 (default 5 to 30 s).
-    pub restart_delay: (Duration, Duration),
-    /// Whether failures of the very first connection are retried (default true).
-    pub retry_first_connect: bool,
+    pub(crate) initial: Duration,
+    pub(crate) max: Duration,
+    pub(crate) multiplier: f64,
+    pub(crate) jitter: Jitter,
+    pub(crate) max_retries: Option<u32>,
+    pub(crate) budget: Option<Duration>,
+    pub(crate) min_uptime: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) restart_delay: (Duration, Duration),
+    pub(crate) retry_first_connect: bool,
 }
 
 impl Default for BackoffConfig {
@@ -117,8 +219,32 @@ impl Default for BackoffConfig {
     }
 }
 
+accessors!(BackoffConfig {
+    /// The first retry's delay ceiling; the floor for decorrelated jitter (default 2 s).
+    initial / set_initial: Duration,
+    /// The largest delay ceiling (default 30 s).
+    max / set_max: Duration,
+    /// Growth per attempt (default 1.6, as gRPC).
+    multiplier / set_multiplier: f64,
+    /// How delays are randomised (default [`Jitter::Decorrelated`]).
+    jitter / set_jitter: Jitter,
+    /// Retries after a failure before giving up; `None` retries for ever.
+    max_retries / set_max_retries: Option<u32>,
+    /// Give up when an episode of failures has lasted this long; `None` never.
+    budget / set_budget: Option<Duration>,
+    /// A connection that stays open this long resets the retry counter (default 5 s).
+    min_uptime / set_min_uptime: Duration,
+    /// An attempt that has not opened by then is abandoned (default 10 s).
+    connect_timeout / set_connect_timeout: Duration,
+    /// The delay range after close 1012 or 1013 (default 5 to 30 s).
+    restart_delay / set_restart_delay: (Duration, Duration),
+    /// Whether failures of the very first connection are retried (default true).
+    retry_first_connect / set_retry_first_connect: bool,
+});
+
 /// What the outbox does when it is full.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Overflow {
     /// The send fails with [`SendError::OutboxFull`](super::SendError::OutboxFull),
     /// handing the message back (the default).
@@ -131,22 +257,13 @@ pub enum Overflow {
 
 /// The queue for messages sent while the link is down.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct OutboxConfig {
-    /// At most this many messages (default 1000).
-    pub max_messages: usize,
-    /// At most this many payload bytes (default 1 MiB).
-    pub max_bytes: usize,
-    /// While the socket is open, messages held back by backpressure wait in
-    /// the same queue, bounded by this many bytes instead of the two limits
-    /// above, which are meant for the link being down (default 16 MiB: an
-    /// open socket takes what it can send; this only stops a runaway
-    /// producer).
-    pub max_held_bytes: usize,
-    /// What happens when a message does not fit.
-    pub overflow: Overflow,
-    /// Queued messages older than this expire, reported; `None` keeps them.
-    /// A send may set its own.
-    pub ttl: Option<Duration>,
+    pub(crate) max_messages: usize,
+    pub(crate) max_bytes: usize,
+    pub(crate) max_held_bytes: usize,
+    pub(crate) overflow: Overflow,
+    pub(crate) ttl: Option<Duration>,
 }
 
 impl Default for OutboxConfig {
@@ -161,8 +278,27 @@ impl Default for OutboxConfig {
     }
 }
 
+accessors!(OutboxConfig {
+    /// At most this many messages (default 1000).
+    max_messages / set_max_messages: usize,
+    /// At most this many payload bytes (default 1 MiB).
+    max_bytes / set_max_bytes: usize,
+    /// While the socket is open, messages held back by backpressure wait in
+    /// the same queue, bounded by this many bytes instead of the two limits
+    /// above, which are meant for the link being down (default 16 MiB: an
+    /// open socket takes what it can send; this only stops a runaway
+    /// producer).
+    max_held_bytes / set_max_held_bytes: usize,
+    /// What happens when a message does not fit.
+    overflow / set_overflow: Overflow,
+    /// Queued messages older than this expire, reported; `None` keeps them.
+    /// A send may set its own.
+    ttl / set_ttl: Option<Duration>,
+});
+
 /// What counts as the answer to a heartbeat ping.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum PongMatcher {
     /// Any inbound frame proves the link alive (the default). Frames are still
     /// delivered.
@@ -173,15 +309,12 @@ pub enum PongMatcher {
 
 /// Application-level pings: browsers give scripts no access to protocol pings.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct HeartbeatConfig {
-    /// Time between pings (default 25 s).
-    pub interval: Duration,
-    /// A ping unanswered for this long means the link is dead (default 10 s).
-    pub timeout: Duration,
-    /// The frame sent as a ping (default the text `ping`).
-    pub ping: Frame,
-    /// What counts as the answer.
-    pub pong: PongMatcher,
+    pub(crate) interval: Duration,
+    pub(crate) timeout: Duration,
+    pub(crate) ping: Frame,
+    pub(crate) pong: PongMatcher,
 }
 
 impl Default for HeartbeatConfig {
@@ -195,15 +328,24 @@ impl Default for HeartbeatConfig {
     }
 }
 
+accessors!(HeartbeatConfig {
+    /// Time between pings (default 25 s).
+    interval / set_interval: Duration,
+    /// A ping unanswered for this long means the link is dead (default 10 s).
+    timeout / set_timeout: Duration,
+    /// The frame sent as a ping (default the text `ping`).
+    ping / set_ping: Frame,
+    /// What counts as the answer.
+    pong / set_pong: PongMatcher,
+});
+
 /// When sends are held back for a full send buffer.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BackpressureConfig {
-    /// Hold sends while the socket's `bufferedAmount` is above this (default 1 MiB).
-    pub high_watermark: u64,
-    /// Release them when it falls to this (default 256 KiB).
-    pub low_watermark: u64,
-    /// How often to look at `bufferedAmount` while held (default 50 ms).
-    pub poll: Duration,
+    pub(crate) high_watermark: u64,
+    pub(crate) low_watermark: u64,
+    pub(crate) poll: Duration,
 }
 
 impl Default for BackpressureConfig {
@@ -216,8 +358,18 @@ impl Default for BackpressureConfig {
     }
 }
 
+accessors!(BackpressureConfig {
+    /// Hold sends while the socket's `bufferedAmount` is above this (default 1 MiB).
+    high_watermark / set_high_watermark: u64,
+    /// Release them when it falls to this (default 256 KiB).
+    low_watermark / set_low_watermark: u64,
+    /// How often to look at `bufferedAmount` while held (default 50 ms).
+    poll / set_poll: Duration,
+});
+
 /// What to do while the page is hidden.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum HiddenPolicy {
     /// Keep the connection (the default).
     Keep,
@@ -227,6 +379,7 @@ pub enum HiddenPolicy {
 
 /// An option with a value that cannot work.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ConfigError {
     /// The option, as a path such as `backoff.multiplier`.
     pub field: &'static str,

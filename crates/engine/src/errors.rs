@@ -26,6 +26,7 @@ impl SendOutcome {
 
 /// Why a send was refused. The message is handed back.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SendError {
     /// The socket is closed for good (or closing) until `reconnect()`.
     Closed(Payload),
@@ -79,6 +80,7 @@ impl std::error::Error for SendError {}
 
 /// Why a user close was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CloseError {
     /// Scripts may close only with 1000 or 3000 to 4999.
     InvalidCode(u16),

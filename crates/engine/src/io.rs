@@ -9,6 +9,7 @@ use super::time::Time;
 /// Where one attempt connects: asked for anew before every attempt, so that a
 /// URL or token can be refreshed.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Endpoint {
     /// The `ws:` or `wss:` URL.
     pub url: String,
@@ -16,8 +17,19 @@ pub struct Endpoint {
     pub protocols: Vec<String>,
 }
 
+impl Endpoint {
+    /// The endpoint at `url`, offering `protocols`.
+    pub fn new(url: impl Into<String>, protocols: Vec<String>) -> Endpoint {
+        Endpoint {
+            url: url.into(),
+            protocols,
+        }
+    }
+}
+
 /// Why the platform could not even create a socket.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum OpenError {
     /// The URL is not a valid WebSocket URL (a `SyntaxError`). Retrying the same
     /// URL cannot help, so the engine stops.
@@ -31,6 +43,7 @@ pub enum OpenError {
 
 /// Everything that can happen to the engine.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Input {
     /// Start connecting (from idle; ignored when already under way).
     Connect,
@@ -135,6 +148,7 @@ pub enum Input {
 
 /// The engine's timers; at most one of each is armed at a time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Timer {
     /// The next attempt is due.
     Retry,
@@ -178,6 +192,7 @@ impl Timer {
 
 /// Why a message left the outbox without being sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DropReason {
     /// Evicted (drop-oldest) or refused (drop-newest) by a full outbox.
     Overflow,
@@ -187,8 +202,20 @@ pub enum DropReason {
     Drained,
 }
 
+impl DropReason {
+    /// Its name: `overflow`, `expired` or `drained`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DropReason::Overflow => "overflow",
+            DropReason::Expired => "expired",
+            DropReason::Drained => "drained",
+        }
+    }
+}
+
 /// What the engine asks the adapter to do.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Command {
     /// Find the endpoint for this attempt, then feed back [`Input::Resolved`].
     Resolve {
@@ -255,6 +282,7 @@ pub enum Command {
 
 /// What the user is told.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Event {
     /// The state changed.
     State(StateKind),

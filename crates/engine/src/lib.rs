@@ -19,13 +19,46 @@
 //!         _ => None,
 //!     })
 //!     .unwrap();
-//! let endpoint = Endpoint { url: "wss://example.com/live".into(), protocols: vec![] };
+//! let endpoint = Endpoint::new("wss://example.com/live", vec![]);
 //! engine.handle(Time::ZERO, Input::Resolved { socket, result: Ok(endpoint.clone()) });
 //! // ...then to open a socket there.
 //! assert_eq!(engine.poll_command(), Some(Command::Open { socket, endpoint }));
 //! engine.handle(Time::from_millis(80), Input::Opened { socket, protocol: String::new() });
 //! assert_eq!(engine.state().kind(), StateKind::Open);
 //! ```
+//!
+//! # Driving an engine
+//!
+//! An adapter (the web adapter in the `steadysocket` crate, or a test's fake
+//! world) owns the platform objects and keeps one rule: **after every call
+//! that takes `now`, drain the commands** ([`Engine::poll_command`] until it
+//! returns `None`) and carry each out in order. The calls:
+//!
+//! - [`Engine::handle`]`(now, input)` for everything that happened: the app's
+//!   wish to connect, a socket's open, frame, error or close, a timer that
+//!   fired, an answer to a command ([`Input::Resolved`],
+//!   [`Input::BufferedAmount`]). Inputs about a [`SocketId`] that is no longer
+//!   current are ignored, so late platform events need no filtering.
+//! - [`Engine::send`], [`Engine::close`] and [`Engine::reconnect`] for the
+//!   app's own calls; `send` answers at once ([`SendOutcome`] or
+//!   [`SendError`]) and may also leave commands to carry out.
+//!
+//! What the commands ask ([`Command`]): resolve the URL of an attempt and
+//! answer with `Input::Resolved`; open a socket ([`Command::Open`]) and
+//! report what it does; transmit, close or discard a socket; set or cancel a
+//! [`Timer`] and feed `Input::Timer` back when it is due; report the
+//! socket's buffered amount; deliver a frame to the app; emit an [`Event`].
+//! [`Engine::timers`] lists the armed timers, for an adapter that polls
+//! deadlines rather than keeping one platform timer per [`Timer`].
+//!
+//! `now` never goes backwards (a monotonic clock; the tests use a fake one).
+//! The engine never panics on any order of inputs (the property tests feed
+//! it random ones), and never blocks: it holds no socket, no timer and no
+//! waker.
+//!
+//! Enums and settings are `#[non_exhaustive]` and settings change through
+//! accessors, so that a new input, command, event or option is not a
+//! breaking change.
 
 mod backoff;
 mod close_policy;

@@ -8,6 +8,7 @@ pub struct SocketId(pub u64);
 
 /// Where an attempt is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Phase {
     /// Waiting for the endpoint provider.
     Resolving,
@@ -17,6 +18,7 @@ pub enum Phase {
 
 /// Why the engine is waiting with no socket and no retry scheduled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PauseReason {
     /// The platform is offline; the first `online` tries at once.
     Offline,
@@ -26,6 +28,7 @@ pub enum PauseReason {
 
 /// Why the engine stopped retrying.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum GiveUp {
     /// `max_retries` retries failed.
     MaxRetries(u32),
@@ -37,6 +40,7 @@ pub enum GiveUp {
 
 /// Why the engine is closed for good (until `reconnect()`).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ClosedReason {
     /// The user closed it.
     User {
@@ -55,6 +59,7 @@ pub enum ClosedReason {
 
 /// The connection's state. Exactly one holds at a time.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum State {
     /// Not started.
     Idle,
@@ -109,6 +114,7 @@ pub enum State {
 
 /// A state's name without its data, for events and the JS side.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum StateKind {
     /// [`State::Idle`].
     Idle,

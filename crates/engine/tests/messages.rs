@@ -20,8 +20,8 @@ use support::{ms, secs, Server, World};
 
 fn outbox(max_messages: usize, overflow: Overflow) -> Config {
     let mut c = Config::default();
-    c.outbox.max_messages = max_messages;
-    c.outbox.overflow = overflow;
+    c.outbox_mut().set_max_messages(max_messages);
+    c.outbox_mut().set_overflow(overflow);
     c
 }
 
@@ -116,7 +116,7 @@ fn queued_messages_dropped_by_a_full_outbox_are_each_reported() {
 #[test]
 fn a_message_larger_than_the_outbox_is_refused_with_the_limit() {
     let mut c = Config::default();
-    c.outbox.max_bytes = 4;
+    c.outbox_mut().set_max_bytes(4);
     let mut w = down(c);
     assert_eq!(
         w.send("12345"),
@@ -130,7 +130,7 @@ fn a_message_larger_than_the_outbox_is_refused_with_the_limit() {
 #[test]
 fn stale_queued_messages_expire_with_an_event_instead_of_being_replayed() {
     let mut c = Config::default();
-    c.outbox.ttl = Some(secs(5));
+    c.outbox_mut().set_ttl(Some(secs(5)));
     let mut w = down(c);
     w.send("stale").unwrap();
     w.advance(ms(3000));
@@ -177,10 +177,10 @@ fn the_outbox_can_be_inspected_and_drained() {
 fn the_handshake_goes_out_before_the_queued_backlog() {
     let mut c = Config::default();
     let mut n = 0;
-    c.handshake = Some(Box::new(move || {
+    c.set_handshake(Some(Box::new(move || {
         n += 1;
         vec![Frame::Text(format!("auth {n}"))]
-    }));
+    })));
     let mut w = World::new(c);
     w.send("queued before connect").unwrap();
     w.input(Input::Connect);
@@ -202,8 +202,8 @@ fn the_handshake_goes_out_before_the_queued_backlog() {
 #[test]
 fn backpressure_holds_sends_above_the_high_watermark_and_releases_below_the_low() {
     let mut c = Config::default();
-    c.backpressure.high_watermark = 100;
-    c.backpressure.low_watermark = 20;
+    c.backpressure_mut().set_high_watermark(100);
+    c.backpressure_mut().set_low_watermark(20);
     let mut w = World::new(c);
     w.input(Input::Connect);
     let big = "x".repeat(60);
@@ -232,7 +232,7 @@ fn an_open_socket_holds_big_sends_within_the_held_limit_not_the_offline_outbox_l
             "an open socket refused a send that backpressure should hold"
         );
     }
-    let held_limit = Config::default().outbox.max_held_bytes;
+    let held_limit = Config::default().outbox().max_held_bytes();
     let too_many = held_limit / (2 << 20) + 1;
     let refused = (0..too_many).filter(|_| w.send(&two_mib).is_err()).count();
     assert!(refused > 0, "the held limit bounds what waits");
@@ -271,7 +271,7 @@ fn a_failed_transmit_goes_back_to_the_front_of_the_outbox() {
 #[test]
 fn empty_messages_are_bounded_by_count_even_with_no_count_limit() {
     let mut c = Config::default();
-    c.outbox.max_messages = usize::MAX;
+    c.outbox_mut().set_max_messages(usize::MAX);
     let mut w = World::new(c);
     w.server = Server::Down;
     w.input(Input::Connect);
@@ -321,12 +321,12 @@ fn text_of(payload: &Payload) -> String {
 
 fn heartbeat(pong: PongMatcher) -> Config {
     let mut c = Config::default();
-    c.heartbeat = Some(HeartbeatConfig {
-        interval: secs(10),
-        timeout: secs(5),
-        ping: "ping".into(),
-        pong,
-    });
+    let mut h = HeartbeatConfig::default();
+    h.set_interval(secs(10))
+        .set_timeout(secs(5))
+        .set_ping("ping".into())
+        .set_pong(pong);
+    c.set_heartbeat(Some(h));
     c
 }
 
@@ -462,8 +462,8 @@ fn frames_the_adapter_delivers_itself_still_prove_the_link_alive() {
 #[test]
 fn the_send_fast_path_is_taken_only_when_it_keeps_order() {
     let mut c = Config::default();
-    c.backpressure.high_watermark = 100;
-    c.backpressure.low_watermark = 10;
+    c.backpressure_mut().set_high_watermark(100);
+    c.backpressure_mut().set_low_watermark(10);
     let mut w = down(c);
     assert_eq!(
         w.engine.send_now(5),
@@ -491,8 +491,8 @@ fn the_send_fast_path_is_taken_only_when_it_keeps_order() {
 #[test]
 fn the_direct_allowance_opens_only_when_sends_keep_order_and_stops_at_the_watermark() {
     let mut c = Config::default();
-    c.backpressure.high_watermark = 100;
-    c.backpressure.low_watermark = 10;
+    c.backpressure_mut().set_high_watermark(100);
+    c.backpressure_mut().set_low_watermark(10);
     let mut w = down(c);
     assert_eq!(w.engine.direct_allowance(), None, "down: nothing direct");
     w.send("queued first").unwrap();

@@ -92,25 +92,25 @@ fn config() -> impl Strategy<Value = Config> {
         .prop_map(
             |(max_retries, budget, overflow, max_messages, heartbeat, hidden, jitter, first)| {
                 let mut c = Config::default();
-                c.backoff.max_retries = max_retries;
-                c.backoff.budget = budget.map(Duration::from_secs);
-                c.backoff.jitter = jitter;
-                c.backoff.retry_first_connect = first;
-                c.outbox.overflow = overflow;
-                c.outbox.max_messages = max_messages;
-                c.outbox.max_bytes = 600;
-                c.backpressure.high_watermark = 500;
-                c.backpressure.low_watermark = 100;
+                c.backoff_mut().set_max_retries(max_retries);
+                c.backoff_mut().set_budget(budget.map(Duration::from_secs));
+                c.backoff_mut().set_jitter(jitter);
+                c.backoff_mut().set_retry_first_connect(first);
+                c.outbox_mut().set_overflow(overflow);
+                c.outbox_mut().set_max_messages(max_messages);
+                c.outbox_mut().set_max_bytes(600);
+                c.backpressure_mut().set_high_watermark(500);
+                c.backpressure_mut().set_low_watermark(100);
                 if heartbeat {
-                    c.heartbeat = Some(HeartbeatConfig {
-                        interval: Duration::from_secs(10),
-                        timeout: Duration::from_secs(3),
-                        ping: "ping".into(),
-                        pong: PongMatcher::Any,
-                    });
+                    let mut h = HeartbeatConfig::default();
+                    h.set_interval(Duration::from_secs(10))
+                        .set_timeout(Duration::from_secs(3))
+                        .set_ping("ping".into())
+                        .set_pong(PongMatcher::Any);
+                    c.set_heartbeat(Some(h));
                 }
                 if hidden {
-                    c.hidden = HiddenPolicy::CloseAfter(Duration::from_secs(30));
+                    c.set_hidden(HiddenPolicy::CloseAfter(Duration::from_secs(30)));
                 }
                 c
             },
@@ -126,8 +126,8 @@ struct Fate {
 }
 
 fn run(config: Config, seed: u64, actions: Vec<Action>) -> Result<(), TestCaseError> {
-    let max_retries = config.backoff.max_retries;
-    let backoff = config.backoff.clone();
+    let max_retries = config.backoff().max_retries();
+    let backoff = config.backoff().clone();
     let mut w = World::seeded(config, seed);
     let mut accepted: HashMap<MessageId, Fate> = HashMap::new();
     let mut user_closed_at: Option<usize> = None;
@@ -208,7 +208,7 @@ fn run(config: Config, seed: u64, actions: Vec<Action>) -> Result<(), TestCaseEr
                 prop_assert!(attempt <= max, "retry {attempt} beyond the cap {max}");
             }
             let (low, high) = Backoff::bounds(&backoff, attempt - 1);
-            let (r_low, r_high) = backoff.restart_delay;
+            let (r_low, r_high) = backoff.restart_delay();
             let in_bounds = (low <= delay && delay <= high)
                 || (r_low <= delay && delay <= r_high)
                 || delay.is_zero();

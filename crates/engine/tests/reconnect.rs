@@ -24,7 +24,7 @@ fn config() -> Config {
 
 fn with_backoff(f: impl FnOnce(&mut BackoffConfig)) -> Config {
     let mut c = Config::default();
-    f(&mut c.backoff);
+    f(c.backoff_mut());
     c
 }
 
@@ -41,7 +41,9 @@ fn the_first_connection_is_retried_when_it_fails() {
 
 #[test]
 fn the_first_connection_can_be_set_to_fail_fast() {
-    let mut w = World::new(with_backoff(|b| b.retry_first_connect = false));
+    let mut w = World::new(with_backoff(|b| {
+        b.set_retry_first_connect(false);
+    }));
     w.server = Server::Down;
     w.input(Input::Connect);
     assert_eq!(
@@ -100,7 +102,9 @@ fn a_failing_url_provider_is_retried_like_a_failed_connection() {
 fn failed_attempts_never_retry_faster_than_the_backoff_no_storm() {
     // websocket-ts made 148 attempts in one second; here, with no delay floor
     // at all (full jitter), a dead server sees few attempts per second.
-    let mut w = World::new(with_backoff(|b| b.max_retries = Some(3)));
+    let mut w = World::new(with_backoff(|b| {
+        b.set_max_retries(Some(3));
+    }));
     w.server = Server::Down;
     w.input(Input::Connect);
     w.advance(secs(1));
@@ -141,8 +145,10 @@ fn each_retry_delay_lies_within_its_backoff_bounds() {
         Jitter::Proportional(0.2),
         Jitter::None,
     ] {
-        let c = with_backoff(|b| b.jitter = jitter);
-        let bounds = c.backoff.clone();
+        let c = with_backoff(|b| {
+            b.set_jitter(jitter);
+        });
+        let bounds = c.backoff().clone();
         let mut w = World::new(c);
         w.server = Server::Down;
         w.input(Input::Connect);
@@ -160,9 +166,9 @@ fn each_retry_delay_lies_within_its_backoff_bounds() {
 #[test]
 fn a_connection_that_stays_up_resets_the_retry_counter_and_a_flapping_one_does_not() {
     let mut w = World::new(with_backoff(|b| {
-        b.jitter = Jitter::None;
-        b.initial = secs(1);
-        b.multiplier = 2.0;
+        b.set_jitter(Jitter::None);
+        b.set_initial(secs(1));
+        b.set_multiplier(2.0);
     }));
     w.input(Input::Connect);
     for _ in 0..3 {
@@ -235,11 +241,11 @@ fn service_restart_and_try_again_later_wait_five_to_thirty_seconds() {
 #[test]
 fn a_close_hook_decides_for_application_codes() {
     let mut c = config();
-    c.close_hook = Some(Box::new(|info| match info.code {
+    c.set_close_hook(Some(Box::new(|info| match info.code {
         4401 => Some(Verdict::Stop),
         1000 if info.reason == "deploy" => Some(Verdict::Reconnect),
         _ => None,
-    }));
+    })));
     let mut w = World::new(c);
     w.input(Input::Connect);
     w.server_close(1000, "deploy");
@@ -315,7 +321,9 @@ fn close_codes_and_reasons_a_browser_would_reject_are_refused() {
 
 #[test]
 fn reconnect_works_after_max_retries() {
-    let mut w = World::new(with_backoff(|b| b.max_retries = Some(2)));
+    let mut w = World::new(with_backoff(|b| {
+        b.set_max_retries(Some(2));
+    }));
     w.server = Server::Down;
     w.input(Input::Connect);
     w.advance(secs(120));
@@ -358,7 +366,9 @@ fn reconnect_after_a_policy_stop_and_while_waiting() {
 
 #[test]
 fn the_time_budget_gives_up() {
-    let mut w = World::new(with_backoff(|b| b.budget = Some(secs(20))));
+    let mut w = World::new(with_backoff(|b| {
+        b.set_budget(Some(secs(20)));
+    }));
     w.server = Server::Down;
     w.input(Input::Connect);
     w.advance(secs(60));
@@ -372,7 +382,9 @@ fn the_time_budget_gives_up() {
 
 #[test]
 fn an_attempt_that_hangs_is_abandoned_at_the_connect_timeout() {
-    let mut w = World::new(with_backoff(|b| b.connect_timeout = secs(4)));
+    let mut w = World::new(with_backoff(|b| {
+        b.set_connect_timeout(secs(4));
+    }));
     w.server = Server::Silent;
     w.input(Input::Connect);
     w.advance(secs(4));
@@ -398,7 +410,9 @@ fn invalid_urls_stop_with_the_message() {
 
 #[test]
 fn offline_pauses_retries_without_spending_them_and_online_tries_at_once() {
-    let mut w = World::new(with_backoff(|b| b.max_retries = Some(2)));
+    let mut w = World::new(with_backoff(|b| {
+        b.set_max_retries(Some(2));
+    }));
     w.input(Input::Connect);
     w.input(Input::Offline);
     w.server = Server::Down;
@@ -439,7 +453,7 @@ fn a_restore_from_the_back_forward_cache_reconnects_at_once() {
 #[test]
 fn a_hidden_page_can_close_after_a_while_and_reconnects_when_visible() {
     let mut c = config();
-    c.hidden = HiddenPolicy::CloseAfter(secs(60));
+    c.set_hidden(HiddenPolicy::CloseAfter(secs(60)));
     let mut w = World::new(c);
     w.input(Input::Connect);
     w.input(Input::Hidden);

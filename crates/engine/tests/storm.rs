@@ -30,10 +30,8 @@ fn simulate(backoff: &BackoffConfig, restart: Duration) -> Outcome {
     let restart = Time::ZERO + restart;
     let mut engines: Vec<Engine> = (0..CLIENTS)
         .map(|i| {
-            let config = Config {
-                backoff: backoff.clone(),
-                ..Config::default()
-            };
+            let mut config = Config::default();
+            config.set_backoff(backoff.clone());
             // Per-instance seeds, as the adapter draws them.
             Engine::new(config, 0x9E37_79B9_7F4A_7C15u64.wrapping_mul(i as u64 + 1))
         })
@@ -55,10 +53,7 @@ fn simulate(backoff: &BackoffConfig, restart: Duration) -> Outcome {
         while let Some(cmd) = engine.poll_command() {
             match cmd {
                 Command::Resolve { socket, .. } => {
-                    let endpoint = Endpoint {
-                        url: "ws://herd".into(),
-                        protocols: vec![],
-                    };
+                    let endpoint = Endpoint::new("ws://herd", vec![]);
                     engine.handle(
                         now,
                         Input::Resolved {
@@ -115,10 +110,7 @@ fn simulate(backoff: &BackoffConfig, restart: Duration) -> Outcome {
                     Time::ZERO,
                     Input::Resolved {
                         socket,
-                        result: Ok(Endpoint {
-                            url: "ws://herd".into(),
-                            protocols: vec![],
-                        }),
+                        result: Ok(Endpoint::new("ws://herd", vec![])),
                     },
                 ),
                 Command::Open { socket, .. } => {
@@ -196,13 +188,10 @@ fn the_default_backoff_keeps_a_herd_of_10000_under_5_percent_per_100_ms() {
         "jitter", "initial", "peak", "of all", "all back"
     );
     let defaults = BackoffConfig::default();
-    for initial in [Duration::from_secs(1), defaults.initial] {
+    for initial in [Duration::from_secs(1), defaults.initial()] {
         for (name, jitter) in strategies {
-            let config = BackoffConfig {
-                jitter,
-                initial,
-                ..defaults.clone()
-            };
+            let mut config = defaults.clone();
+            config.set_jitter(jitter).set_initial(initial);
             let o = simulate(&config, restart);
             println!(
                 "{name:<22} {:>9.1}s {:>8} {:>9.1}% {:>10.1}s   ({} attempts)",
@@ -221,12 +210,8 @@ fn the_default_backoff_keeps_a_herd_of_10000_under_5_percent_per_100_ms() {
         o.peak
     );
     // Lockstep is what the test exists to catch: no jitter puts everyone in one window.
-    let lockstep = simulate(
-        &BackoffConfig {
-            jitter: Jitter::None,
-            ..defaults
-        },
-        restart,
-    );
+    let mut lockstep = defaults;
+    lockstep.set_jitter(Jitter::None);
+    let lockstep = simulate(&lockstep, restart);
     assert_eq!(lockstep.peak, CLIENTS);
 }

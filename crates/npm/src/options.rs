@@ -37,44 +37,44 @@ pub(crate) fn config(
     let s = Slots(slots);
     let mut config = Config::default();
     boundary::apply(&s, &mut config);
-    let b = &mut config.backoff;
+    let b = config.backoff_mut();
     if let Some(kind) = s.get(slot::JITTER) {
-        b.jitter = match kind as u8 {
+        b.set_jitter(match kind as u8 {
             jitter::NONE => Jitter::None,
             jitter::FULL => Jitter::Full,
             jitter::EQUAL => Jitter::Equal,
             jitter::DECORRELATED => Jitter::Decorrelated,
             _ => Jitter::Proportional(s.get(slot::JITTER_PROPORTION).unwrap_or(0.0)),
-        };
+        });
     }
     if let (Some(low), Some(high)) = (s.ms(slot::RESTART_MIN), s.ms(slot::RESTART_MAX)) {
-        b.restart_delay = (low, high);
+        b.set_restart_delay((low, high));
     }
     if let Some(kind) = s.get(slot::OVERFLOW) {
-        config.outbox.overflow = match kind as u8 {
+        config.outbox_mut().set_overflow(match kind as u8 {
             overflow::REJECT => Overflow::Reject,
             overflow::DROP_OLDEST => Overflow::DropOldest,
             _ => Overflow::DropNewest,
-        };
+        });
     }
     if s.flag(slot::HEARTBEAT) == Some(true) {
         let mut h = HeartbeatConfig::default();
         if let Some(d) = s.ms(slot::HEARTBEAT_INTERVAL) {
-            h.interval = d;
+            h.set_interval(d);
         }
         if let Some(d) = s.ms(slot::HEARTBEAT_TIMEOUT) {
-            h.timeout = d;
+            h.set_timeout(d);
         }
         if let Some(p) = ping {
-            h.ping = Frame::Text(p);
+            h.set_ping(Frame::Text(p));
         }
         if let Some(p) = pong {
-            h.pong = PongMatcher::Exact(Frame::Text(p));
+            h.set_pong(PongMatcher::Exact(Frame::Text(p)));
         }
-        config.heartbeat = Some(h);
+        config.set_heartbeat(Some(h));
     }
     if let Some(d) = s.ms(slot::HIDDEN_TIMEOUT) {
-        config.hidden = HiddenPolicy::CloseAfter(d);
+        config.set_hidden(HiddenPolicy::CloseAfter(d));
     }
     let max_message_size = s
         .count(slot::MAX_MESSAGE_SIZE)
@@ -82,10 +82,10 @@ pub(crate) fn config(
             usize::try_from(n).unwrap_or(usize::MAX)
         });
     if let Some(hook) = should_reconnect_hook {
-        config.close_hook = Some(Box::new(move |info| should_reconnect(&hook, info)));
+        config.set_close_hook(Some(Box::new(move |info| should_reconnect(&hook, info))));
     }
     if let Some(hook) = handshake_hook {
-        config.handshake = Some(Box::new(move || handshake(&hook)));
+        config.set_handshake(Some(Box::new(move || handshake(&hook))));
     }
     config
         .validate()
@@ -140,27 +140,29 @@ fn handshake(hook: &Function) -> Vec<Frame> {
 /// prove that each JS option landed in the right engine field.
 pub(crate) fn snapshot(config: &Config, max_message_size: usize) -> JsValue {
     use super::events::object;
-    let b = &config.backoff;
-    let jitter = match b.jitter {
+    let b = config.backoff();
+    let jitter = match b.jitter() {
         Jitter::None => JsValue::from_str("none"),
         Jitter::Full => JsValue::from_str("full"),
         Jitter::Equal => JsValue::from_str("equal"),
         Jitter::Decorrelated => JsValue::from_str("decorrelated"),
         Jitter::Proportional(p) => JsValue::from_f64(p),
+        _ => JsValue::NULL,
     };
-    let overflow = match config.outbox.overflow {
+    let overflow = match config.outbox().overflow() {
         Overflow::Reject => "reject",
         Overflow::DropOldest => "drop-oldest",
         Overflow::DropNewest => "drop-newest",
+        _ => "unknown",
     };
-    let heartbeat = match &config.heartbeat {
-        Some(h) => object(&[("interval", ms(h.interval)), ("timeout", ms(h.timeout))]),
+    let heartbeat = match config.heartbeat() {
+        Some(h) => object(&[("interval", ms(h.interval())), ("timeout", ms(h.timeout()))]),
         None => JsValue::FALSE,
     };
-    let restart = Array::of2(&ms(b.restart_delay.0), &ms(b.restart_delay.1));
-    let hidden = match config.hidden {
+    let restart = Array::of2(&ms(b.restart_delay().0), &ms(b.restart_delay().1));
+    let hidden = match config.hidden() {
         HiddenPolicy::CloseAfter(d) => ms(d),
-        HiddenPolicy::Keep => JsValue::NULL,
+        _ => JsValue::NULL,
     };
     let simple = boundary::snapshot(config);
     let custom = [

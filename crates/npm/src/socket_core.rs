@@ -79,8 +79,9 @@ impl Outlet for JsOutlet {
                     &JsValue::UNDEFINED,
                 ),
                 Output::Event(event) => {
-                    let (kind, payload) = events::event(&event);
-                    self.call(kind, &payload, &JsValue::UNDEFINED);
+                    if let Some((kind, payload)) = events::event(&event) {
+                        self.call(kind, &payload, &JsValue::UNDEFINED);
+                    }
                 }
                 Output::Resolve { socket, attempt } => {
                     self.call(
@@ -219,7 +220,7 @@ impl SocketCore {
     pub fn resolved(&self, socket: f64, url: String, protocols: Array) {
         let protocols = protocols.iter().filter_map(|p| p.as_string()).collect();
         self.runtime
-            .resolved(SocketId(socket as u64), Ok(Endpoint { url, protocols }));
+            .resolved(SocketId(socket as u64), Ok(Endpoint::new(url, protocols)));
     }
 
     /// The URL provider failed for that attempt (it is retried).
@@ -271,6 +272,7 @@ impl SocketCore {
             Err(Refused::Engine(e @ SendError::TooLarge { .. })) => {
                 Err(refusal("too-large", &e.message()))
             }
+            Err(Refused::Engine(e)) => Err(refusal("refused", &e.message())),
         }
     }
 

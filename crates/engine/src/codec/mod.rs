@@ -34,6 +34,7 @@ pub trait Decode<T> {
 /// A message that could not be encoded (a map with non-string keys for JSON,
 /// say).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EncodeError {
     /// What the codec said.
     pub message: String,
@@ -52,6 +53,7 @@ const PREVIEW_CHARS: usize = 64;
 
 /// A frame that could not be decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DecodeError {
     /// "text" or "binary".
     pub kind: &'static str,

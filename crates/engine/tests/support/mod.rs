@@ -103,10 +103,7 @@ impl World {
             match cmd {
                 Command::Resolve { socket, .. } => {
                     self.urls += 1;
-                    let endpoint = Endpoint {
-                        url: url_for(self.urls),
-                        protocols: vec![],
-                    };
+                    let endpoint = Endpoint::new(url_for(self.urls), vec![]);
                     self.engine.handle(
                         self.now,
                         Input::Resolved {
@@ -178,6 +175,7 @@ impl World {
                 }
                 Command::Transmit { frame, .. } => self.buffered += frame.len() as u64,
                 Command::Close { .. } | Command::Deliver(_) | Command::Emit(_) => {}
+                other => panic!("the fake world does not know the command {other:?}"),
             }
         }
     }

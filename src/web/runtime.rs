@@ -18,11 +18,11 @@ use super::clock::Clock;
 use super::diagnostics::borrow_for;
 use super::inbound::{self, Inbound, Ready};
 use super::lifecycle::Lifecycle;
-use super::timers::TimerSlots;
+use super::timers::Wakeup;
 use super::transport::{self, Transport};
 use crate::engine::{
     CloseError, ClosedReason, Command, Config, DropReason, Engine, Event, Frame, Input, MessageId,
-    Payload, SendError, SendOutcome, SocketId, State, Timer,
+    Payload, SendError, SendOutcome, SocketId, State,
 };
 
 /// What the runtime hands to the user side.
@@ -154,7 +154,8 @@ pub struct Runtime {
     /// closed for good and takes no input (a socket disposed before it even
     /// started, as React StrictMode does, must never connect).
     disposed: Cell<bool>,
-    timers: RefCell<TimerSlots>,
+    /// The platform timeout for the engine's next deadline.
+    wakeup: RefCell<Wakeup>,
     pending: RefCell<VecDeque<Pending>>,
     inbound: RefCell<Inbound>,
     /// The largest inbound message: larger ones are reported, never copied in.
@@ -183,7 +184,7 @@ impl Runtime {
                 direct: None,
                 kept: VecDeque::new(),
             }),
-            timers: RefCell::new(TimerSlots::default()),
+            wakeup: RefCell::new(Wakeup::default()),
             pending: RefCell::new(VecDeque::new()),
             inbound: RefCell::new(Inbound::default()),
             max_message_size,
@@ -499,15 +500,15 @@ impl Runtime {
             }
             inner.lifecycle = None;
         }
-        if let Some(mut timers) = borrow_for(&self.timers, "clearing the timers") {
-            timers.clear();
+        if let Some(mut wakeup) = borrow_for(&self.wakeup, "clearing the timer") {
+            drop(wakeup.take());
         }
     }
 
-    pub(super) fn timer_fired(self: &Rc<Self>, timer: Timer) {
-        // Keep the fired timer (and so its closure) alive until we return.
-        let _fired = borrow_for(&self.timers, "a fired timer").and_then(|mut t| t.take(timer));
-        self.input(Input::TimerFired(timer));
+    pub(super) fn timer_fired(self: &Rc<Self>) {
+        // Keep the fired timeout (and so its closure) alive until we return.
+        let _fired = borrow_for(&self.wakeup, "a fired timer").and_then(|mut t| t.take());
+        self.input(Input::Timeout);
     }
 
     pub(super) fn platform_event(self: &Rc<Self>, input: Input) {
@@ -620,17 +621,6 @@ impl Runtime {
                     None => super::diagnostics::dropped("a kept message's drop event"),
                 },
                 Command::Deliver(frame) => outputs.push(Output::Frame(frame)),
-                Command::SetTimer { timer, at } => {
-                    let delay = at.since(self.clock.now()).as_secs_f64() * 1000.0;
-                    if let Some(mut timers) = borrow_for(&self.timers, "arming a timer") {
-                        timers.set(timer, delay, self.me.clone());
-                    }
-                }
-                Command::CancelTimer(timer) => {
-                    if let Some(mut timers) = borrow_for(&self.timers, "cancelling a timer") {
-                        drop(timers.take(timer));
-                    }
-                }
                 Command::QueryBufferedAmount => {
                     let amount = inner
                         .transport
@@ -652,6 +642,12 @@ impl Runtime {
                 // The engine is built with this adapter, so there is none; a
                 // command added to one and not the other shows up here.
                 _ => super::dropped("an engine command this adapter does not know"),
+            }
+        }
+        // The engine's timers, as one platform timeout for the earliest.
+        if !self.disposed.get() {
+            if let Some(mut wakeup) = borrow_for(&self.wakeup, "arming the timer") {
+                wakeup.sync(inner.engine.poll_timeout(), self.clock.now(), &self.me);
             }
         }
         if self.outlet.takes_js_frames() {

@@ -1,5 +1,7 @@
-//! One slot per engine timer. A `gloo_timers` `Timeout` cancels on drop, so
-//! re-arming a slot cancels the old timer and dropping the slots cancels all.
+//! The engine's one timer: a platform timeout for the earliest deadline the
+//! engine asks for ([`Engine::poll_timeout`](crate::engine::Engine::poll_timeout)),
+//! re-armed only when that deadline moves. A `gloo_timers` `Timeout` cancels
+//! on drop, so re-arming cancels the old one and dropping cancels it.
 
 use std::rc::Weak;
 
@@ -7,48 +9,54 @@ use gloo_timers::callback::Timeout;
 
 use super::diagnostics::{Counted, Resource};
 use super::runtime::Runtime;
-use crate::engine::Timer;
+use crate::engine::Time;
 
 struct Armed {
-    _timeout: Timeout,
+    at: Time,
+    timeout: Timeout,
     _count: Counted,
 }
 
 #[derive(Default)]
-pub(crate) struct TimerSlots {
-    slots: [Option<Armed>; Timer::ALL.len()],
+pub(crate) struct Wakeup {
+    armed: Option<Armed>,
 }
 
 /// setTimeout takes a signed 32-bit delay; longer ones would fire at once.
 const MAX_DELAY_MS: f64 = 2_147_483_647.0;
 
-impl TimerSlots {
-    pub fn set(&mut self, timer: Timer, delay_ms: f64, runtime: Weak<Runtime>) {
-        // Round up: a timer that fires a hair early is re-armed by the engine.
-        let ms = delay_ms.ceil().clamp(0.0, MAX_DELAY_MS) as u32;
+impl Wakeup {
+    /// Arms the timeout for `deadline` (`None`: disarms it), unless it is
+    /// armed for that deadline already. `now` is the clock's reading.
+    pub fn sync(&mut self, deadline: Option<Time>, now: Time, runtime: &Weak<Runtime>) {
+        if self.armed.as_ref().map(|a| a.at) == deadline {
+            return;
+        }
+        let Some(at) = deadline else {
+            self.armed = None;
+            return;
+        };
+        // Round up: a timeout that fires a hair early finds nothing due, and
+        // the engine's deadline is armed again.
+        let ms = (at.since(now).as_secs_f64() * 1000.0)
+            .ceil()
+            .clamp(0.0, MAX_DELAY_MS) as u32;
+        let runtime = runtime.clone();
         let timeout = Timeout::new(ms, move || {
             if let Some(runtime) = runtime.upgrade() {
-                runtime.timer_fired(timer);
+                runtime.timer_fired();
             }
         });
-        if let Some(slot) = self.slots.get_mut(timer.index()) {
-            *slot = Some(Armed {
-                _timeout: timeout,
-                _count: Counted::new(Resource::Timer),
-            });
-        }
+        self.armed = Some(Armed {
+            at,
+            timeout,
+            _count: Counted::new(Resource::Timer),
+        });
     }
 
-    /// Disarms the timer; returns it so that a timer's own callback can keep
-    /// its closure alive until it returns.
-    pub fn take(&mut self, timer: Timer) -> Option<Timeout> {
-        self.slots
-            .get_mut(timer.index())
-            .and_then(Option::take)
-            .map(|a| a._timeout)
-    }
-
-    pub fn clear(&mut self) {
-        self.slots = Default::default();
+    /// Disarms it; returns the timeout so that its own callback can keep its
+    /// closure alive until it returns.
+    pub fn take(&mut self) -> Option<Timeout> {
+        self.armed.take().map(|a| a.timeout)
     }
 }

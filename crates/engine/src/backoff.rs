@@ -1,7 +1,59 @@
+use core::fmt;
 use core::time::Duration;
 
 use super::config::BackoffConfig;
 use super::time::scale;
+
+/// Draws the delay before a retry. [`Jitter`]'s strategies are built in; set
+/// your own with [`BackoffConfig::set_strategy`]. The engine counts the
+/// failures, gives up when [`max_retries`](BackoffConfig::max_retries) or the
+/// [`budget`](BackoffConfig::budget) says so, handles the restart codes (1012,
+/// 1013) itself, and caps a strategy's delays at [`max`](BackoffConfig::max).
+///
+/// ```
+/// use core::time::Duration;
+/// use steadysocket_engine::{BackoffConfig, BackoffStrategy, Random};
+///
+/// /// 1 s, 2 s, 3 s, ... plus up to 100 ms of jitter.
+/// #[derive(Debug)]
+/// struct Linear;
+///
+/// impl BackoffStrategy for Linear {
+///     fn delay(&self, attempt: u32, _previous: Option<Duration>, _config: &BackoffConfig, random: &mut Random<'_>) -> Duration {
+///         Duration::from_secs(u64::from(attempt) + 1) + random.between(Duration::ZERO, Duration::from_millis(100))
+///     }
+/// }
+///
+/// let mut backoff = BackoffConfig::default();
+/// backoff.set_strategy(Some(std::rc::Rc::new(Linear)));
+/// ```
+pub trait BackoffStrategy: fmt::Debug {
+    /// The delay before retry number `attempt` (0 for the first of an
+    /// episode of failures); `previous` is the delay drawn before it in this
+    /// episode, if any.
+    fn delay(
+        &self,
+        attempt: u32,
+        previous: Option<Duration>,
+        config: &BackoffConfig,
+        random: &mut Random<'_>,
+    ) -> Duration;
+}
+
+/// The engine's random source, seeded per socket, as a strategy sees it.
+pub struct Random<'a>(&'a mut fastrand::Rng);
+
+impl Random<'_> {
+    /// Uniform in `[0, 1)`.
+    pub fn unit(&mut self) -> f64 {
+        self.0.f64()
+    }
+
+    /// Uniform in `[low, high]` (`low` when `high` is not above it).
+    pub fn between(&mut self, low: Duration, high: Duration) -> Duration {
+        uniform(self.0, low, high)
+    }
+}
 
 /// How a retry delay is randomised, so that clients dropped together do not
 /// come back together. `ceiling` below is `min(max, initial * multiplier^attempt)`.
@@ -44,32 +96,17 @@ impl Backoff {
         *self = Backoff::default();
     }
 
-    /// Counts a failure and draws the delay before the next attempt.
+    /// Counts a failure and draws the delay before the next attempt: the
+    /// configured strategy's (capped at the maximum), or the jitter's.
     pub fn next_delay(&mut self, config: &BackoffConfig, rng: &mut fastrand::Rng) -> Duration {
         let attempt = self.failures;
         self.failures = self.failures.saturating_add(1);
-        let delay = match config.jitter {
-            Jitter::Decorrelated => {
-                let low = config.initial;
-                let high = self.previous.unwrap_or(low).saturating_mul(3).max(low);
-                uniform(rng, low, high).min(config.max)
-            }
-            _ => {
-                let ceiling = ceiling(config, attempt);
-                match config.jitter {
-                    Jitter::None | Jitter::Decorrelated => ceiling,
-                    Jitter::Full => uniform(rng, Duration::ZERO, ceiling),
-                    Jitter::Equal => uniform(rng, ceiling / 2, ceiling),
-                    Jitter::Proportional(x) => {
-                        let x = if x.is_finite() {
-                            x.clamp(0.0, 1.0)
-                        } else {
-                            0.0
-                        };
-                        uniform(rng, scale(ceiling, 1.0 - x), scale(ceiling, 1.0 + x))
-                    }
-                }
-            }
+        let random = &mut Random(rng);
+        let delay = match &config.strategy {
+            Some(strategy) => strategy
+                .delay(attempt, self.previous, config, random)
+                .min(config.max),
+            None => config.jitter.delay(attempt, self.previous, config, random),
         };
         self.previous = Some(delay);
         delay
@@ -106,6 +143,36 @@ impl Backoff {
                 };
                 (scale(ceiling, 1.0 - x), scale(ceiling, 1.0 + x))
             }
+        }
+    }
+}
+
+impl BackoffStrategy for Jitter {
+    fn delay(
+        &self,
+        attempt: u32,
+        previous: Option<Duration>,
+        config: &BackoffConfig,
+        random: &mut Random<'_>,
+    ) -> Duration {
+        if let Jitter::Decorrelated = self {
+            let low = config.initial;
+            let high = previous.unwrap_or(low).saturating_mul(3).max(low);
+            return random.between(low, high).min(config.max);
+        }
+        let ceiling = ceiling(config, attempt);
+        match *self {
+            Jitter::Full => random.between(Duration::ZERO, ceiling),
+            Jitter::Equal => random.between(ceiling / 2, ceiling),
+            Jitter::Proportional(x) => {
+                let x = if x.is_finite() {
+                    x.clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
+                random.between(scale(ceiling, 1.0 - x), scale(ceiling, 1.0 + x))
+            }
+            _ => ceiling,
         }
     }
 }

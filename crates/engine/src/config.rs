@@ -1,7 +1,9 @@
 use core::fmt;
 use core::time::Duration;
 
-use super::backoff::Jitter;
+use std::rc::Rc;
+
+use super::backoff::{BackoffStrategy, Jitter};
 use super::close_policy::{CloseInfo, Verdict};
 use super::frame::Frame;
 use crate::text::text;
@@ -183,7 +185,7 @@ impl fmt::Debug for Config {
 }
 
 /// Retry delays, caps and timeouts.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BackoffConfig {
     pub(crate) initial: Duration,
@@ -196,6 +198,7 @@ pub struct BackoffConfig {
     pub(crate) connect_timeout: Duration,
     pub(crate) restart_delay: (Duration, Duration),
     pub(crate) retry_first_connect: bool,
+    pub(crate) strategy: Option<Rc<dyn BackoffStrategy>>,
 }
 
 impl Default for BackoffConfig {
@@ -215,11 +218,36 @@ impl Default for BackoffConfig {
             connect_timeout: Duration::from_secs(10),
             restart_delay: (Duration::from_secs(5), Duration::from_secs(30)),
             retry_first_connect: true,
+            strategy: None,
         }
     }
 }
 
+impl PartialEq for BackoffConfig {
+    fn eq(&self, other: &BackoffConfig) -> bool {
+        let same_strategy = match (&self.strategy, &other.strategy) {
+            (None, None) => true,
+            (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+            _ => false,
+        };
+        same_strategy
+            && self.initial == other.initial
+            && self.max == other.max
+            && self.multiplier == other.multiplier
+            && self.jitter == other.jitter
+            && self.max_retries == other.max_retries
+            && self.budget == other.budget
+            && self.min_uptime == other.min_uptime
+            && self.connect_timeout == other.connect_timeout
+            && self.restart_delay == other.restart_delay
+            && self.retry_first_connect == other.retry_first_connect
+    }
+}
+
 accessors!(BackoffConfig {
+    /// A strategy of your own for the delays, in place of
+    /// [`jitter`](Self::jitter)'s (default `None`); see [`BackoffStrategy`].
+    strategy / set_strategy: Option<Rc<dyn BackoffStrategy>>,
     /// The first retry's delay ceiling; the floor for decorrelated jitter (default 2 s).
     initial / set_initial: Duration,
     /// The largest delay ceiling (default 30 s).
@@ -488,6 +516,9 @@ impl Config {
             },
         )?;
         check(!p.poll.is_zero(), "backpressure.poll", || {
+            "must be above zero".into()
+        })?;
+        check(!self.socket_check.is_zero(), "socket_check", || {
             "must be above zero".into()
         })?;
         if let HiddenPolicy::CloseAfter(d) = self.hidden {

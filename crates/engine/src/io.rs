@@ -4,7 +4,6 @@ use super::close_policy::CloseInfo;
 use super::frame::{Frame, Payload};
 use super::outbox::MessageId;
 use super::state::{GiveUp, SocketId, StateKind};
-use super::time::Time;
 
 /// Where one attempt connects: asked for anew before every attempt, so that a
 /// URL or token can be refreshed.
@@ -118,9 +117,9 @@ pub enum Input {
     },
     /// The socket's `bufferedAmount`, in bytes.
     BufferedAmount(u64),
-    /// A timer the engine armed has fired (maybe early or late: the engine
-    /// checks the clock).
-    TimerFired(Timer),
+    /// The deadline of [`Engine::poll_timeout`](crate::Engine::poll_timeout)
+    /// has come (or passed: a late timer is fine; an early one does nothing).
+    Timeout,
     /// The platform went online.
     Online,
     /// The platform went offline.
@@ -146,7 +145,10 @@ pub enum Input {
     Reconnect,
 }
 
-/// The engine's timers; at most one of each is armed at a time.
+/// The engine's timers; at most one of each is armed at a time. The adapter
+/// keeps one platform timer for the earliest of them
+/// ([`Engine::poll_timeout`](crate::Engine::poll_timeout)); these say what
+/// it is for ([`Engine::timers`](crate::Engine::timers)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Timer {
@@ -171,7 +173,7 @@ pub enum Timer {
 }
 
 impl Timer {
-    /// Every timer, for adapters that keep one slot each.
+    /// Every timer.
     pub const ALL: [Timer; 9] = [
         Timer::Retry,
         Timer::ConnectTimeout,
@@ -257,15 +259,6 @@ pub enum Command {
     },
     /// Hand a received frame to the user.
     Deliver(Frame),
-    /// Arm (or re-arm) a timer for this deadline.
-    SetTimer {
-        /// Which.
-        timer: Timer,
-        /// When, on the same clock as the inputs.
-        at: Time,
-    },
-    /// Disarm a timer.
-    CancelTimer(Timer),
     /// Report the socket's `bufferedAmount` as [`Input::BufferedAmount`].
     QueryBufferedAmount,
     /// Look at the socket's `readyState`: if it is CLOSING or CLOSED while it

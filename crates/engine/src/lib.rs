@@ -76,7 +76,7 @@ mod state;
 pub mod text;
 mod time;
 
-pub use backoff::{Backoff, Jitter};
+pub use backoff::{Backoff, BackoffStrategy, Jitter, Random};
 pub use close_policy::{default_verdict, CloseInfo, Initiator, Verdict};
 pub use config::{
     BackoffConfig, BackpressureConfig, CloseHook, Config, ConfigError, HandshakeHook,

@@ -188,9 +188,9 @@ fn run(config: Config, seed: u64, actions: Vec<Action>) -> Result<(), TestCaseEr
         prop_assert!(w.live.len() <= 1, "sockets alive: {:?}", w.live);
         if w.state() == StateKind::Closed {
             prop_assert!(
-                w.timers.is_empty(),
+                w.timers().is_empty(),
                 "timers armed while closed: {:?}",
-                w.timers
+                w.timers()
             );
         }
         if let Some(from) = user_closed_at {

@@ -554,3 +554,40 @@ fn a_close_event_that_follows_the_closing_state_is_honoured_with_its_code() {
     w.advance(secs(10));
     assert_eq!(close_events(&w).len(), 1, "no second close at the timeout");
 }
+
+/// A strategy of the app's own: 1 s, 2 s, 3 s, ... capped at the maximum.
+#[derive(Debug)]
+struct Linear;
+
+impl steadysocket_engine::BackoffStrategy for Linear {
+    fn delay(
+        &self,
+        attempt: u32,
+        _previous: Option<std::time::Duration>,
+        _config: &BackoffConfig,
+        _random: &mut steadysocket_engine::Random<'_>,
+    ) -> std::time::Duration {
+        secs(u64::from(attempt) + 1)
+    }
+}
+
+#[test]
+fn a_backoff_strategy_of_the_apps_own_draws_the_delays_capped_at_the_maximum() {
+    let mut w = World::new(with_backoff(|b| {
+        b.set_strategy(Some(std::rc::Rc::new(Linear)))
+            .set_max(secs(3));
+    }));
+    w.server = Server::Down;
+    w.input(Input::Connect);
+    w.advance(secs(30));
+    let delays: Vec<u64> = w
+        .events()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Retrying { delay, .. } => Some(delay.as_secs()),
+            _ => None,
+        })
+        .take(5)
+        .collect();
+    assert_eq!(delays, [1, 2, 3, 3, 3]);
+}

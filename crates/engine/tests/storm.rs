@@ -37,7 +37,10 @@ fn simulate(backoff: &BackoffConfig, restart: Duration) -> Outcome {
         })
         .collect();
     // (deadline, client, timer); timers already replaced are skipped by the engine.
-    let mut queue: BinaryHeap<Reverse<(Time, usize, Timer)>> = BinaryHeap::new();
+    // (deadline, client): each client's next timeout, as its adapter's one
+    // platform timer would hold it; `scheduled` drops entries made stale.
+    let mut queue: BinaryHeap<Reverse<(Time, usize)>> = BinaryHeap::new();
+    let mut scheduled = vec![None::<Time>; CLIENTS];
     let mut windows: BTreeMap<u64, usize> = BTreeMap::new();
     let mut attempts = 0;
     let mut open = vec![None::<SocketId>; CLIENTS];
@@ -46,7 +49,8 @@ fn simulate(backoff: &BackoffConfig, restart: Duration) -> Outcome {
     let pump = |client: usize,
                 now: Time,
                 engine: &mut Engine,
-                queue: &mut BinaryHeap<Reverse<(Time, usize, Timer)>>,
+                queue: &mut BinaryHeap<Reverse<(Time, usize)>>,
+                scheduled: &mut Vec<Option<Time>>,
                 open: &mut Vec<Option<SocketId>>,
                 windows: &mut BTreeMap<u64, usize>,
                 attempts: &mut usize| {
@@ -88,15 +92,21 @@ fn simulate(backoff: &BackoffConfig, restart: Duration) -> Outcome {
                         );
                     }
                 }
-                // The open socket's readyState check re-arms itself for as
-                // long as it is open: it plays no part in the herd, and would
-                // keep this queue from ever running dry.
-                Command::SetTimer {
-                    timer: Timer::SocketCheck,
-                    ..
-                } => {}
-                Command::SetTimer { timer, at } => queue.push(Reverse((at, client, timer))),
                 _ => {}
+            }
+        }
+        // The open socket's readyState check re-arms itself for as long as
+        // it is open: it plays no part in the herd, and would keep this queue
+        // from ever running dry.
+        let next = engine
+            .timers()
+            .filter(|(t, _)| *t != Timer::SocketCheck)
+            .map(|(_, at)| at)
+            .min();
+        if next != scheduled[client] {
+            scheduled[client] = next;
+            if let Some(at) = next {
+                queue.push(Reverse((at, client)));
             }
         }
     };
@@ -143,20 +153,26 @@ fn simulate(backoff: &BackoffConfig, restart: Duration) -> Outcome {
                 Time::ZERO,
                 engine,
                 &mut queue,
+                &mut scheduled,
                 &mut open,
                 &mut windows,
                 &mut attempts,
             );
         }
     }
-    while let Some(Reverse((at, client, timer))) = queue.pop() {
+    while let Some(Reverse((at, client))) = queue.pop() {
+        if scheduled[client] != Some(at) {
+            continue;
+        }
+        scheduled[client] = None;
         let engine = &mut engines[client];
-        engine.handle(at, Input::TimerFired(timer));
+        engine.handle(at, Input::Timeout);
         pump(
             client,
             at,
             engine,
             &mut queue,
+            &mut scheduled,
             &mut open,
             &mut windows,
             &mut attempts,

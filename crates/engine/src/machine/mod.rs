@@ -230,7 +230,7 @@ impl Engine {
             }
             Input::PeerClosing { socket } => self.on_peer_closing(now, socket),
             Input::BufferedAmount(n) => self.on_buffered(now, n),
-            Input::TimerFired(timer) => self.on_timer(now, timer),
+            Input::Timeout => self.check_deadlines(now),
             Input::Online => self.on_online(now),
             Input::Offline => self.on_offline(now),
             Input::Hidden => self.on_hidden(now),
@@ -458,13 +458,17 @@ impl Engine {
 
     fn set_timer(&mut self, timer: Timer, at: Time) {
         self.timers[timer.index()] = Some(at);
-        self.commands.push_back(Command::SetTimer { timer, at });
     }
 
     fn cancel_timer(&mut self, timer: Timer) {
-        if self.timers[timer.index()].take().is_some() {
-            self.commands.push_back(Command::CancelTimer(timer));
-        }
+        self.timers[timer.index()] = None;
+    }
+
+    /// When the engine next needs [`Input::Timeout`]: the earliest deadline of
+    /// its armed timers, or `None` when none is armed. Read it again after
+    /// every call that takes `now`; an adapter keeps one platform timer for it.
+    pub fn poll_timeout(&self) -> Option<Time> {
+        self.timers.iter().flatten().min().copied()
     }
 
     fn message_id(&mut self) -> MessageId {
@@ -472,7 +476,8 @@ impl Engine {
         MessageId(self.next_message)
     }
 
-    /// The deadlines of the armed timers (for tests and adapters that poll).
+    /// The armed timers and their deadlines (what [`poll_timeout`](Self::poll_timeout)
+    /// is the earliest of).
     pub fn timers(&self) -> impl Iterator<Item = (Timer, Time)> + '_ {
         Timer::ALL
             .into_iter()

@@ -108,15 +108,24 @@ impl Engine {
         }
     }
 
-    /// Runs every timer whose deadline has passed (timers of a throttled or
-    /// frozen page fire late or not at all).
+    /// Runs every timer whose deadline has passed, earliest first (timers of a
+    /// throttled or frozen page fire late or not at all). A timer that a due
+    /// one arms for `now` runs too; the passes are bounded, so a timer that
+    /// re-arms itself at `now` cannot hold the engine.
     pub(super) fn check_deadlines(&mut self, now: Time) {
-        for timer in Timer::ALL {
-            if self.timers[timer.index()].is_some_and(|at| at <= now) {
-                // The adapter still has it armed: disarm it there, run it here.
-                self.commands.push_back(Command::CancelTimer(timer));
-                self.on_timer(now, timer);
-            }
+        for _ in 0..4 * Timer::ALL.len() {
+            let due = Timer::ALL
+                .into_iter()
+                .filter_map(|t| {
+                    self.timers[t.index()]
+                        .filter(|at| *at <= now)
+                        .map(|at| (at, t))
+                })
+                .min();
+            let Some((_, timer)) = due else {
+                return;
+            };
+            self.on_timer(now, timer);
         }
     }
 }

@@ -1,16 +1,11 @@
-//! Timers: each one judged against the clock when it fires.
+//! Timers: each one run once its deadline has passed (see `check_deadlines`).
 
 use super::*;
 
 impl Engine {
     pub(super) fn on_timer(&mut self, now: Time, timer: Timer) {
-        let Some(deadline) = self.timers[timer.index()] else {
-            return; // cancelled, or fired twice
-        };
-        if now < deadline {
-            // Fired early: look again at the real deadline.
-            self.set_timer(timer, deadline);
-            return;
+        if self.timers[timer.index()].is_none_or(|deadline| deadline > now) {
+            return; // not armed, or not due yet
         }
         self.timers[timer.index()] = None;
         match timer {

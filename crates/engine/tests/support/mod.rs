@@ -3,7 +3,6 @@
 //! are answered the way the web adapter would answer them.
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use steadysocket_engine::{
@@ -28,8 +27,6 @@ pub struct World {
     pub server: Server,
     /// Every command the engine gave, with the time.
     pub log: Vec<(Time, Command)>,
-    /// Armed timers, as the adapter keeps them.
-    pub timers: BTreeMap<Timer, Time>,
     /// The open socket, if any.
     pub socket: Option<SocketId>,
     /// Sockets created and not discarded.
@@ -65,7 +62,6 @@ impl World {
             now: Time::ZERO,
             server: Server::Up,
             log: Vec::new(),
-            timers: BTreeMap::new(),
             socket: None,
             live: Vec::new(),
             buffered: 0,
@@ -151,12 +147,6 @@ impl World {
                         self.socket = None;
                     }
                 }
-                Command::SetTimer { timer, at } => {
-                    self.timers.insert(timer, at);
-                }
-                Command::CancelTimer(timer) => {
-                    self.timers.remove(&timer);
-                }
                 Command::QueryBufferedAmount => {
                     self.engine
                         .handle(self.now, Input::BufferedAmount(self.buffered));
@@ -180,21 +170,20 @@ impl World {
         }
     }
 
-    /// Moves the clock forward, firing due timers in deadline order.
+    /// Moves the clock forward, answering the engine's timeout whenever it
+    /// comes due (as the adapter's one platform timer does).
     pub fn advance(&mut self, by: Duration) {
         let end = self.now + by;
-        loop {
-            let next = self.timers.iter().map(|(t, at)| (*at, *t)).min();
-            match next {
-                Some((at, timer)) if at <= end => {
-                    self.now = self.now.max(at);
-                    self.timers.remove(&timer);
-                    self.input(Input::TimerFired(timer));
-                }
-                _ => break,
-            }
+        while let Some(at) = self.engine.poll_timeout().filter(|at| *at <= end) {
+            self.now = self.now.max(at);
+            self.input(Input::Timeout);
         }
         self.now = end;
+    }
+
+    /// The armed timers.
+    pub fn timers(&self) -> Vec<(Timer, Time)> {
+        self.engine.timers().collect()
     }
 
     /// Moves the clock forward without firing timers (a frozen or throttled page).

@@ -1,7 +1,11 @@
-// The direct message path: without a heartbeat the engine needs nothing of a
-// received frame, so SocketCore attaches this listener to the socket itself
-// and frames reach the JS API without a trip through wasm.
-import { KIND } from "./generated/boundary.js";
+// The JS API's frames, both ways, normalised in one place: what a frame is
+// (text, binary, a Blob to read first, or something unreadable), how many
+// bytes it is, and in which order received ones go on. Received frames reach
+// the JS API from the socket itself (SocketCore attaches this listener to
+// every socket), and the engine hears of them only as far as it needs to
+// (its frameNeed); sent ones go straight to the socket within the engine's
+// allowance (DirectSend), else to SocketCore.send with their size.
+import { FRAME_NEED, KIND } from "./generated/boundary.js";
 import type { GuardedCore } from "./lifetime.js";
 
 /** What the dispatcher takes: (kind, a, b), as SocketCore calls it. */
@@ -24,6 +28,32 @@ function textBytes(text: string, room: number): number {
   return (encoder ??= new TextEncoder()).encode(text).length;
 }
 
+/**
+ * The exact size of a frame to send, in bytes (UTF-8 for text), or -1 for
+ * anything that is not a string, an ArrayBuffer or a typed array.
+ */
+export function frameBytes(data: unknown): number {
+  if (typeof data === "string") return utf8Length(data);
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
+  return -1;
+}
+
+/** UTF-8 length of `text`, as TextEncoder (and so the socket) encodes it. */
+function utf8Length(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      // A surrogate pair: 4 bytes for 2 units.
+      n += 2;
+      i++;
+    } else n += 2; // 3 bytes (a lone surrogate becomes U+FFFD, also 3)
+  }
+  return n;
+}
+
 /** Bytes of a text frame over `max`, or 0. */
 function textOver(text: string, max: number): number {
   const bytes = textBytes(text, max);
@@ -31,28 +61,33 @@ function textOver(text: string, max: number): number {
 }
 
 /**
- * A `message` listener that hands frames to `on(kind, a, b)` like SocketCore
- * does. A Blob (a runtime that ignores binaryType) is read asynchronously and
- * the frames behind it wait for it, so the order holds.
+ * The `message` listener of every socket: hands frames to `on(kind, a, b)`
+ * and tells the engine what it needs of them (their arrival, for a heartbeat;
+ * their content, for an exact pong, in which case the frame comes back from
+ * the engine unless it is the pong). A Blob (a runtime that ignores
+ * binaryType) is read asynchronously and the frames behind it wait for it, so
+ * the order holds.
  */
-export function directListener(core: GuardedCore, on: On): (event: { data: unknown }) => void {
+export function directListener(core: GuardedCore, on: On): (event: { data: unknown; target: unknown }) => void {
   const max = core.maxMessageSize;
+  // It depends on the options alone.
+  const need = core.frameNeed;
   // The last frame waiting behind a Blob, or null when none waits.
   let behind: Promise<void> | null = null;
-  const take = (data: unknown): Promise<void> | void => {
+  const take = (data: unknown, socket: unknown): Promise<void> | void => {
     if (isBlob(data)) {
       // binaryType is set to arraybuffer; a runtime that ignores it gets here.
       return data.arrayBuffer().then(
-        (buffer) => handle(buffer),
+        (buffer) => handle(buffer, socket),
         () => on(KIND.UNREADABLE, "a Blob that could not be read"),
       );
     }
-    handle(data);
+    handle(data, socket);
   };
   return (event) => {
     const data = event.data;
-    if (behind === null && !isBlob(data)) return handle(data);
-    const tail = (behind ?? Promise.resolve()).then(() => take(data));
+    if (behind === null && !isBlob(data)) return handle(data, event.target);
+    const tail = (behind ?? Promise.resolve()).then(() => take(data, event.target));
     behind = tail;
     const settle = () => {
       if (behind === tail) behind = null;
@@ -60,16 +95,22 @@ export function directListener(core: GuardedCore, on: On): (event: { data: unkno
     tail.then(settle, settle);
   };
 
-  function handle(data: unknown): void {
-    if (typeof data === "string") {
-      const over = textOver(data, max);
-      return over ? on(KIND.TOO_LARGE, "text", over) : on(KIND.MESSAGE, data);
+  function handle(data: unknown, socket: unknown): void {
+    let over = 0;
+    if (typeof data === "string") over = textOver(data, max);
+    else {
+      if (ArrayBuffer.isView(data)) data = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
+      if (!(data instanceof ArrayBuffer)) return on(KIND.UNREADABLE, `a message of type ${typeof data}`);
+      if (data.byteLength > max) over = data.byteLength;
     }
-    if (ArrayBuffer.isView(data)) data = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
-    if (data instanceof ArrayBuffer) {
-      return data.byteLength > max ? on(KIND.TOO_LARGE, "binary", data.byteLength) : on(KIND.MESSAGE, data);
+    if (over) {
+      // Too large to deliver, but it proves the link alive all the same.
+      if (need !== FRAME_NEED.NOTHING) core.arrived(socket);
+      return on(KIND.TOO_LARGE, typeof data === "string" ? "text" : "binary", over);
     }
-    return on(KIND.UNREADABLE, `a message of type ${typeof data}`);
+    if (need === FRAME_NEED.CONTENT) return core.received(socket, data);
+    if (need === FRAME_NEED.ARRIVAL) core.arrived(socket);
+    on(KIND.MESSAGE, data);
   }
 }
 

@@ -70,7 +70,7 @@ function stringOf(name: string, value: unknown): string | undefined {
 export interface Hub {
   on: On;
   sender: DirectSend | null;
-  listener: ((event: { data: unknown }) => void) | null;
+  listener: ((event: { data: unknown; target: unknown }) => void) | null;
   shouldReconnect?: (close: CloseInfo) => boolean | undefined;
   handshake?: () => unknown[];
   ws: { close(): void } | null;
@@ -181,7 +181,7 @@ function weakCallbacks(ref: { deref(): Hub | undefined }, Base: unknown) {
       if (kind === KIND.DIRECT) hub.sender?.allow(a, b);
       else hub.on(kind, a, b);
     },
-    listener: (event: { data: unknown }) => ref.deref()?.listener?.(event),
+    listener: (event: { data: unknown; target: unknown }) => ref.deref()?.listener?.(event),
     shouldReconnect: (close: CloseInfo) => ref.deref()?.shouldReconnect?.(close),
     handshake: () => ref.deref()?.handshake?.() ?? [],
   };

@@ -4,7 +4,7 @@
 import { createCore, type Hub, type RawCoreOptions } from "./options.js";
 import { KIND, SteadyEvent, SteadySocketError } from "./events.js";
 import { checkUrl, protocolList, resolveUrl } from "./url.js";
-import { isBlob, type DirectSend } from "./frames.js";
+import { frameBytes, isBlob, type DirectSend } from "./frames.js";
 import { FATAL, endedError, letGo, register, track, type GuardedCore, type Registration } from "./lifetime.js";
 import type { ReconnectingWebSocketOptions, UrlSource } from "./types.js";
 
@@ -166,7 +166,7 @@ export class ReconnectingWebSocket extends EventTarget {
     }
     if (this.#direct.send(data)) return;
     try {
-      this.#core.send(data);
+      this.#core.send(data, frameBytes(data));
     } catch (e) {
       throw new SteadySocketError((e as { code?: string }).code ?? "error", String((e as Error).message), data);
     }

@@ -6,7 +6,7 @@ import { codecFor, preview } from "./codecs.js";
 import { KIND, MessageEventLike, SteadyEvent, SteadySocketError } from "./events.js";
 import { checkUrl, protocolList, resolveUrl } from "./url.js";
 import { SEND_OUTCOME, type SendOutcome } from "./generated/boundary.js";
-import type { DirectSend } from "./frames.js";
+import { frameBytes, type DirectSend } from "./frames.js";
 import { FATAL, endedError, letGo, register, track, type GuardedCore, type Registration } from "./lifetime.js";
 import type { CloseInfo, CodecObject, State, SteadySocketEventMap, SteadySocketOptions, UrlSource } from "./types.js";
 
@@ -181,7 +181,7 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
     }
     if (this.#direct.send(data)) return "sent";
     try {
-      return SEND_OUTCOME[this.#core.send(data)];
+      return SEND_OUTCOME[this.#core.send(data, frameBytes(data))];
     } catch (e) {
       throw new SteadySocketError((e as { code?: string }).code ?? "error", messageOf(e), message);
     }

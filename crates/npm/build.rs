@@ -138,6 +138,20 @@ fn main() {
         )
         .unwrap();
     }
+    out.push_str("}\n\n/// What the engine needs of a received frame (SocketCore.frameNeed).\npub mod frame_need {\n");
+    for (i, k) in schema["frameNeeds"]
+        .as_array()
+        .expect("frameNeeds is an array")
+        .iter()
+        .enumerate()
+    {
+        writeln!(
+            out,
+            "    pub const {}: u8 = {i};",
+            upper(k.as_str().expect("a frame need is a string"))
+        )
+        .unwrap();
+    }
     out.push_str("}\n");
     let dest = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("boundary.rs");
     fs::write(dest, out).expect("OUT_DIR is writable");

@@ -82,15 +82,6 @@ impl Outlet for MailboxOutlet {
                         inbox.push_back(Ok(frame));
                     }
                 }
-                // Not produced for this outlet (it takes no JS frames); copied if it were.
-                Output::JsFrame(data) => {
-                    if let (Some(frame), Some(mut inbox)) = (
-                        crate::web::frame_from_js(&data),
-                        borrow_for(&mailbox.inbox, "a received frame"),
-                    ) {
-                        inbox.push_back(Ok(frame));
-                    }
-                }
                 Output::TooLarge { kind, size } => {
                     if let Some(mut inbox) = borrow_for(&mailbox.inbox, "a received frame") {
                         inbox.push_back(Err(RecvError::TooLarge {

@@ -24,4 +24,4 @@ pub use diagnostics::{diagnostics, Diagnostics};
 pub use global::{function, get, global, random_seed};
 pub use runtime::{Outlet, Output, Queued, Refused, Runtime};
 pub use transport::frame_from_js;
-pub use transport::{js_len, js_to_keep};
+pub use transport::{is_frame_value, kept_copy};

@@ -21,8 +21,8 @@ use super::lifecycle::Lifecycle;
 use super::timers::Wakeup;
 use super::transport::{self, Transport};
 use crate::engine::{
-    CloseError, ClosedReason, Command, Config, DropReason, Engine, Event, Frame, Input, MessageId,
-    Payload, SendError, SendOutcome, SocketId, State,
+    CloseError, ClosedReason, Command, Config, DropReason, Engine, Event, Frame, FrameNeed, Input,
+    MessageId, Payload, SendError, SendOutcome, SocketId, State,
 };
 
 /// What the runtime hands to the user side.
@@ -30,9 +30,6 @@ use crate::engine::{
 pub enum Output {
     /// A received frame.
     Frame(Frame),
-    /// A received frame as the platform gave it (a string or an ArrayBuffer),
-    /// for an outlet that takes JS values.
-    JsFrame(JsValue),
     /// A frame that could not be read (an unsupported data type).
     Unreadable(String),
     /// A received frame over the size limit, not copied in: its kind ("text"
@@ -55,9 +52,10 @@ pub enum Output {
     Room,
     /// The endpoint for this attempt is needed: answer with [`Runtime::resolved`].
     Resolve { socket: SocketId, attempt: u32 },
-    /// For an outlet that takes JS values: the open socket it may send to
-    /// itself and how many bytes, or `None` when sends must go through
-    /// [`Runtime::send`] (see [`Engine::direct_allowance`]).
+    /// With direct sends on ([`Config::set_direct_sends`]): the open socket
+    /// the outlet may send to itself and how many bytes, or `None` when sends
+    /// must go through [`Runtime::send_kept`] (the engine's
+    /// [`Command::Direct`]).
     Direct(Option<(JsValue, u64)>),
 }
 
@@ -66,16 +64,12 @@ pub enum Output {
 pub trait Outlet {
     fn deliver(&self, runtime: &Rc<Runtime>, outputs: Vec<Output>);
 
-    /// Whether received frames may stay JS values ([`Output::JsFrame`]):
-    /// true for the JS facade, which would otherwise copy each frame into
-    /// wasm and back out.
-    fn takes_js_frames(&self) -> bool {
-        false
-    }
-
-    /// A JS function to attach as the socket's `message` listener in place of
-    /// the runtime's own, for frames the engine does not need to see.
-    fn direct_listener(&self) -> Option<Function> {
+    /// A JS function to attach as every socket's `message` listener in place
+    /// of the runtime's own: the outlet then receives frames itself, and tells
+    /// the runtime what the engine needs of them
+    /// ([`Engine::frame_need`](crate::engine::Engine::frame_need),
+    /// [`Runtime::frame_arrived`], [`Runtime::frame_received`]).
+    fn message_listener(&self) -> Option<Function> {
         None
     }
 }
@@ -94,14 +88,6 @@ pub enum Refused {
     Busy(Payload),
     /// The engine's refusal.
     Engine(SendError),
-}
-
-/// Work waiting for the engine, in arrival order.
-enum Pending {
-    Input(Input),
-    /// A frame for an outlet that takes JS values: the engine is told that it
-    /// arrived; the value itself goes out as it is.
-    Js(SocketId, JsValue),
 }
 
 struct Inner {
@@ -156,7 +142,7 @@ pub struct Runtime {
     disposed: Cell<bool>,
     /// The platform timeout for the engine's next deadline.
     wakeup: RefCell<Wakeup>,
-    pending: RefCell<VecDeque<Pending>>,
+    pending: RefCell<VecDeque<Input>>,
     inbound: RefCell<Inbound>,
     /// The largest inbound message: larger ones are reported, never copied in.
     max_message_size: usize,
@@ -241,12 +227,8 @@ impl Runtime {
     }
 
     fn push(&self, input: Input) {
-        self.enqueue(Pending::Input(input));
-    }
-
-    fn enqueue(&self, work: Pending) {
         if let Some(mut pending) = borrow_for(&self.pending, "an input") {
-            pending.push_back(work);
+            pending.push_back(input);
         }
     }
 
@@ -264,7 +246,7 @@ impl Runtime {
                     if self.disposed.get() {
                         break;
                     }
-                    let Some(next) = borrow_for(&self.pending, "the input queue")
+                    let Some(input) = borrow_for(&self.pending, "the input queue")
                         .and_then(|mut p| p.pop_front())
                     else {
                         break;
@@ -272,22 +254,11 @@ impl Runtime {
                     // Read only when there is work: a send with nothing
                     // pending pays for no clock.
                     let now = self.clock.now();
-                    match next {
-                        Pending::Input(input) => {
-                            let queued = inner.engine.outbox_len().0;
-                            inner.engine.handle(now, input);
-                            self.execute(&mut inner, &mut outputs);
-                            if inner.engine.outbox_len().0 < queued {
-                                outputs.push(Output::Room);
-                            }
-                        }
-                        Pending::Js(socket, data) => {
-                            if inner.engine.accepts_frames_from(socket) {
-                                inner.engine.handle(now, Input::Arrived { socket });
-                                self.execute(&mut inner, &mut outputs);
-                                outputs.push(Output::JsFrame(data));
-                            }
-                        }
+                    let queued = inner.engine.outbox_len().0;
+                    inner.engine.handle(now, input);
+                    self.execute(&mut inner, &mut outputs);
+                    if inner.engine.outbox_len().0 < queued {
+                        outputs.push(Output::Room);
                     }
                 }
                 outputs
@@ -314,11 +285,21 @@ impl Runtime {
         self.submit(Payload::Frame(frame), None, ttl)
     }
 
-    /// Sends or queues a JS value of `len` bytes that stays a JS value while
-    /// it waits: the engine queues only its size (the JS facade's path when
-    /// the socket cannot take it at once, see [`send_js`](Self::send_js)).
-    pub fn send_kept(self: &Rc<Self>, value: JsValue, len: usize) -> Result<SendOutcome, Refused> {
-        self.submit(Payload::Kept(len), Some(value), None)
+    /// Sends or queues a JS value (a string or binary data) of `len` bytes
+    /// (UTF-8 for text), as the outlet measured it. It stays a JS value: sent
+    /// as it is when the socket takes it now; kept while it waits, binary
+    /// data as a copy (on the JS heap, never in wasm memory), as the
+    /// platform's `send()` copies it, so that an app reusing its buffer does
+    /// not change a message already sent. `None`: not a string or binary data.
+    pub fn send_kept(
+        self: &Rc<Self>,
+        value: JsValue,
+        len: usize,
+    ) -> Option<Result<SendOutcome, Refused>> {
+        if !transport::is_frame_value(&value) {
+            return None;
+        }
+        Some(self.submit(Payload::Kept(len), Some(value), None))
     }
 
     fn submit(
@@ -354,12 +335,24 @@ impl Runtime {
                 (_, payload) => inner.engine.send(self.clock.now(), payload, ttl),
             };
             // Kept before the commands run: a transmit or a drop of this
-            // very message needs its value.
-            if let (Ok(outcome), Some(value)) = (&result, value) {
-                inner.keep(outcome.id(), value);
+            // very message needs its value. One that waits is a copy.
+            match (&result, value) {
+                (Ok(SendOutcome::Sent(id)), Some(value)) => inner.keep(*id, value),
+                (Ok(outcome), Some(value)) => {
+                    inner.keep(outcome.id(), transport::kept_copy(&value))
+                }
+                _ => {}
             }
             let mut outputs = Vec::new();
             self.execute(inner, &mut outputs);
+            // "Sent" means handed to an open socket: a kept value still kept
+            // was refused (the socket is closing) and is back in the outbox.
+            let result = match result {
+                Ok(SendOutcome::Sent(id)) if inner.kept_at(id).is_some() => {
+                    Ok(SendOutcome::Queued(id))
+                }
+                other => other,
+            };
             (result, outputs)
         };
         if !outputs.is_empty() {
@@ -367,38 +360,6 @@ impl Runtime {
         }
         self.drain();
         result.map_err(Refused::Engine)
-    }
-
-    /// The fast path of `send` for a JS value: when the socket can take it
-    /// now, it is sent as it is, with no copy through wasm. `None`: use `send`
-    /// with a copied frame.
-    pub fn send_js(self: &Rc<Self>, data: &JsValue) -> Option<SendOutcome> {
-        if self.disposed.get() {
-            return None;
-        }
-        let (outcome, outputs) = {
-            let mut inner = self.inner.try_borrow_mut().ok()?;
-            let (_, room) = inner.engine.direct_allowance()?;
-            let len = transport::js_len(data, room)?;
-            let (socket, id) = inner.engine.send_now(len)?;
-            // The value is kept like any queued message's, so that a socket
-            // that refuses it (already closing) puts it back in the outbox
-            // through transmit(), never copied in.
-            inner.keep(id, data.clone());
-            let sent = self.transmit(&mut inner, socket, Some(id), Payload::Kept(len));
-            let mut outputs = Vec::new();
-            self.execute(&mut inner, &mut outputs);
-            let outcome = if sent {
-                SendOutcome::Sent(id)
-            } else {
-                SendOutcome::Queued(id)
-            };
-            (outcome, outputs)
-        };
-        if !outputs.is_empty() {
-            self.outlet.deliver(self, outputs);
-        }
-        Some(outcome)
     }
 
     /// A user close, checked at once.
@@ -527,22 +488,13 @@ impl Runtime {
         }
     }
 
-    /// One socket event, in order. A message stays a JS value when the outlet
-    /// takes those and the engine does not need its content; otherwise it is
-    /// copied into a frame.
+    /// One socket event, in order. A message (the runtime's own listener's:
+    /// an outlet with a listener of its own receives them there) is copied
+    /// into a frame for the engine, unless it is over the size limit.
     pub(super) fn apply(self: &Rc<Self>, ready: Ready) {
         match ready {
             Ready::Event(transport::Event::Input(input)) => self.input(input),
             Ready::Event(transport::Event::Message(socket, data)) => {
-                let needs_content = self
-                    .inner
-                    .try_borrow()
-                    .map_or(true, |i| i.engine.needs_frame_content());
-                if self.outlet.takes_js_frames() && !needs_content {
-                    self.enqueue(Pending::Js(socket, data));
-                    self.drain();
-                    return;
-                }
                 let (smallest, _) = transport::js_len_bounds(&data).unwrap_or((0, 0));
                 if smallest > self.max_message_size {
                     // Too large: never copied into wasm memory. It still
@@ -564,6 +516,40 @@ impl Runtime {
         }
     }
 
+    /// What the engine needs of each frame that the outlet's own listener
+    /// receives (it depends on the configuration alone).
+    pub fn frame_need(&self) -> FrameNeed {
+        self.with_engine(|e| e.frame_need())
+            .unwrap_or(FrameNeed::Content)
+    }
+
+    /// The current socket's id, if `target` (a message event's target) is
+    /// its platform socket.
+    fn socket_of(&self, target: &JsValue) -> Option<SocketId> {
+        let inner = self.inner.try_borrow().ok()?;
+        let t = inner.transport.as_ref()?;
+        t.is(target).then(|| t.id())
+    }
+
+    /// The outlet's listener received a frame on `target` that it delivers
+    /// itself, and the engine needs its arrival ([`FrameNeed::Arrival`]).
+    pub fn frame_arrived(self: &Rc<Self>, target: &JsValue) {
+        if let Some(socket) = self.socket_of(target) {
+            self.input(Input::Arrived { socket });
+        }
+    }
+
+    /// The outlet's listener received `data` on `target`, and the engine
+    /// needs its content ([`FrameNeed::Content`]): the frame is copied in,
+    /// and comes back as [`Output::Frame`] unless the engine keeps it (a pong).
+    pub fn frame_received(self: &Rc<Self>, target: &JsValue, data: &JsValue) {
+        if let (Some(socket), Some(frame)) =
+            (self.socket_of(target), transport::frame_from_js(data))
+        {
+            self.input(Input::Received { socket, frame });
+        }
+    }
+
     /// Carries out the engine's commands. Commands that need an answer from the
     /// platform (open failures, buffered amounts) are answered here, inside the
     /// same borrow; the ones for the user become outputs.
@@ -575,18 +561,12 @@ impl Runtime {
                 }
                 Command::Open { socket, endpoint } => {
                     inner.transport = None;
-                    // Without a heartbeat the engine needs nothing of a received
-                    // frame: the JS API may take frames straight from the socket.
-                    let direct = if inner.engine.config().heartbeat().is_none() {
-                        self.outlet.direct_listener()
-                    } else {
-                        None
-                    };
+                    let listener = self.outlet.message_listener();
                     match Transport::open(
                         socket,
                         &endpoint,
                         self.constructor.as_ref(),
-                        direct.as_ref(),
+                        listener.as_ref(),
                         self.me.clone(),
                     ) {
                         Ok(t) => inner.transport = Some(t),
@@ -638,6 +618,12 @@ impl Runtime {
                             .handle(self.clock.now(), Input::PeerClosing { socket });
                     }
                 }
+                Command::Direct(allowance) => {
+                    inner.direct = allowance.map(|(s, _)| s);
+                    let open = allowance
+                        .and_then(|(s, left)| Some((inner.transport_of(s)?.socket_value(), left)));
+                    outputs.push(Output::Direct(open));
+                }
                 Command::Emit(event) => outputs.push(Output::Event(event)),
                 // The engine is built with this adapter, so there is none; a
                 // command added to one and not the other shows up here.
@@ -649,9 +635,6 @@ impl Runtime {
             if let Some(mut wakeup) = borrow_for(&self.wakeup, "arming the timer") {
                 wakeup.sync(inner.engine.poll_timeout(), self.clock.now(), &self.me);
             }
-        }
-        if self.outlet.takes_js_frames() {
-            Self::report_direct(inner, outputs);
         }
     }
 
@@ -673,7 +656,8 @@ impl Runtime {
                         .transport_of(socket)
                         .is_some_and(|t| t.send_js(&value));
                     if !sent {
-                        inner.keep(id, value);
+                        // Back in the outbox: it waits, as a copy.
+                        inner.keep(id, transport::kept_copy(&value));
                     }
                     sent
                 }
@@ -690,21 +674,6 @@ impl Runtime {
         sent
     }
 
-    /// Tells the outlet when the socket it may send to directly changes.
-    fn report_direct(inner: &mut Inner, outputs: &mut Vec<Output>) {
-        let allowance = inner.engine.direct_allowance();
-        let socket = allowance.map(|(s, _)| s);
-        if socket == inner.direct {
-            return;
-        }
-        inner.direct = socket;
-        let open = allowance.and_then(|(s, left)| {
-            let t = inner.transport.as_ref().filter(|t| t.id() == s)?;
-            Some((t.socket_value(), left))
-        });
-        outputs.push(Output::Direct(open));
-    }
-
     /// Counts bytes the outlet sent straight to the socket of its last
     /// [`Output::Direct`]; its allowance is reported again (or not, if sends
     /// are now held).
@@ -716,8 +685,11 @@ impl Runtime {
             let Some(mut inner) = borrow_for(&self.inner, "bytes sent directly") else {
                 return;
             };
-            if let Some(socket) = inner.direct.take() {
-                inner.engine.sent_directly(socket, bytes);
+            if let Some(socket) = inner.direct {
+                let now = self.clock.now();
+                inner
+                    .engine
+                    .handle(now, Input::SentDirectly { socket, bytes });
             }
             let mut outputs = Vec::new();
             self.execute(&mut inner, &mut outputs);

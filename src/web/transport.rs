@@ -74,15 +74,15 @@ impl Transport {
     /// Creates the socket with `constructor` (the global `WebSocket` when
     /// `None`) and attaches every listener before returning, so that no event,
     /// not even a first message sent the instant the socket opens, is missed.
-    /// `direct`, when given, is a JS function attached as the `message`
-    /// listener in place of ours: frames then go from the platform to the JS
-    /// API without a trip through wasm (used when the engine needs neither
-    /// their content nor their arrival: no heartbeat).
+    /// `listener`, when given, is a JS function attached as the `message`
+    /// listener in place of ours: the outlet (the JS API) receives frames
+    /// itself, with no trip through wasm, and tells the runtime what the
+    /// engine needs of them.
     pub fn open(
         id: SocketId,
         endpoint: &Endpoint,
         constructor: Option<&Function>,
-        direct: Option<&Function>,
+        listener: Option<&Function>,
         runtime: Weak<Runtime>,
     ) -> Result<Transport, OpenError> {
         let global_ctor;
@@ -147,7 +147,7 @@ impl Transport {
             }),
         ];
         let mut listeners = listeners;
-        let direct = match direct {
+        let direct = match listener {
             Some(f) => {
                 // Cannot fail on a WebSocket; if it did, the frames would be lost, so fall back.
                 if target
@@ -193,6 +193,12 @@ impl Transport {
             Frame::Text(text) => self.ws.send_with_str(text).is_ok(),
             Frame::Binary(bytes) => self.ws.send_with_u8_array(bytes).is_ok(),
         }
+    }
+
+    /// Whether `target` is this transport's platform socket.
+    pub fn is(&self, target: &JsValue) -> bool {
+        let ws: &JsValue = self.ws.as_ref();
+        ws == target
     }
 
     /// The platform socket, for an outlet that sends to it directly.
@@ -313,54 +319,36 @@ pub(crate) fn js_len_bounds(value: &JsValue) -> Option<(usize, usize)> {
     }
 }
 
-/// The size of a JS payload in bytes, as the engine counts it: exact for
-/// binary data; for text, the upper bound (three bytes per UTF-16 unit) while
-/// that is at most `room`, the lower bound when even that exceeds `room`,
-/// and the exact UTF-8 length (measuring it copies the text) only when the
-/// bounds cannot tell. Counting too much is safe: the socket's
-/// `bufferedAmount` corrects the estimate.
-pub fn js_len(value: &JsValue, room: u64) -> Option<usize> {
-    let (low, high) = js_len_bounds(value)?;
-    if low == high || high as u64 <= room {
-        return Some(high);
-    }
-    if low as u64 > room {
-        return Some(low);
-    }
-    Some(value.as_string().map_or(high, |s| s.len()))
+/// Whether `value` is what a socket sends: a string, an ArrayBuffer or a
+/// typed array (any view).
+pub fn is_frame_value(value: &JsValue) -> bool {
+    value.is_string() || value.is_instance_of::<ArrayBuffer>() || ArrayBuffer::is_view(value)
 }
 
-/// A JS payload to keep until it is sent, with its exact size in bytes, or
-/// `None` for anything but a string or binary data. Binary data is copied (on
-/// the JS heap, never into wasm memory), as the platform's `send()` does, so
+/// A value to keep while its message waits: binary data copied (on the JS
+/// heap, never into wasm memory), as the platform's `send()` copies it, so
 /// that an app reusing its buffer does not change a message already sent;
-/// text is measured with `TextEncoder`, also outside wasm memory.
-pub fn js_to_keep(value: &JsValue) -> Option<(JsValue, usize)> {
-    let call = |target: &JsValue, name: &str, args: &Array| {
-        let f = super::global::get(target, name)?
-            .dyn_into::<Function>()
-            .ok()?;
-        Reflect::apply(&f, target, args).ok()
-    };
-    if value.is_string() {
-        let len = super::global::function("TextEncoder")
-            .and_then(|ctor| Reflect::construct(&ctor, &Array::new()).ok())
-            .and_then(|encoder| call(&encoder, "encode", &Array::of1(value)))
-            .and_then(|bytes| js_binary_len(&bytes))
-            .or_else(|| value.as_string().map(|s| s.len()))?;
-        return Some((value.clone(), len));
+/// a string as it is (strings do not change).
+pub fn kept_copy(value: &JsValue) -> JsValue {
+    if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
+        return buffer.slice(0).into();
     }
-    let len = js_binary_len(value)?;
-    let copy = if value.is_instance_of::<ArrayBuffer>() {
-        call(value, "slice", &Array::new())?
-    } else {
+    if ArrayBuffer::is_view(value) {
         // Any view (a DataView has no slice()): its bytes as a Uint8Array.
-        let buffer = super::global::get(value, "buffer")?;
-        let offset = super::global::get(value, "byteOffset")?.as_f64()? as u32;
-        let view = Uint8Array::new_with_byte_offset_and_length(&buffer, offset, len as u32);
-        view.slice(0, len as u32).into()
-    };
-    Some((copy, len))
+        let bytes = Uint8Array::new_with_byte_offset_and_length(
+            &super::global::get(value, "buffer").unwrap_or(JsValue::UNDEFINED),
+            js_number(value, "byteOffset"),
+            js_number(value, "byteLength"),
+        );
+        return bytes.slice(0, bytes.length()).into();
+    }
+    value.clone()
+}
+
+fn js_number(value: &JsValue, name: &str) -> u32 {
+    super::global::get(value, name)
+        .and_then(|v| v.as_f64())
+        .map_or(0, |n| n as u32)
 }
 
 /// The byte length of an ArrayBuffer or a typed array.

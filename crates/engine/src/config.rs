@@ -65,6 +65,7 @@ pub struct Config {
     pub(crate) socket_check: Duration,
     pub(crate) close_hook: Option<CloseHook>,
     pub(crate) handshake: Option<HandshakeHook>,
+    pub(crate) direct_sends: bool,
 }
 
 impl Config {
@@ -150,6 +151,10 @@ accessors!(Config {
     /// server's close frame that no close event follows (default 1 s). The
     /// close is then reported within this plus `close_timeout`.
     socket_check / set_socket_check: Duration,
+    /// Whether the adapter sends messages straight to the open socket itself
+    /// while the engine allows it ([`Command::Direct`](crate::Command::Direct),
+    /// [`Input::SentDirectly`](crate::Input::SentDirectly)); default false.
+    direct_sends / set_direct_sends: bool,
 });
 
 impl Default for Config {
@@ -164,6 +169,7 @@ impl Default for Config {
             socket_check: Duration::from_secs(1),
             close_hook: None,
             handshake: None,
+            direct_sends: false,
         }
     }
 }
@@ -180,6 +186,7 @@ impl fmt::Debug for Config {
             .field("socket_check", &self.socket_check)
             .field("close_hook", &self.close_hook.is_some())
             .field("handshake", &self.handshake.is_some())
+            .field("direct_sends", &self.direct_sends)
             .finish()
     }
 }

@@ -75,8 +75,9 @@ pub enum Input {
         frame: Frame,
     },
     /// A frame arrived that the adapter delivers itself (it holds the
-    /// payload; see [`Engine::needs_frame_content`](super::Engine::needs_frame_content)).
-    /// It proves the link alive like [`Input::Received`].
+    /// payload, and [`Engine::frame_need`](super::Engine::frame_need) said
+    /// the engine needs only its arrival). It proves the link alive like
+    /// [`Input::Received`].
     Arrived {
         /// Which socket.
         socket: SocketId,
@@ -117,6 +118,14 @@ pub enum Input {
     },
     /// The socket's `bufferedAmount`, in bytes.
     BufferedAmount(u64),
+    /// The adapter sent `bytes` straight to `socket` under the allowance of
+    /// the last [`Command::Direct`]; the allowance is then reported again.
+    SentDirectly {
+        /// Which socket.
+        socket: SocketId,
+        /// How many bytes.
+        bytes: u64,
+    },
     /// The deadline of [`Engine::poll_timeout`](crate::Engine::poll_timeout)
     /// has come (or passed: a late timer is fine; an early one does nothing).
     Timeout,
@@ -192,6 +201,20 @@ impl Timer {
     }
 }
 
+/// What the engine needs of a received frame that the adapter can deliver
+/// itself ([`Engine::frame_need`](crate::Engine::frame_need)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FrameNeed {
+    /// Nothing: no heartbeat watches the link.
+    Nothing,
+    /// Its arrival ([`Input::Arrived`]): any frame proves the link alive.
+    Arrival,
+    /// Its content ([`Input::Received`]): a heartbeat waits for an exact
+    /// pong, which is swallowed; other frames come back as [`Command::Deliver`].
+    Content,
+}
+
 /// Why a message left the outbox without being sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -261,6 +284,13 @@ pub enum Command {
     Deliver(Frame),
     /// Report the socket's `bufferedAmount` as [`Input::BufferedAmount`].
     QueryBufferedAmount,
+    /// Only with [`Config::set_direct_sends`](crate::Config::set_direct_sends):
+    /// the adapter may now send up to this many bytes straight to this open
+    /// socket itself, without a call per message, and report them with
+    /// [`Input::SentDirectly`] before going past them; `None`: every send
+    /// goes through [`Engine::send`](crate::Engine::send) (the socket is not
+    /// open, messages are queued, or sends are held).
+    Direct(Option<(SocketId, u64)>),
     /// Look at the socket's `readyState`: if it is CLOSING or CLOSED while it
     /// should be open, report [`Input::PeerClosing`], and cut the connection
     /// where the platform can (the `ws` package's `terminate()`), so that the

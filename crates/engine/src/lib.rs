@@ -83,7 +83,7 @@ pub use config::{
     HeartbeatConfig, HiddenPolicy, OutboxConfig, Overflow, PongMatcher,
 };
 pub use frame::{Frame, Payload};
-pub use io::{Command, DropReason, Endpoint, Event, Input, OpenError, Timer};
+pub use io::{Command, DropReason, Endpoint, Event, FrameNeed, Input, OpenError, Timer};
 pub use machine::{CloseError, Engine, SendError, SendOutcome};
 #[doc(hidden)]
 pub use outbox::insert_by_id;

@@ -13,8 +13,8 @@
 mod support;
 
 use steadysocket_engine::{
-    Command, Config, DropReason, Event, Frame, HeartbeatConfig, Input, MessageId, Overflow,
-    Payload, PongMatcher, SendError, SendOutcome, StateKind, CLOSE_HEARTBEAT_TIMEOUT,
+    Command, Config, DropReason, Event, Frame, FrameNeed, HeartbeatConfig, Input, MessageId,
+    Overflow, Payload, PongMatcher, SendError, SendOutcome, StateKind, CLOSE_HEARTBEAT_TIMEOUT,
 };
 use support::{ms, secs, Server, World};
 
@@ -441,7 +441,7 @@ fn a_resumed_page_probes_afresh_instead_of_judging_a_stale_deadline() {
 fn frames_the_adapter_delivers_itself_still_prove_the_link_alive() {
     let mut w = World::new(heartbeat(PongMatcher::Any));
     w.input(Input::Connect);
-    assert!(!w.engine.needs_frame_content());
+    assert_eq!(w.engine.frame_need(), FrameNeed::Arrival);
     w.advance(secs(10)); // ping sent
     w.advance(ms(25));
     let socket = w.socket.expect("open");
@@ -453,10 +453,17 @@ fn frames_the_adapter_delivers_itself_still_prove_the_link_alive() {
     );
     w.advance(secs(5));
     assert!(w.is_open());
-    // An exact pong needs the content.
-    assert!(World::new(heartbeat(PongMatcher::Exact("pong".into())))
-        .engine
-        .needs_frame_content());
+    // An exact pong needs the content; without a heartbeat, nothing.
+    assert_eq!(
+        World::new(heartbeat(PongMatcher::Exact("pong".into())))
+            .engine
+            .frame_need(),
+        FrameNeed::Content
+    );
+    assert_eq!(
+        World::new(Config::default()).engine.frame_need(),
+        FrameNeed::Nothing
+    );
 }
 
 #[test]
@@ -493,8 +500,9 @@ fn the_direct_allowance_opens_only_when_sends_keep_order_and_stops_at_the_waterm
     let mut c = Config::default();
     c.backpressure_mut().set_high_watermark(100);
     c.backpressure_mut().set_low_watermark(10);
+    c.set_direct_sends(true);
     let mut w = down(c);
-    assert_eq!(w.engine.direct_allowance(), None, "down: nothing direct");
+    assert_eq!(w.direct, None, "down: nothing direct");
     w.send("queued first").unwrap();
     reconnect(&mut w);
     assert_eq!(
@@ -502,36 +510,33 @@ fn the_direct_allowance_opens_only_when_sends_keep_order_and_stops_at_the_waterm
         vec!["queued first"],
         "the outbox went first"
     );
-    let (socket, left) = w.engine.direct_allowance().expect("open and flowing");
+    let (socket, left) = w.direct.expect("open and flowing");
     assert_eq!(left, 100 - "queued first".len() as u64);
     // The adapter sent 60 bytes itself, then 60 more: past the watermark,
     // sends are held and the socket is asked for its real buffered amount.
-    w.engine.sent_directly(socket, 60);
-    assert_eq!(w.engine.direct_allowance(), Some((socket, left - 60)));
-    w.engine.sent_directly(socket, 60);
-    assert_eq!(w.engine.direct_allowance(), None, "held");
-    assert!(matches!(
-        w.engine.poll_command(),
-        Some(Command::QueryBufferedAmount)
-    ));
+    let from = w.log.len();
+    w.sent_directly(socket, 60);
+    assert_eq!(w.direct, Some((socket, left - 60)));
+    w.sent_directly(socket, 60);
+    assert_eq!(w.direct, None, "held");
+    assert!(w
+        .since(from)
+        .any(|c| matches!(c, Command::QueryBufferedAmount)));
     // The socket really holds them: still held, later sends are queued.
     w.buffered += 120;
     w.input(Input::BufferedAmount(w.buffered));
     assert!(matches!(w.send("behind"), Ok(SendOutcome::Queued(_))));
-    assert_eq!(w.engine.direct_allowance(), None, "something is queued");
+    assert_eq!(w.direct, None, "something is queued");
     // The socket drained: the held message goes, then the allowance is back.
     w.buffered = 0;
     w.input(Input::BufferedAmount(0));
     assert_eq!(w.transmitted().last().map(String::as_str), Some("behind"));
-    assert_eq!(
-        w.engine.direct_allowance(),
-        Some((socket, 100 - "behind".len() as u64))
-    );
+    assert_eq!(w.direct, Some((socket, 100 - "behind".len() as u64)));
     // Bytes counted against a socket that is gone change nothing.
     w.server_close(1006, "");
-    w.engine.sent_directly(socket, 1000);
+    w.sent_directly(socket, 1000);
     reconnect(&mut w);
-    let (again, left) = w.engine.direct_allowance().expect("open again");
+    let (again, left) = w.direct.expect("open again");
     assert_ne!(again, socket);
     assert_eq!(left, 100);
 }

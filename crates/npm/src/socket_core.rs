@@ -6,9 +6,9 @@ use wasm_bindgen::JsCast;
 
 use super::events::{self, kind};
 use super::{frame_to_js, options};
-use crate::boundary::outcome;
+use crate::boundary::{frame_need, outcome};
 use steadysocket::web::{Outlet, Output, Queued, Refused, Runtime};
-use steadysocket_engine::{Endpoint, Input, SendError, SendOutcome, SocketId, State};
+use steadysocket_engine::{Endpoint, FrameNeed, Input, SendError, SendOutcome, SocketId, State};
 
 /// One reconnecting socket, driven from JavaScript. The npm package's classes
 /// wrap it; it is not meant to be used directly.
@@ -22,8 +22,8 @@ pub struct SocketCore {
 struct JsOutlet {
     dispatch: Function,
     max_message_size: usize,
-    /// The JS API's own `message` listener, for the direct path.
-    on_message: Option<Function>,
+    /// The JS API's own `message` listener, attached to every socket.
+    on_message: Function,
 }
 
 impl JsOutlet {
@@ -42,25 +42,13 @@ impl JsOutlet {
 }
 
 impl Outlet for JsOutlet {
-    fn takes_js_frames(&self) -> bool {
-        true
-    }
-
-    fn direct_listener(&self) -> Option<Function> {
-        self.on_message.clone()
+    fn message_listener(&self) -> Option<Function> {
+        Some(self.on_message.clone())
     }
 
     fn deliver(&self, _runtime: &Rc<Runtime>, outputs: Vec<Output>) {
         for output in outputs {
             match output {
-                Output::JsFrame(data) => match self.oversized(&data) {
-                    Some((kind, size)) => self.call(
-                        kind::TOO_LARGE,
-                        &JsValue::from_str(kind),
-                        &JsValue::from_f64(size as f64),
-                    ),
-                    None => self.call(kind::MESSAGE, &data, &JsValue::UNDEFINED),
-                },
                 Output::Frame(frame) if frame.len() > self.max_message_size => {
                     let size = JsValue::from_f64(frame.len() as f64);
                     self.call(kind::TOO_LARGE, &JsValue::from_str(frame.kind()), &size);
@@ -110,18 +98,6 @@ impl Outlet for JsOutlet {
     }
 }
 
-impl JsOutlet {
-    /// The kind and size of a frame over the limit. Text is measured in UTF-8
-    /// bytes, counted only when its UTF-16 length cannot decide: a UTF-8 size
-    /// lies between one and three bytes per UTF-16 unit.
-    fn oversized(&self, data: &JsValue) -> Option<(&'static str, usize)> {
-        let max = self.max_message_size;
-        let bytes = steadysocket::web::js_len(data, max as u64).unwrap_or(0);
-        let kind = if data.is_string() { "text" } else { "binary" };
-        (bytes > max).then_some((kind, bytes))
-    }
-}
-
 /// `reportError(error)` where the runtime has it (browsers, Deno, Node 18+,
 /// workerd), else `console.error`.
 fn report_error(error: &JsValue) {
@@ -156,11 +132,11 @@ fn refusal(code: &str, message: &str) -> JsValue {
 impl SocketCore {
     /// Builds an idle socket from the options array of `js/options.js` (which
     /// checks names and types), the heartbeat's ping and pong, and the hooks;
-    /// `dispatch(kind, a, b)` receives every event. `onMessage(event)`, if
-    /// given, is attached to each socket as its `message` listener when the
-    /// engine needs no frames (no heartbeat); it must then check
-    /// `maxMessageSize` itself. Throws a TypeError for options that do not fit
-    /// together.
+    /// `dispatch(kind, a, b)` receives every event. `onMessage(event)` is
+    /// attached to each socket as its `message` listener: the JS side receives
+    /// every frame itself (checking `maxMessageSize`) and tells this core
+    /// what `frameNeed` asks for (`arrived`, `received`). Throws a TypeError
+    /// for options that do not fit together.
     #[wasm_bindgen(constructor)]
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -171,11 +147,13 @@ impl SocketCore {
         should_reconnect: Option<Function>,
         handshake: Option<Function>,
         dispatch: Function,
-        on_message: Option<Function>,
+        on_message: Function,
     ) -> Result<SocketCore, JsValue> {
-        let (config, max_message_size) =
+        let (mut config, max_message_size) =
             options::config(&options, ping, pong, should_reconnect, handshake)
                 .map_err(|m| JsValue::from(js_sys::TypeError::new(&m)))?;
+        // The JS side sends within the engine's allowance itself (DIRECT).
+        config.set_direct_sends(true);
         let seed = steadysocket::web::random_seed();
         let outlet = JsOutlet {
             dispatch,
@@ -229,6 +207,30 @@ impl SocketCore {
         self.runtime.resolved(SocketId(socket as u64), Err(message));
     }
 
+    /// What the engine needs of each frame the JS listener receives: 0
+    /// nothing, 1 its arrival (call `arrived`), 2 its content (call
+    /// `received`, and the frame comes back as a MESSAGE unless the engine
+    /// keeps it).
+    #[wasm_bindgen(getter, js_name = frameNeed)]
+    pub fn frame_need(&self) -> u8 {
+        match self.runtime.frame_need() {
+            FrameNeed::Nothing => frame_need::NOTHING,
+            FrameNeed::Arrival => frame_need::ARRIVAL,
+            _ => frame_need::CONTENT,
+        }
+    }
+
+    /// A frame arrived on `socket` (the message event's target), delivered by
+    /// the JS side itself.
+    pub fn arrived(&self, socket: JsValue) {
+        self.runtime.frame_arrived(&socket);
+    }
+
+    /// A frame arrived on `socket` whose content the engine needs.
+    pub fn received(&self, socket: JsValue, data: JsValue) {
+        self.runtime.frame_received(&socket, &data);
+    }
+
     /// Counts bytes the JS side sent straight to the socket of the last
     /// DIRECT event; the allowance is then reported again, or not if sends
     /// are held now.
@@ -237,27 +239,25 @@ impl SocketCore {
         self.runtime.sent_directly(bytes as u64);
     }
 
-    /// Sends a string or binary data: returns 0 (sent), 1 (queued) or 2
-    /// (dropped); throws an Error with `code` "closed", "outbox-full",
-    /// "too-large", "invalid-data" or "busy" when refused.
-    pub fn send(&self, data: JsValue) -> Result<u8, JsValue> {
+    /// Sends a string or binary data of `bytes` bytes (UTF-8 for text, as
+    /// the JS side measured it): returns 0 (sent), 1 (queued) or 2 (dropped);
+    /// throws an Error with `code` "closed", "outbox-full", "too-large",
+    /// "invalid-data" or "busy" when refused. The value is never copied into
+    /// wasm memory: the engine counts its size only.
+    pub fn send(&self, data: JsValue, bytes: f64) -> Result<u8, JsValue> {
         super::trap_if_armed();
-        // The fast path: an open socket takes the value as it is.
-        match self.runtime.send_js(&data) {
-            Some(SendOutcome::Sent(_)) => return Ok(outcome::SENT),
-            // The socket refused it (already closing): back in the outbox.
-            Some(_) => return Ok(outcome::QUEUED),
-            None => {}
-        }
-        // Otherwise it waits as a JS value: the engine queues its size only,
-        // so nothing that waits (or is refused) is copied into wasm memory.
-        let (value, len) = steadysocket::web::js_to_keep(&data).ok_or_else(|| {
+        let len = if bytes.is_finite() && bytes >= 0.0 {
+            bytes as usize
+        } else {
+            usize::MAX
+        };
+        let sent = self.runtime.send_kept(data, len).ok_or_else(|| {
             refusal(
                 "invalid-data",
                 "send() takes a string, an ArrayBuffer or a typed array",
             )
         })?;
-        match self.runtime.send_kept(value, len) {
+        match sent {
             Ok(SendOutcome::Sent(_)) => Ok(outcome::SENT),
             Ok(SendOutcome::Queued(_)) => Ok(outcome::QUEUED),
             Ok(SendOutcome::Dropped(_)) => Ok(outcome::DROPPED),

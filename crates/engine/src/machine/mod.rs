@@ -13,7 +13,7 @@ use super::close_policy::{default_verdict, CloseInfo, Initiator, Verdict};
 use super::config::{Config, HiddenPolicy, Overflow};
 use super::frame::{Frame, Payload};
 use super::heartbeat::{self, Heartbeat};
-use super::io::{Command, DropReason, Endpoint, Event, Input, OpenError, Timer};
+use super::io::{Command, DropReason, Endpoint, Event, FrameNeed, Input, OpenError, Timer};
 use super::outbox::{MessageId, Outbox, Pushed, Queued};
 use super::state::{ClosedReason, GiveUp, PauseReason, Phase, SocketId, State};
 use super::time::Time;
@@ -65,6 +65,10 @@ pub struct Engine {
     flow: Flow,
     /// bufferedAmount as last reported, plus what was transmitted since.
     buffered: u64,
+    /// The socket of the last [`Command::Direct`] (direct sends only), and
+    /// whether its allowance must be reported again (bytes were spent).
+    direct: Option<SocketId>,
+    direct_spent: bool,
     restored_at: Option<Time>,
     /// When the engine paused (offline, hidden): paused time is not billed to
     /// the budget.
@@ -102,6 +106,8 @@ impl Engine {
             page: Page::Visible,
             flow: Flow::Flowing,
             buffered: 0,
+            direct: None,
+            direct_spent: false,
             restored_at: None,
             paused_at: None,
             timers: [None; Timer::ALL.len()],
@@ -135,11 +141,14 @@ impl Engine {
     /// not be sent.
     pub fn drain_outbox(&mut self) -> Vec<(MessageId, Payload)> {
         self.cancel_timer(Timer::Expiry);
-        self.outbox
+        let drained = self
+            .outbox
             .drain()
             .into_iter()
             .map(|q| (q.id, q.frame))
-            .collect()
+            .collect();
+        self.report_direct();
+        drained
     }
 
     /// The next command for the adapter, oldest first.
@@ -230,6 +239,13 @@ impl Engine {
             }
             Input::PeerClosing { socket } => self.on_peer_closing(now, socket),
             Input::BufferedAmount(n) => self.on_buffered(now, n),
+            Input::SentDirectly { socket, bytes } => {
+                if matches!(self.state, State::Open { socket: s, .. } if s == socket) {
+                    self.count_transmit(usize::try_from(bytes).unwrap_or(usize::MAX));
+                }
+                // Reported again, renewed (or withdrawn if sends are now held).
+                self.direct_spent = true;
+            }
             Input::Timeout => self.check_deadlines(now),
             Input::Online => self.on_online(now),
             Input::Offline => self.on_offline(now),
@@ -238,26 +254,30 @@ impl Engine {
             Input::Frozen => {}
             Input::Resumed => self.on_resumed(now),
             Input::Restored => self.on_restored(now),
-            Input::Close { code, reason } => {
-                if let Err(e) = self.close(now, code, reason) {
-                    self.emit(Event::Error(e.message()));
-                }
-            }
-            Input::Reconnect => self.reconnect(now),
+            Input::Close { code, reason } => match CloseError::check(code, &reason) {
+                Ok(()) => self.close_now(now, code, reason),
+                Err(e) => self.emit(Event::Error(e.message())),
+            },
+            Input::Reconnect => self.reconnect_now(now),
         }
+        self.report_direct();
     }
 
     /// Whether frames of `socket` are taken now (it is the open or closing
-    /// socket). An adapter that delivers frames itself checks this first.
-    pub fn accepts_frames_from(&self, socket: SocketId) -> bool {
+    /// socket).
+    fn accepts_frames_from(&self, socket: SocketId) -> bool {
         matches!(self.state, State::Open { socket: s, .. } | State::Closing { socket: s, .. } if s == socket)
     }
 
-    /// Whether the engine must see each frame's content
-    /// ([`Input::Received`]): only an exact-pong heartbeat needs it; otherwise
-    /// [`Input::Arrived`] will do.
-    pub fn needs_frame_content(&self) -> bool {
-        matches!(&self.config.heartbeat, Some(h) if matches!(h.pong, super::config::PongMatcher::Exact(_)))
+    /// What the engine needs of each received frame, for an adapter that can
+    /// deliver frames itself: nothing, their arrival, or their content. It
+    /// depends on the configuration alone.
+    pub fn frame_need(&self) -> FrameNeed {
+        match &self.config.heartbeat {
+            None => FrameNeed::Nothing,
+            Some(h) if matches!(h.pong, super::config::PongMatcher::Exact(_)) => FrameNeed::Content,
+            Some(_) => FrameNeed::Arrival,
+        }
     }
 
     /// The fast path of [`send`](Self::send) for an adapter that holds the
@@ -269,6 +289,7 @@ impl Engine {
         let socket = self.sending_now()?;
         let id = self.message_id();
         self.count_transmit(len);
+        self.report_direct();
         Some((socket, id))
     }
 
@@ -283,25 +304,22 @@ impl Engine {
         }
     }
 
-    /// How many bytes an adapter may hand straight to the open socket itself,
-    /// without a call per message: while the socket is open, sends are
-    /// flowing and nothing is queued, up to the high watermark. The adapter
-    /// reports what it sent with [`sent_directly`](Self::sent_directly) before
-    /// going past this allowance. `None`: every send goes through
-    /// [`send`](Self::send).
-    pub fn direct_allowance(&self) -> Option<(SocketId, u64)> {
-        let socket = self.sending_now()?;
-        let high = self.config.backpressure.high_watermark;
-        Some((socket, high.saturating_sub(self.buffered)))
-    }
-
-    /// Counts `bytes` that the adapter sent straight to `socket` under
-    /// [`direct_allowance`](Self::direct_allowance). Bytes for a socket that
-    /// is no longer the open one are ignored.
-    pub fn sent_directly(&mut self, socket: SocketId, bytes: u64) {
-        if matches!(self.state, State::Open { socket: s, .. } if s == socket) {
-            self.count_transmit(usize::try_from(bytes).unwrap_or(usize::MAX));
+    /// With direct sends on: reports the allowance ([`Command::Direct`]) when
+    /// the socket it is for changes. Called at the end of every call that can
+    /// change it.
+    fn report_direct(&mut self) {
+        if !self.config.direct_sends {
+            return;
         }
+        let socket = self.sending_now();
+        if socket == self.direct && !self.direct_spent {
+            return;
+        }
+        self.direct = socket;
+        self.direct_spent = false;
+        let high = self.config.backpressure.high_watermark;
+        let allowance = socket.map(|s| (s, high.saturating_sub(self.buffered)));
+        self.commands.push_back(Command::Direct(allowance));
     }
 
     /// Sends a message now, or queues it while the link is down. `ttl`
@@ -316,7 +334,17 @@ impl Engine {
         frame: impl Into<Payload>,
         ttl: Option<Duration>,
     ) -> Result<SendOutcome, SendError> {
-        let frame = frame.into();
+        let result = self.submit(now, frame.into(), ttl);
+        self.report_direct();
+        result
+    }
+
+    fn submit(
+        &mut self,
+        now: Time,
+        frame: Payload,
+        ttl: Option<Duration>,
+    ) -> Result<SendOutcome, SendError> {
         if matches!(self.state, State::Closed(_) | State::Closing { .. }) {
             return Err(SendError::Closed(frame));
         }
@@ -382,6 +410,12 @@ impl Engine {
     /// Closes for good: no reconnect until [`reconnect`](Self::reconnect).
     pub fn close(&mut self, now: Time, code: u16, reason: String) -> Result<(), CloseError> {
         CloseError::check(code, &reason)?;
+        self.close_now(now, code, reason);
+        self.report_direct();
+        Ok(())
+    }
+
+    fn close_now(&mut self, now: Time, code: u16, reason: String) {
         match self.state.clone() {
             State::Closing { .. } | State::Closed(_) => {}
             State::Open { socket, .. }
@@ -413,13 +447,17 @@ impl Engine {
                 self.enter_closed(ClosedReason::User { code, reason });
             }
         }
-        Ok(())
     }
 
     /// Connects again now, whatever the state: after a user close, after giving
     /// up, while waiting to retry. An open socket is replaced. The retry
     /// counter starts over.
     pub fn reconnect(&mut self, now: Time) {
+        self.reconnect_now(now);
+        self.report_direct();
+    }
+
+    fn reconnect_now(&mut self, now: Time) {
         if let Some(socket) = self.state.socket() {
             self.commands.push_back(Command::Close {
                 socket,

@@ -44,6 +44,8 @@ pub struct World {
     /// a close frame and no close event follows (Node's built-in WebSocket
     /// with a server that never closes TCP).
     pub socket_closing: bool,
+    /// The allowance of the last `Command::Direct` (direct sends only).
+    pub direct: Option<(SocketId, u64)>,
 }
 
 pub fn url_for(n: u32) -> String {
@@ -69,6 +71,7 @@ impl World {
             refuse_transmits: false,
             failed: Vec::new(),
             socket_closing: false,
+            direct: None,
         }
     }
 
@@ -164,10 +167,16 @@ impl World {
                         .handle(self.now, Input::TransmitFailed { socket, id, frame });
                 }
                 Command::Transmit { frame, .. } => self.buffered += frame.len() as u64,
+                Command::Direct(allowance) => self.direct = allowance,
                 Command::Close { .. } | Command::Deliver(_) | Command::Emit(_) => {}
                 other => panic!("the fake world does not know the command {other:?}"),
             }
         }
+    }
+
+    /// The adapter sent `bytes` straight to `socket` under the allowance.
+    pub fn sent_directly(&mut self, socket: SocketId, bytes: u64) {
+        self.input(Input::SentDirectly { socket, bytes });
     }
 
     /// Moves the clock forward, answering the engine's timeout whenever it

@@ -104,7 +104,7 @@ for (const c of CPU) {
   await bench("receiveCost", c, 10_000);
   await bench("sendCost", c, 10_000);
 }
-for (let r = 0; r < 5; r++) {
+for (let r = 0; r < ROUNDS; r++) {
   const round = { receive: {}, send: {} };
   for (const c of rotate(CPU, r)) {
     round.receive[c] = await bench("receiveCost", c, N);
@@ -146,6 +146,14 @@ const nodeRun = JSON.parse(
 // ----- arithmetic -----
 const ratioTo = (rounds, base, pick = (x) => x) =>
   Object.fromEntries(Object.keys(rounds[0]).map((c) => [c, median(rounds.map((r) => pick(r[c]) / pick(r[base])))]));
+// The spread of a row: the interquartile range of its per-round ratios.
+const spreadTo = (rounds, base, pick = (x) => x) =>
+  Object.fromEntries(
+    Object.keys(rounds[0]).map((c) => {
+      const rs = rounds.map((r) => pick(r[c]) / pick(r[base]));
+      return [c, pct(rs, 75) - pct(rs, 25)];
+    }),
+  );
 const med = (rounds, pick = (x) => x) => Object.fromEntries(Object.keys(rounds[0]).map((c) => [c, median(rounds.map((r) => pick(r[c])))]));
 
 const results = {
@@ -157,8 +165,8 @@ const results = {
   sizes,
   wasmBreakdown: wasmParts,
   coldStart: cold,
-  throughput: { perSecond: med(tput), ratio: ratioTo(tput, "raw") },
-  throughputNode: { perSecond: med(nodeRun.rounds), ratio: ratioTo(nodeRun.rounds, "raw") },
+  throughput: { perSecond: med(tput), ratio: ratioTo(tput, "raw"), spread: spreadTo(tput, "raw") },
+  throughputNode: { perSecond: med(nodeRun.rounds), ratio: ratioTo(nodeRun.rounds, "raw"), spread: spreadTo(nodeRun.rounds, "raw") },
   latency: {
     p50: med(lat, (x) => x.p50),
     p99: med(lat, (x) => x.p99),
@@ -171,6 +179,8 @@ const results = {
     send: med(cpu.map((r) => r.send)),
     receiveRatio: ratioTo(cpu.map((r) => r.receive), "baseline"),
     sendRatio: ratioTo(cpu.map((r) => r.send), "baseline"),
+    receiveSpread: spreadTo(cpu.map((r) => r.receive), "baseline"),
+    sendSpread: spreadTo(cpu.map((r) => r.send), "baseline"),
   },
   reconnectOverheadMs: { median: median(reconnect), p90: pct(reconnect, 90) },
   deadLinkMs: { median: median(dead.times), max: Math.max(...dead.times), budget: dead.budget },
@@ -180,6 +190,22 @@ const results = {
   },
   soak: { chromium: soakChromium, node: soakNode },
 };
+// Against the run recorded when the reliability issue landed (bench/baseline.json):
+// no ratio may fall by more than its row's spread in this run.
+const base = JSON.parse(readFileSync(root + "bench/baseline.json", "utf8"));
+const checks = [];
+const check = (row, client, now, spread, was, higherIsBetter) => {
+  const holds = higherIsBetter ? now >= was - spread : now <= was + spread;
+  checks.push({ row, client, now, was, spread, holds });
+};
+for (const c of ["steadysocket", "rust"]) {
+  check("echo (Chromium)", c, results.throughput.ratio[c], results.throughput.spread[c], base.echoChromium[c], true);
+  check("receive CPU", c, results.cpuNsPerMessage.receiveRatio[c], results.cpuNsPerMessage.receiveSpread[c], base.receive[c], false);
+  check("send CPU", c, results.cpuNsPerMessage.sendRatio[c], results.cpuNsPerMessage.sendSpread[c], base.send[c], false);
+}
+check("echo (Node 22)", "steadysocket", results.throughputNode.ratio.steadysocket, results.throughputNode.spread.steadysocket, base.echoNode.steadysocket, true);
+results.againstBaseline = checks;
+log("against the baseline", JSON.stringify(checks));
 writeFileSync(root + "bench/results.json", JSON.stringify(results, null, 2) + "\n");
 
 // ----- the table -----
@@ -234,6 +260,11 @@ rows.push(
     const growth = (r) => `wasm ${k(r.wasmGrowth)} KiB, JS heap ${k(r.heapGrowth)} KiB`;
     return `- Soak in ${where === "node" ? `Node ${results.node}` : "Chromium"} (sockets registered in a FinalizationRegistry, gc() until the count settles): 10,000 create/dispose cycles: ${share(idle)}, growth ${growth(idle)}; 1,000 connect/echo/dispose cycles: ${share(echo)}, growth ${growth(echo)}.`;
   }),
+);
+rows.push(
+  `- Against the run recorded when the reliability issue landed (bench/baseline.json; a ratio holds when it has not moved the wrong way by more than its row's spread, the interquartile range of this run's ${ROUNDS} per-round ratios): ${checks
+    .map((x) => `${x.row} ${x.client === "rust" ? "Rust" : "JS"} ×${f(x.now)} (was ×${f(x.was)}, spread ${f(x.spread)}): ${x.holds ? "holds" : "FELL"}`)
+    .join("; ")}.`,
 );
 const table = rows.join("\n");
 console.log(table);

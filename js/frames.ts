@@ -33,25 +33,10 @@ function textBytes(text: string, room: number): number {
  * anything that is not a string, an ArrayBuffer or a typed array.
  */
 export function frameBytes(data: unknown): number {
-  if (typeof data === "string") return utf8Length(data);
+  // TextEncoder encodes as the socket will (a lone surrogate as U+FFFD).
+  if (typeof data === "string") return (encoder ??= new TextEncoder()).encode(data).length;
   if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
   return -1;
-}
-
-/** UTF-8 length of `text`, as TextEncoder (and so the socket) encodes it. */
-function utf8Length(text: string): number {
-  let n = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) n += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      // A surrogate pair: 4 bytes for 2 units.
-      n += 2;
-      i++;
-    } else n += 2; // 3 bytes (a lone surrogate becomes U+FFFD, also 3)
-  }
-  return n;
 }
 
 /** Bytes of a text frame over `max`, or 0. */

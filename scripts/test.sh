@@ -11,16 +11,19 @@ OUT="$ROOT/test-output"
 rm -rf "$OUT" && mkdir -p "$OUT"
 trap stop_server EXIT
 
+setup_start=$SECONDS
 bash scripts/setup.sh || die "setup failed"
+SETUP_TIME="setup $((SECONDS - setup_start))s"
 
-PASSED=0 FAILED=0 STEPS_FAILED=()
+PASSED=0 FAILED=0 STEPS_FAILED=() TIMES=()
 # step NAME CMD...: runs CMD, shows and keeps its output, adds up its test counts.
 step() {
     local name=$1; shift
-    local logf="$OUT/$name.log" rc p f
+    local logf="$OUT/$name.log" rc p f start=$SECONDS
     log "── $name"
     "$@" 2>&1 | tee "$logf"
     rc=${PIPESTATUS[0]}
+    TIMES+=("$name $((SECONDS - start))s")
     # cargo test and wasm-bindgen-test: "test result: ok. 3 passed; 0 failed; ...";
     # node:test: "# pass 3" (tap) or "ℹ pass 3" (spec).
     read -r p f < <(awk '
@@ -102,6 +105,7 @@ step workerd "$(node22)" tests/runtimes/workerd/run.mjs
 step pages "$(node22)" --test tests/pages/*.test.mjs
 stop_server
 
+log "step times: $SETUP_TIME ${TIMES[*]}"
 if [ ${#STEPS_FAILED[@]} -gt 0 ]; then
     log "failed steps: ${STEPS_FAILED[*]} (logs in test-output/)"
 fi

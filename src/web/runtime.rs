@@ -633,7 +633,7 @@ impl Runtime {
         // The engine's timers, as one platform timeout for the earliest.
         if !self.disposed.get() {
             if let Some(mut wakeup) = borrow_for(&self.wakeup, "arming the timer") {
-                wakeup.sync(inner.engine.poll_timeout(), self.clock.now(), &self.me);
+                wakeup.sync(inner.engine.poll_timeout(), || self.clock.now(), &self.me);
             }
         }
     }

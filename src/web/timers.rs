@@ -27,8 +27,14 @@ const MAX_DELAY_MS: f64 = 2_147_483_647.0;
 
 impl Wakeup {
     /// Arms the timeout for `deadline` (`None`: disarms it), unless it is
-    /// armed for that deadline already. `now` is the clock's reading.
-    pub fn sync(&mut self, deadline: Option<Time>, now: Time, runtime: &Weak<Runtime>) {
+    /// armed for that deadline already. `now` reads the clock, only when the
+    /// timeout is re-armed: a send that moves no deadline pays for no clock.
+    pub fn sync(
+        &mut self,
+        deadline: Option<Time>,
+        now: impl FnOnce() -> Time,
+        runtime: &Weak<Runtime>,
+    ) {
         if self.armed.as_ref().map(|a| a.at) == deadline {
             return;
         }
@@ -38,7 +44,7 @@ impl Wakeup {
         };
         // Round up: a timeout that fires a hair early finds nothing due, and
         // the engine's deadline is armed again.
-        let ms = (at.since(now).as_secs_f64() * 1000.0)
+        let ms = (at.since(now()).as_secs_f64() * 1000.0)
             .ceil()
             .clamp(0.0, MAX_DELAY_MS) as u32;
         let runtime = runtime.clone();

@@ -186,6 +186,11 @@ fn run(config: Config, seed: u64, actions: Vec<Action>) -> Result<(), TestCaseEr
             Action::RefuseTransmits(on) => w.refuse_transmits = on,
         }
         prop_assert!(w.live.len() <= 1, "sockets alive: {:?}", w.live);
+        prop_assert_eq!(
+            w.engine.poll_timeout(),
+            w.engine.timers().map(|(_, at)| at).min(),
+            "poll_timeout is the earliest armed deadline"
+        );
         if w.state() == StateKind::Closed {
             prop_assert!(
                 w.timers().is_empty(),

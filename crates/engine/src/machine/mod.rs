@@ -74,6 +74,8 @@ pub struct Engine {
     /// the budget.
     paused_at: Option<Time>,
     timers: [Option<Time>; Timer::ALL.len()],
+    /// The earliest of `timers`, kept as they change.
+    next_deadline: Option<Time>,
     next_socket: u64,
     next_message: u64,
     commands: VecDeque<Command>,
@@ -111,6 +113,7 @@ impl Engine {
             restored_at: None,
             paused_at: None,
             timers: [None; Timer::ALL.len()],
+            next_deadline: None,
             next_socket: 0,
             next_message: 0,
             commands: VecDeque::new(),
@@ -496,17 +499,20 @@ impl Engine {
 
     fn set_timer(&mut self, timer: Timer, at: Time) {
         self.timers[timer.index()] = Some(at);
+        self.next_deadline = self.timers.iter().flatten().min().copied();
     }
 
     fn cancel_timer(&mut self, timer: Timer) {
-        self.timers[timer.index()] = None;
+        if self.timers[timer.index()].take().is_some() {
+            self.next_deadline = self.timers.iter().flatten().min().copied();
+        }
     }
 
     /// When the engine next needs [`Input::Timeout`]: the earliest deadline of
     /// its armed timers, or `None` when none is armed. Read it again after
     /// every call that takes `now`; an adapter keeps one platform timer for it.
     pub fn poll_timeout(&self) -> Option<Time> {
-        self.timers.iter().flatten().min().copied()
+        self.next_deadline
     }
 
     fn message_id(&mut self) -> MessageId {

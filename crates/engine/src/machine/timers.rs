@@ -7,7 +7,7 @@ impl Engine {
         if self.timers[timer.index()].is_none_or(|deadline| deadline > now) {
             return; // not armed, or not due yet
         }
-        self.timers[timer.index()] = None;
+        self.cancel_timer(timer);
         match timer {
             Timer::Retry => {
                 if let State::Waiting { attempt, .. } = self.state {

@@ -74,6 +74,8 @@ export interface Hub {
   shouldReconnect?: (close: CloseInfo) => boolean | undefined;
   handshake?: () => unknown[];
   ws: { close(): void } | null;
+  /** Told of every platform socket created (the drop-in reads through it). */
+  onSocket?: (ws: unknown) => void;
 }
 
 /** The options createCore reads (the socket classes wrap the hooks). */
@@ -171,7 +173,10 @@ function weakCallbacks(ref: { deref(): Hub | undefined }, Base: unknown) {
         ? function WebSocket(url: string, protocols: string[]) {
             const ws = new (Base as new (url: string, protocols: string[]) => { close(): void })(url, protocols);
             const hub = ref.deref();
-            if (hub !== undefined) hub.ws = ws;
+            if (hub !== undefined) {
+              hub.ws = ws;
+              hub.onSocket?.(ws);
+            }
             return ws;
           }
         : undefined,

@@ -2,11 +2,26 @@
 // class, on the same Rust engine as SteadySocket. The deliberate differences
 // are listed in the README.
 import { createCore, type Hub, type RawCoreOptions } from "./options.js";
-import { KIND, SteadyEvent, SteadySocketError } from "./events.js";
+import { KIND, SteadyEvent } from "./events.js";
 import { checkUrl, protocolList, resolveUrl } from "./url.js";
 import { frameBytes, isBlob, type DirectSend } from "./frames.js";
 import { FATAL, endedError, letGo, register, track, type GuardedCore, type Registration } from "./lifetime.js";
-import type { ReconnectingWebSocketOptions, UrlSource } from "./types.js";
+import { SEND_OUTCOME } from "./generated/boundary.js";
+import type { CloseInfo, ProtocolsProvider, ReconnectingWebSocketOptions, UrlSource } from "./types.js";
+
+const SENT = SEND_OUTCOME.indexOf("sent");
+
+/** What readyState, url and extensions are read from. */
+interface PlatformSocket {
+  readonly readyState: number;
+  readonly url?: string;
+  readonly extensions?: string;
+}
+
+/** A close event with the fields theirs has. */
+function closeEvent(code: number, reason: string, wasClean: boolean): Event & { code: number; reason: string; wasClean: boolean } {
+  return new SteadyEvent("close", { code, reason, wasClean }) as Event & { code: number; reason: string; wasClean: boolean };
+}
 
 type Handler<E> = ((this: ReconnectingWebSocket, event: E) => void) | null;
 
@@ -25,6 +40,28 @@ const RENAMED: readonly (readonly [string, string])[] = [
   ["maxEnqueuedMessages", "maxEnqueuedMessages"],
 ];
 
+// partysocket's defaults, where they differ from SteadySocket's; the delays
+// keep a jitter drawn per attempt ("equal": half the step to the whole).
+const THEIR_DEFAULTS: Record<string, unknown> = {
+  initialDelay: 3000,
+  maxDelay: 10000,
+  delayGrowFactor: 1.3,
+  connectionTimeout: 4000,
+  maxRetries: Infinity,
+  // Their queue has no count limit: queued messages stay JS values, bounded
+  // by the heap, as theirs are.
+  maxEnqueuedMessages: Infinity,
+  maxEnqueuedBytes: 2 ** 30,
+  maxHeldBytes: 2 ** 30,
+  // A send beyond maxEnqueuedMessages is dropped, as theirs is, and
+  // reported by a drop event.
+  overflow: "drop-newest",
+  jitter: "equal",
+};
+
+/** Options of theirs that this class has no use for (partysocket's PartySocket passes them down). */
+const HANDLED = new Set([...RENAMED.map(([theirs]) => theirs), "startClosed", "debug", "debugLogger", "shouldReconnectOnClose", "closeCodeTable"]);
+
 /** The core's messages about an option, with their name for it. */
 function theirNames(e: unknown): unknown {
   if (!(e instanceof TypeError)) return e;
@@ -33,29 +70,13 @@ function theirNames(e: unknown): unknown {
   return new TypeError(message);
 }
 
-/** Their option names, mapped onto the core's. */
+/** Their option names, mapped onto the core's, over their defaults. */
 function coreOptions(options: Record<string, unknown>): RawCoreOptions {
-  const known = new Set([
-    "WebSocket",
-    "minReconnectionDelay",
-    "maxReconnectionDelay",
-    "reconnectionDelayGrowFactor",
-    "minUptime",
-    "connectionTimeout",
-    "maxRetries",
-    "maxEnqueuedMessages",
-    "startClosed",
-    "debug",
-  ]);
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) throw new TypeError(`unknown option ${JSON.stringify(key)}; the options are: ${[...known].join(", ")}`);
-  }
-  const core: RawCoreOptions = {};
+  const core: RawCoreOptions = { ...THEIR_DEFAULTS };
   for (const [theirs, ours] of RENAMED) if (options[theirs] !== undefined) core[ours] = options[theirs];
-  // Their delays grow by a factor from a minimum: keep that shape, with the
-  // jitter drawn per attempt (theirs is drawn once per page).
-  if (options.minReconnectionDelay !== undefined || options.reconnectionDelayGrowFactor !== undefined) {
-    core.jitter = "equal";
+  // A default minimum never makes a given maximum invalid: it is capped.
+  if (options.minReconnectionDelay === undefined && typeof core.maxDelay === "number" && (core.initialDelay as number) > core.maxDelay) {
+    core.initialDelay = core.maxDelay;
   }
   return core;
 }
@@ -84,52 +105,101 @@ export class ReconnectingWebSocket extends EventTarget {
   #disposed = false;
   #registration!: Registration;
   #source: UrlSource;
-  #protocols: string[];
-  #url = "";
+  #protocols: string[] | (() => unknown);
   #binaryType: "blob" | "arraybuffer" = "blob";
-  #retryCount = 0;
-  #debug: boolean;
+  // Counted as theirs: -1 before the first attempt, one more per platform
+  // socket created, 0 again on open.
+  #retryCount = -1;
   #startClosed: boolean;
+  // The platform socket of the last attempt: readyState, url and extensions
+  // read through it, as theirs do.
+  #ws: PlatformSocket | null = null;
+  // Set by close() until reconnect(): readyState reads CLOSED, and what the
+  // engine reports about the socket being closed is not dispatched (the
+  // close event went out from close() itself).
+  #closeCalled = false;
+  // Messages sent after close(): delivered if reconnect() is called, as theirs.
+  #afterClose: unknown[] = [];
+  #warnedClosedSend = false;
+  #log: ((...args: unknown[]) => void) | null;
+  #ignored = new Set<string>();
+  // Their retry count: one more per connection attempt begun (the first,
+  // and each one after a close), 0 again once a connection has stayed up
+  // minUptime. A close that will be retried counts at once, so that the
+  // close handler sees the count of the attempt to come, as theirs does.
+  #maxRetries: number;
+  #minUptime: number;
+  #uptime: ReturnType<typeof setTimeout> | null = null;
+  #countedAtClose = false;
+  #willRetry = true;
+  // reconnect() starts the attempt on a microtask, as theirs resolves its
+  // URL first; sends meanwhile wait with those made after close().
+  #reconnecting = false;
+  // Whether the close of the current platform socket was dispatched: theirs
+  // dispatches it (before the error) when an error ends an attempt, and
+  // then nothing more about that socket.
+  #closeReported = false;
 
-  constructor(url: UrlSource, protocols?: string | string[] | null, options: ReconnectingWebSocketOptions = {}) {
+  constructor(url: UrlSource, protocols?: ProtocolsProvider, options: ReconnectingWebSocketOptions = {}) {
     super();
     checkUrl(url);
     if (options === null || typeof options !== "object") throw new TypeError("options must be an object");
     this.#source = url;
-    this.#protocols = protocolList(protocols);
-    this.#debug = options.debug === true;
+    // A list is checked now; a provider is asked before every attempt.
+    this.#protocols = typeof protocols === "function" ? protocols : protocolList(protocols);
     this.#startClosed = options.startClosed === true;
+    this.#maxRetries = typeof options.maxRetries === "number" ? options.maxRetries : Infinity;
+    this.#minUptime = typeof options.minUptime === "number" ? options.minUptime : 5000;
+    const logger = typeof options.debugLogger === "function" ? options.debugLogger : console.log.bind(console);
+    this.#log = options.debug === true ? logger : null;
+    const all = options as Record<string, unknown>;
+    for (const key of Object.keys(all)) {
+      if (!HANDLED.has(key)) this.#debug("ignoring option", key);
+    }
+    const core = coreOptions(all);
+    // Their close handling: reconnect after any close the app did not ask
+    // for, unless shouldReconnectOnClose says no; closeCodeTable: true takes
+    // SteadySocket's table of codes instead.
+    const hook = options.shouldReconnectOnClose;
+    if (options.closeCodeTable !== true) {
+      core.shouldReconnect = (close: CloseInfo) => {
+        this.#willRetry = typeof hook === "function" ? hook(closeEvent(close.code, close.reason, close.wasClean)) !== false : true;
+        return this.#willRetry;
+      };
+    }
     try {
-      const { core, sender, hub } = createCore(coreOptions(options as Record<string, unknown>), (kind, a, b) => this.#on(kind, a, b));
-      this.#core = core;
-      this.#direct = sender;
-      this.#hub = hub;
+      const created = createCore(core, (kind, a, b) => this.#on(kind, a, b));
+      this.#core = created.core;
+      this.#direct = created.sender;
+      this.#hub = created.hub;
+      this.#hub.onSocket = (ws) => this.#connecting(ws as PlatformSocket);
       this.#registration = register(this);
     } catch (e) {
       throw theirNames(e);
     }
-    if (!this.#startClosed) queueMicrotask(() => !this.#disposed && this.#core.state === "idle" && this.#core.start());
-  }
-
-  get readyState(): ReadyState {
-    if (this.#disposed) return READY.CLOSED;
-    switch (this.#core.state) {
-      case "open":
-        return READY.OPEN;
-      case "closing":
-        return READY.CLOSING;
-      case "closed":
-        return READY.CLOSED;
-      case "idle":
-        // Not started yet: the first attempt begins on the next microtask.
-        return this.#startClosed ? READY.CLOSED : READY.CONNECTING;
-      default:
-        return READY.CONNECTING;
+    if (!this.#startClosed) {
+      queueMicrotask(() => {
+        if (this.#disposed || this.#core.state !== "idle") return;
+        this.#beginConnect();
+        this.#core.start();
+      });
     }
   }
 
+  get readyState(): ReadyState {
+    if (this.#disposed || this.#closeCalled) return READY.CLOSED;
+    if (this.#ws) return this.#ws.readyState as ReadyState;
+    return this.#startClosed ? READY.CLOSED : READY.CONNECTING;
+  }
+
+  /** The platform socket's URL (as it normalised it), "" before the first attempt. */
   get url(): string {
-    return this.#url;
+    return this.#ws?.url ?? "";
+  }
+
+  /** Whether it reconnects: true until close(), and again after reconnect(). */
+  get shouldReconnect(): boolean {
+    return !this.#closeCalled && !this.#disposed;
   }
 
   get protocol(): string {
@@ -137,7 +207,7 @@ export class ReconnectingWebSocket extends EventTarget {
   }
 
   get extensions(): string {
-    return "";
+    return this.#ws?.extensions ?? "";
   }
 
   get binaryType(): "blob" | "arraybuffer" {
@@ -155,38 +225,103 @@ export class ReconnectingWebSocket extends EventTarget {
   }
 
   get retryCount(): number {
-    return this.#retryCount;
+    return Math.max(this.#retryCount, 0);
   }
 
-  /** Sends, or queues while not open. Throws instead of dropping silently. */
-  send(data: string | ArrayBufferLike | ArrayBufferView): void {
+  /**
+   * Sends now (true) or queues (false) while not open, as theirs does: a
+   * queue that is full drops the message (a drop event says so), and after
+   * close() it waits for reconnect(). Never throws but after dispose().
+   */
+  send(data: string | ArrayBufferLike | ArrayBufferView | Blob): boolean {
     if (this.#disposed) throw endedError(data);
     if (isBlob(data)) {
       throw new TypeError("send() takes a string, an ArrayBuffer or a typed array; read a Blob with arrayBuffer() first");
     }
-    if (this.#direct.send(data)) return;
+    if (this.#closeCalled || this.#reconnecting) {
+      if (this.#closeCalled && !this.#warnedClosedSend) {
+        this.#warnedClosedSend = true;
+        console.warn("ReconnectingWebSocket: a message sent after close() waits for reconnect(); it is lost if this socket is dropped.");
+      }
+      this.#debug("enqueue", data);
+      this.#afterClose.push(data);
+      return false;
+    }
+    const open = this.#ws?.readyState === READY.OPEN;
+    this.#debug(open ? "send" : "enqueue", data);
+    if (this.#direct.send(data)) return true;
     try {
-      this.#core.send(data, frameBytes(data));
+      return this.#core.send(data, frameBytes(data)) === SENT && open;
     } catch (e) {
-      throw new SteadySocketError((e as { code?: string }).code ?? "error", String((e as Error).message), data);
+      // Refused (too large for any queue): reported, never thrown, as theirs.
+      this.#fire("drop", new SteadyEvent("drop", { data, reason: (e as { code?: string }).code ?? "refused" }));
+      return false;
     }
   }
 
-  /** Closes for good (until reconnect()). */
-  close(code: number = 1000, reason: string = ""): void {
-    if (!this.#disposed) this.#core.close(code, reason);
+  /**
+   * Ours: what the options became, under SteadySocket's option names, in
+   * milliseconds and bytes (see SteadySocket's configSnapshot()).
+   */
+  configSnapshot(): Record<string, unknown> {
+    if (this.#disposed) throw endedError();
+    return this.#core.configSnapshot();
   }
 
-  /** Closes the current socket, if any, and connects again now. */
+  /** Takes the messages that were queued and not sent yet out of the queue. */
+  drainQueuedMessages(): unknown[] {
+    if (this.#disposed) return [];
+    return [...this.#core.drainOutbox(), ...this.#afterClose.splice(0)];
+  }
+
+  /**
+   * Closes for good (until reconnect()). With a platform socket connecting
+   * or open, its close event is dispatched now, with the code given, and
+   * readyState reads CLOSED; before there is one, nothing is dispatched.
+   */
+  close(code: number = 1000, reason: string = ""): void {
+    if (this.#disposed || this.#closeCalled) return;
+    const ws = this.#ws;
+    const live = ws !== null && ws.readyState <= READY.OPEN;
+    this.#core.close(code, reason);
+    this.#closeCalled = true;
+    this.#reconnecting = false;
+    this.#stopUptime();
+    if (live) {
+      this.#debug("close event");
+      this.#fire("close", closeEvent(code, reason, true));
+    }
+  }
+
+  /** Closes the current socket, if any, and connects again now; the retry count starts again. */
   reconnect(): void {
     if (this.#disposed) throw endedError();
-    this.#core.reconnect();
+    this.#closeCalled = false;
+    this.#warnedClosedSend = false;
+    this.#retryCount = -1;
+    this.#stopUptime();
+    if (this.#reconnecting) return;
+    this.#reconnecting = true;
+    queueMicrotask(() => {
+      if (this.#disposed || !this.#reconnecting) return;
+      this.#reconnecting = false;
+      this.#beginConnect();
+      this.#core.reconnect();
+      for (const data of this.#afterClose.splice(0)) {
+        try {
+          this.#core.send(data, frameBytes(data));
+        } catch (e) {
+          this.#fire("drop", new SteadyEvent("drop", { data, reason: (e as { code?: string }).code ?? "refused" }));
+        }
+      }
+    });
   }
 
   /** Closes the socket and frees it, every listener and timer now (not in their API). */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
+    this.#stopUptime();
     letGo(this, this.#core, this.#hub, this.#registration);
   }
 
@@ -194,15 +329,62 @@ export class ReconnectingWebSocket extends EventTarget {
   [FATAL](error: Error): void {
     if (this.#disposed) return;
     this.#disposed = true;
+    this.#stopUptime();
     letGo(this, this.#core, this.#hub, this.#registration);
     this.#fire("error", new SteadyEvent("error", { message: error.message, error }));
     this.#fire("close", new SteadyEvent("close", { code: 1006, reason: error.message, wasClean: false }));
   }
 
 
-  #fire(type: "open" | "close" | "error" | "message", event: Event): void {
-    if (this.#debug) console.log("ReconnectingWebSocket>", type, event);
-    const handler = this[`on${type}`] as Handler<Event>;
+  /** A line of the debug log, when debug is on: "RWS>" and what happened. */
+  #debug(...args: unknown[]): void {
+    if (this.#log === null) return;
+    if (args[0] === "ignoring option") {
+      if (this.#ignored.has(args[1] as string)) return;
+      this.#ignored.add(args[1] as string);
+    }
+    this.#log("RWS>", ...args);
+  }
+
+  /** A connection attempt begins (counted as theirs: see #retryCount). */
+  #beginConnect(): void {
+    if (this.#retryCount >= this.#maxRetries) {
+      this.#debug("max retries reached", this.#retryCount, ">=", this.#maxRetries);
+      return;
+    }
+    this.#retryCount++;
+    this.#debug("connect", this.#retryCount);
+  }
+
+  /** A platform socket was created for an attempt. */
+  #connecting(ws: PlatformSocket): void {
+    this.#ws = ws;
+    this.#closeReported = false;
+    this.#debug("connect", { url: (ws as { url?: string }).url ?? "", protocols: this.#protocols });
+  }
+
+  /** Dispatches the current socket's close, counting the retry that follows. */
+  #reportClose(code: number, reason: string, wasClean: boolean): void {
+    this.#closeReported = true;
+    this.#stopUptime();
+    if (this.#willRetry && this.#retryCount < this.#maxRetries) {
+      this.#beginConnect();
+      this.#countedAtClose = true;
+    } else if (this.#willRetry) {
+      this.#debug("max retries reached", this.#retryCount, ">=", this.#maxRetries);
+    }
+    this.#willRetry = true;
+    this.#debug("close event");
+    this.#fire("close", closeEvent(code, reason, wasClean));
+  }
+
+  #stopUptime(): void {
+    if (this.#uptime !== null) clearTimeout(this.#uptime);
+    this.#uptime = null;
+  }
+
+  #fire(type: "open" | "close" | "error" | "message" | "drop", event: Event): void {
+    const handler = (this as unknown as Record<string, unknown>)[`on${type}`] as Handler<Event> | undefined;
     if (typeof handler === "function") {
       try {
         handler.call(this, event);
@@ -216,27 +398,59 @@ export class ReconnectingWebSocket extends EventTarget {
   }
 
   #on(kind: number, a: any, b: any): void {
+    // After close(), what the engine says about the socket it closes is not
+    // dispatched: the close event went out from close().
+    if (this.#closeCalled && kind !== KIND.STATE && kind !== KIND.RESOLVE && kind !== KIND.DROP) return;
     switch (kind) {
       case KIND.MESSAGE: {
         const data = typeof a !== "string" && this.#binaryType === "blob" && typeof Blob !== "undefined" ? new Blob([a]) : a;
+        this.#debug("message event");
         return this.#fire("message", new SteadyEvent("message", { data }));
       }
       case KIND.STATE:
         return track(this, a);
       case KIND.OPEN:
-        this.#retryCount = 0;
+        this.#stopUptime();
+        // Up for minUptime: the retry count starts again.
+        this.#uptime = setTimeout(() => {
+          this.#uptime = null;
+          this.#retryCount = 0;
+        }, this.#minUptime);
+        this.#debug("open event");
         return this.#fire("open", new SteadyEvent("open"));
       case KIND.CLOSE:
-        return this.#fire("close", new SteadyEvent("close", { code: a.code, reason: a.reason, wasClean: a.wasClean }));
-      case KIND.ERROR:
+        if (this.#closeReported) return;
+        return this.#reportClose(a.code, a.reason, a.wasClean);
+      case KIND.ERROR: {
+        // An error ends the platform socket's part, as theirs: it is closed,
+        // its close reported first (1006), then the error.
+        const ws = this.#ws as (PlatformSocket & { close?: () => void }) | null;
+        if (ws && !this.#closeReported) {
+          if (ws.readyState <= READY.OPEN) {
+            try {
+              ws.close?.();
+            } catch {
+              // Closing already.
+            }
+          }
+          this.#reportClose(1006, "", false);
+        }
+        this.#debug("error event", a);
         return this.#fire("error", new SteadyEvent("error", { message: a }));
+      }
       case KIND.RECONNECTING:
-        this.#retryCount = a.attempt;
+        // A failed attempt (no close event before it) begins the next here.
+        if (!this.#countedAtClose) this.#beginConnect();
+        this.#countedAtClose = false;
+        this.#debug("next delay", a.delay);
+        return;
+      case KIND.GIVE_UP:
+        this.#debug("max retries reached", this.retryCount);
         return;
       case KIND.RESOLVE:
-        return resolveUrl(this.#core, this.#source, a, b, this.#protocols, (url) => (this.#url = url));
+        return resolveUrl(this.#core, this.#source, a, b, this.#protocols);
       case KIND.DROP:
-        return this.#fire("error", new SteadyEvent("error", { message: `a queued message was dropped (${a.reason})` }));
+        return this.#fire("drop", new SteadyEvent("drop", { id: a.id, data: a.data, reason: a.reason }));
       case KIND.TOO_LARGE:
         return this.#fire("error", new SteadyEvent("error", { message: `a ${b}-byte ${a} message exceeds the 16 MiB limit` }));
       case KIND.UNREADABLE:

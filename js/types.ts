@@ -49,17 +49,40 @@ export interface SteadySocketEventMap<In> {
   heartbeat: Event & { rtt: number };
 }
 
+/** Subprotocols, or a function (sync or async) asked before every attempt. */
+export type ProtocolsProvider =
+  | null
+  | undefined
+  | string
+  | string[]
+  | (() => string | string[] | null | undefined | Promise<string | string[] | null | undefined>);
+
+/** partysocket 1.x's options; any other option (PartySocket's own) is accepted and ignored. */
 export interface ReconnectingWebSocketOptions {
-  WebSocket?: unknown;
+  WebSocket?: any;
+  /** Milliseconds; the first retry's delay (default 3000, capped at the maximum). */
   minReconnectionDelay?: number;
+  /** Milliseconds; the largest delay (default 10000). */
   maxReconnectionDelay?: number;
+  /** Default 1.3. */
   reconnectionDelayGrowFactor?: number;
+  /** Milliseconds a connection must stay up to reset the retry count (default 5000). */
   minUptime?: number;
+  /** Milliseconds per attempt (default 4000). */
   connectionTimeout?: number;
+  /** Default Infinity. */
   maxRetries?: number;
+  /** Default Infinity; a send beyond it is dropped (a drop event says so). */
   maxEnqueuedMessages?: number;
   startClosed?: boolean;
+  /** Reconnect after this close? Default: always (but after close()). */
+  shouldReconnectOnClose?: (event: Event & { code: number; reason: string; wasClean: boolean }) => boolean;
   debug?: boolean;
+  /** Where debug lines go (default console.log), each starting with "RWS>". */
+  debugLogger?: (...args: any[]) => void;
+  /** true: SteadySocket's table of close codes decides instead (1008 stops, ...). */
+  closeCodeTable?: boolean;
+  [option: string]: unknown;
 }
 
 /** The error codes a SteadySocketError carries. */

@@ -10,20 +10,41 @@ export function checkUrl(url: unknown): asserts url is UrlSource {
 
 const messageOf = (e: unknown): string => String((e as { message?: unknown } | null)?.message ?? e);
 
-export function resolveUrl(core: GuardedCore, source: UrlSource, socket: number, attempt: number, protocols: string[], onUrl?: (url: string) => void): void {
+/** `value` now, or once it settles if it is a thenable (one whose then() throws fails like a rejection). */
+function settle(value: unknown, done: (v: unknown) => void, fail: (e: unknown) => void): void {
+  const then = (value as { then?: unknown } | null)?.then;
+  if (value && typeof then === "function") (value as PromiseLike<unknown>).then(done, fail);
+  else done(value);
+}
+
+/**
+ * Answers the core's request for the endpoint of one attempt: the URL (or
+ * what the URL provider gives) and the protocols, a list or a provider
+ * (sync or async) asked before every attempt.
+ */
+export function resolveUrl(core: GuardedCore, source: UrlSource, socket: number, attempt: number, protocols: string[] | (() => unknown)): void {
   const fail = (e: unknown) => core.resolveFailed(socket, messageOf(e));
-  const finish = (value: unknown) => {
-    const url = value instanceof URL ? value.href : value;
-    if (typeof url !== "string") return fail(`the URL provider returned ${url === null ? "null" : typeof url}, not a string`);
-    onUrl?.(url);
-    core.resolved(socket, url, protocols);
+  const withProtocols = (url: string) => {
+    if (typeof protocols !== "function") return core.resolved(socket, url, protocols);
+    try {
+      settle(protocols(), (list) => {
+        try {
+          core.resolved(socket, url, protocolList(list));
+        } catch (e) {
+          fail(e);
+        }
+      }, fail);
+    } catch (e) {
+      fail(e);
+    }
   };
   try {
     const url: unknown = typeof source === "function" ? source(attempt) : source;
-    // A thenable whose then() throws fails this attempt like a rejection.
-    const then = (url as { then?: unknown } | null)?.then;
-    if (url && typeof then === "function") (url as PromiseLike<unknown>).then(finish, fail);
-    else finish(url);
+    settle(url, (value) => {
+      const href = value instanceof URL ? value.href : value;
+      if (typeof href !== "string") return fail(`the URL provider returned ${href === null ? "null" : typeof href}, not a string`);
+      withProtocols(href);
+    }, fail);
   } catch (e) {
     fail(e);
   }

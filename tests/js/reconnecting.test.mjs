@@ -3,7 +3,9 @@
 // documentation promises: events through on* and addEventListener,
 // readyState and its constants, maxRetries (and reconnect() after it),
 // startClosed, messages enqueued while connecting, reconnect(), url,
-// binaryType. And where we differ on purpose: a refused send throws.
+// binaryType, and what is ours alone: a drop event for each message the
+// queue refuses. The differential suite (dropin.test.mjs) compares the same
+// scripts against partysocket itself.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { control, next, platform, report, scope, sleep, wsUrl } from "./helpers.mjs";
@@ -26,12 +28,12 @@ test("constants and readyState follow the WebSocket's", async () => {
   const dropped = next(ws, "close");
   await control("drop", t);
   assert.equal((await dropped).code, 1006);
-  assert.equal(ws.readyState, ws.CONNECTING, "reconnecting reads as CONNECTING");
+  assert.equal(ws.readyState, ws.CLOSED, "waiting to reconnect reads the closed socket's state, as theirs");
   await next(ws, "open");
+  const closed = next(ws, "close");
   ws.close();
-  assert.equal(ws.readyState, ws.CLOSING);
-  await next(ws, "close");
-  assert.equal(ws.readyState, ws.CLOSED);
+  assert.equal(ws.readyState, ws.CLOSED, "CLOSED at once, as theirs");
+  await closed;
   ws.dispose();
 });
 
@@ -48,7 +50,7 @@ test("on* handlers and listeners both see open, message and close", async () => 
   ws.send("hi");
   await next(ws, "message");
   ws.close(4000, "done");
-  await next(ws, "close");
+  // Dispatched inside close(), as theirs.
   assert.deepEqual(seen, ["onopen", "open", "onmessage:hi", "message:hi", "onclose:4000"]);
   ws.dispose();
 });
@@ -74,14 +76,13 @@ test("maxRetries stops retrying, and reconnect() works after it", async () => {
   const t = scope("rws-maxretries");
   await control("refuse", t, "ms=60000");
   const ws = new ReconnectingWebSocket(wsUrl("/echo", t), undefined, { ...quick, maxRetries: 2 });
-  await new Promise((resolve) => {
-    const poll = setInterval(() => {
-      if (ws.readyState === ws.CLOSED) {
-        clearInterval(poll);
-        resolve();
-      }
-    }, 20);
-  });
+  const closes = [];
+  ws.addEventListener("close", () => closes.push(ws.retryCount));
+  // Every attempt ends in a close (the retry it is followed by already
+  // counted, as theirs); then nothing more.
+  while (closes.length < 3) await sleep(20);
+  await sleep(500);
+  assert.deepEqual(closes, [1, 2, 2]);
   assert.equal(ws.retryCount, 2);
   assert.equal((await report("stats", t)).endpoints["/echo"].refused, 3, "1 attempt + 2 retries");
   await control("reset", t);
@@ -136,15 +137,43 @@ test("binaryType picks ArrayBuffer or Blob; the URL function is asked per attemp
   ws.dispose();
 });
 
-test("where they drop data silently, we throw", async () => {
+test("where theirs drops a message silently, a drop event says so; a send after close() waits for reconnect()", async () => {
   const t = scope("rws-refuse");
   const ws = new ReconnectingWebSocket(wsUrl("/echo", t), undefined, { ...quick, maxEnqueuedMessages: 1 });
-  ws.send("fits");
-  assert.throws(() => ws.send("overflows"), (e) => e.code === "outbox-full");
+  const drops = [];
+  ws.addEventListener("drop", (e) => drops.push([e.data, e.reason]));
+  assert.equal(ws.send("fits"), false, "queued");
+  assert.equal(ws.send("overflows"), false, "dropped, never thrown");
+  assert.deepEqual(drops, [["overflows", "overflow"]]);
   await next(ws, "open");
+  await next(ws, "message");
   ws.close();
-  await next(ws, "close");
-  assert.throws(() => ws.send("after close"), (e) => e.code === "closed");
-  assert.throws(() => new ReconnectingWebSocket("ws://x", [], { maxRetry: 1 }), /unknown option "maxRetry"/);
+  assert.equal(ws.send("after close"), false);
+  assert.equal(ws.shouldReconnect, false);
+  assert.deepEqual(ws.drainQueuedMessages(), ["after close"], "it waits, and can be taken back");
+  assert.equal(ws.send("after close, again"), false);
+  ws.reconnect();
+  assert.equal(ws.shouldReconnect, true);
+  assert.equal((await next(ws, "message")).data, "after close, again", "delivered after reconnect()");
+  // Options of theirs, or of partysocket's PartySocket, never throw.
+  new ReconnectingWebSocket("ws://x", [], { maxRetry: 1, startClosed: true, room: "r" }).dispose();
   ws.dispose();
+});
+
+test("the defaults are partysocket's: 3 s to 10 s growing by 1.3, 4 s per attempt, no retry or queue limit", () => {
+  const ws = new ReconnectingWebSocket("ws://127.0.0.1:9/", [], { ...platform, startClosed: true });
+  const c = ws.configSnapshot();
+  assert.equal(c.initialDelay, 3000);
+  assert.equal(c.maxDelay, 10000);
+  assert.equal(c.delayGrowFactor, 1.3);
+  assert.equal(c.connectionTimeout, 4000);
+  assert.equal(c.minUptime, 5000);
+  assert.equal(c.maxRetries, Infinity);
+  assert.ok(c.maxEnqueuedMessages >= 2 ** 32 - 1, "no count limit (the largest count wasm32 holds)");
+  assert.equal(c.overflow, "drop-newest");
+  ws.dispose();
+  // A default minimum never makes a given maximum invalid: it is capped.
+  const capped = new ReconnectingWebSocket("ws://127.0.0.1:9/", [], { ...platform, startClosed: true, maxReconnectionDelay: 200 });
+  assert.equal(capped.configSnapshot().initialDelay, 200);
+  capped.dispose();
 });

@@ -38,6 +38,6 @@ export function diagnostics(): { sockets: number; listeners: number; timers: num
 }
 
 export { SteadySocket } from "./socket.js";
-export { ReconnectingWebSocket } from "./reconnecting.js";
+export { ReconnectingWebSocket, type ReconnectingWebSocketEventMap } from "./reconnecting.js";
 export { SteadySocketError, SteadyEvent } from "./events.js";
 export type * from "./types.js";

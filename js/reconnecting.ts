@@ -18,9 +18,27 @@ interface PlatformSocket {
   readonly extensions?: string;
 }
 
-/** A close event with the fields theirs has. */
-function closeEvent(code: number, reason: string, wasClean: boolean): Event & { code: number; reason: string; wasClean: boolean } {
-  return new SteadyEvent("close", { code, reason, wasClean }) as Event & { code: number; reason: string; wasClean: boolean };
+/** The platform's CloseEvent where the runtime has one (not Node 22), else an Event with its fields. */
+function closeEvent(code: number, reason: string, wasClean: boolean): CloseEvent {
+  const Platform = (globalThis as { CloseEvent?: typeof CloseEvent }).CloseEvent;
+  if (typeof Platform === "function") return new Platform("close", { code, reason, wasClean });
+  return new SteadyEvent("close", { code, reason, wasClean }) as CloseEvent;
+}
+
+/** The platform's MessageEvent where the runtime has one, else an Event with `data`. */
+function messageEvent(data: unknown): MessageEvent {
+  const Platform = (globalThis as { MessageEvent?: typeof MessageEvent }).MessageEvent;
+  if (typeof Platform === "function") return new Platform("message", { data });
+  return new SteadyEvent("message", { data }) as MessageEvent;
+}
+
+/** The events the drop-in dispatches, as partysocket types them (drop is ours). */
+export interface ReconnectingWebSocketEventMap {
+  open: Event;
+  message: MessageEvent;
+  close: CloseEvent;
+  error: Event & { message: string; error?: unknown };
+  drop: Event & { data: unknown; reason: string };
 }
 
 type Handler<E> = ((this: ReconnectingWebSocket, event: E) => void) | null;
@@ -93,9 +111,9 @@ export class ReconnectingWebSocket extends EventTarget {
   readonly CLOSED = READY.CLOSED;
 
   onopen: Handler<Event> = null;
-  onclose: Handler<Event & { code: number; reason: string; wasClean: boolean }> = null;
-  onerror: Handler<Event & { message: string }> = null;
-  onmessage: Handler<Event & { data: string | ArrayBuffer | Blob }> = null;
+  onclose: Handler<CloseEvent> = null;
+  onerror: Handler<ReconnectingWebSocketEventMap["error"]> = null;
+  onmessage: Handler<MessageEvent> = null;
 
   #core!: GuardedCore;
   #direct!: DirectSend;
@@ -184,6 +202,26 @@ export class ReconnectingWebSocket extends EventTarget {
         this.#core.start();
       });
     }
+  }
+
+  addEventListener<K extends keyof ReconnectingWebSocketEventMap>(
+    type: K,
+    listener: (this: ReconnectingWebSocket, event: ReconnectingWebSocketEventMap[K]) => void,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: any, options?: boolean | AddEventListenerOptions): void {
+    super.addEventListener(type, listener, options);
+  }
+
+  removeEventListener<K extends keyof ReconnectingWebSocketEventMap>(
+    type: K,
+    listener: (this: ReconnectingWebSocket, event: ReconnectingWebSocketEventMap[K]) => void,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: any, options?: boolean | EventListenerOptions): void {
+    super.removeEventListener(type, listener, options);
   }
 
   get readyState(): ReadyState {
@@ -405,7 +443,7 @@ export class ReconnectingWebSocket extends EventTarget {
       case KIND.MESSAGE: {
         const data = typeof a !== "string" && this.#binaryType === "blob" && typeof Blob !== "undefined" ? new Blob([a]) : a;
         this.#debug("message event");
-        return this.#fire("message", new SteadyEvent("message", { data }));
+        return this.#fire("message", messageEvent(data));
       }
       case KIND.STATE:
         return track(this, a);

@@ -91,7 +91,8 @@ step firefox expect "Running headless tests in Firefox" \
 # The suites that need no window, in Node 22 (the runner uses `node` on PATH).
 node_suite() { PATH="$(dirname "$(node22)"):$PATH" wasm-pack test --node . --all-features --test node; }
 step node22 node_suite
-step types tsc -p tests/types
+types() { tsc -p tests/types && "$(node22)" tests/types/same-body.mjs; }
+step types types
 step js-node22 "$(node22)" --test tests/js/*.test.mjs
 js_node20() {
     local bin

@@ -34,3 +34,11 @@ test("import has no side effects and works without a WebSocket global", () => {
     "version",
   ]);
 });
+
+test("require() works too (CommonJS apps, as with partysocket): no entry uses top-level await", () => {
+  // The package resolves itself by name from its own folder.
+  const root = new URL("../..", import.meta.url).pathname;
+  const probe = `const s = require("steadysocket"); console.log(JSON.stringify([typeof s.SteadySocket, typeof s.ReconnectingWebSocket, typeof s.initSync, typeof require("steadysocket/msgpack").msgpack]));`;
+  const out = execFileSync(process.execPath, ["-e", probe], { encoding: "utf8", cwd: root });
+  assert.deepEqual(JSON.parse(out), ["function", "function", "function", "object"]);
+});

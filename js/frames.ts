@@ -36,6 +36,8 @@ export function frameBytes(data: unknown): number {
   // TextEncoder encodes as the socket will (a lone surrogate as U+FFFD).
   if (typeof data === "string") return (encoder ??= new TextEncoder()).encode(data).length;
   if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
+  // A Blob goes to the platform socket as it is (it reads it, in order).
+  if (isBlob(data)) return data.size;
   return -1;
 }
 
@@ -136,7 +138,7 @@ export class DirectSend {
     if (ws === null) return false;
     // Bytes, as the engine counts them: for text, three per UTF-16 unit (its
     // most) while that fits, and the exact UTF-8 length only near the limit.
-    const size = typeof data === "string" ? textBytes(data, this.#left) : (data as { byteLength?: unknown } | null)?.byteLength;
+    const size = typeof data === "string" ? textBytes(data, this.#left) : isBlob(data) ? data.size : (data as { byteLength?: unknown } | null)?.byteLength;
     // A closing socket, or anything but a string or binary data: the engine's
     // path reports it properly.
     if (typeof size !== "number" || ws.readyState !== 1) return false;

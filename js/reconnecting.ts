@@ -273,9 +273,6 @@ export class ReconnectingWebSocket extends EventTarget {
    */
   send(data: string | ArrayBufferLike | ArrayBufferView | Blob): boolean {
     if (this.#disposed) throw endedError(data);
-    if (isBlob(data)) {
-      throw new TypeError("send() takes a string, an ArrayBuffer or a typed array; read a Blob with arrayBuffer() first");
-    }
     if (this.#closeCalled || this.#reconnecting) {
       if (this.#closeCalled && !this.#warnedClosedSend) {
         this.#warnedClosedSend = true;

@@ -319,16 +319,19 @@ pub(crate) fn js_len_bounds(value: &JsValue) -> Option<(usize, usize)> {
     }
 }
 
-/// Whether `value` is what a socket sends: a string, an ArrayBuffer or a
-/// typed array (any view).
+/// Whether `value` is what a socket sends: a string, an ArrayBuffer, a
+/// typed array (any view), or a Blob (the platform socket reads it, in order).
 pub fn is_frame_value(value: &JsValue) -> bool {
-    value.is_string() || value.is_instance_of::<ArrayBuffer>() || ArrayBuffer::is_view(value)
+    value.is_string()
+        || value.is_instance_of::<ArrayBuffer>()
+        || ArrayBuffer::is_view(value)
+        || value.is_instance_of::<web_sys::Blob>()
 }
 
 /// A value to keep while its message waits: binary data copied (on the JS
 /// heap, never into wasm memory), as the platform's `send()` copies it, so
 /// that an app reusing its buffer does not change a message already sent;
-/// a string as it is (strings do not change).
+/// a string or a Blob as it is (neither changes).
 pub fn kept_copy(value: &JsValue) -> JsValue {
     if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
         return buffer.slice(0).into();

@@ -219,3 +219,20 @@ test("debug: the same events through debugLogger, with arguments of the same typ
   assert.deepEqual(names(ours), names(theirs));
   assert.ok(ours.every(([prefix]) => prefix === "RWS>"));
 });
+
+test("send(Blob): queued while connecting and sent when open, in order with the rest", async (t) => {
+  await differential(t, {
+    name: "blob",
+    args: (url) => [url, undefined, quick],
+    script: async (ws, step) => {
+      ws.binaryType = "arraybuffer";
+      step("queued", ws.send(new Blob(["early blob"])));
+      step("text after it", ws.send("after the blob"));
+      await until(() => ws.readyState === 1);
+      await sleep(100);
+      step("open", ws.send(new Blob([new Uint8Array([1, 2, 3])])));
+      step("text", ws.send("last"));
+      await sleep(200);
+    },
+  });
+});

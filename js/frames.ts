@@ -137,11 +137,12 @@ export class DirectSend {
     const ws = this.#ws;
     if (ws === null) return false;
     // Bytes, as the engine counts them: for text, three per UTF-16 unit (its
-    // most) while that fits, and the exact UTF-8 length only near the limit.
-    const size = typeof data === "string" ? textBytes(data, this.#left) : isBlob(data) ? data.size : (data as { byteLength?: unknown } | null)?.byteLength;
-    // A closing socket, or anything but a string or binary data: the engine's
+    // most) while that fits, and the exact UTF-8 length only near the limit;
+    // anything else as frameBytes measures it for the engine's path.
+    const size = typeof data === "string" ? textBytes(data, this.#left) : frameBytes(data);
+    // A closing socket, or anything frameBytes does not take: the engine's
     // path reports it properly.
-    if (typeof size !== "number" || ws.readyState !== 1) return false;
+    if (size < 0 || ws.readyState !== 1) return false;
     if (size > this.#left) {
       this.settle();
       return false;

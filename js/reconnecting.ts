@@ -285,10 +285,18 @@ export class ReconnectingWebSocket extends EventTarget {
     const open = this.#ws?.readyState === READY.OPEN;
     this.#debug(open ? "send" : "enqueue", data);
     if (this.#direct.send(data)) return true;
+    return this.#toCore(data) && open;
+  }
+
+  /**
+   * Hands `data` to the engine: true if it went to the socket at once. A
+   * refusal (too large for any queue) is reported by a drop event, never
+   * thrown, as theirs drops it.
+   */
+  #toCore(data: unknown): boolean {
     try {
-      return this.#core.send(data, frameBytes(data)) === SENT && open;
+      return this.#core.send(data, frameBytes(data)) === SENT;
     } catch (e) {
-      // Refused (too large for any queue): reported, never thrown, as theirs.
       this.#fire("drop", new SteadyEvent("drop", { data, reason: (e as { code?: string }).code ?? "refused" }));
       return false;
     }
@@ -342,13 +350,7 @@ export class ReconnectingWebSocket extends EventTarget {
       this.#reconnecting = false;
       this.#beginConnect();
       this.#core.reconnect();
-      for (const data of this.#afterClose.splice(0)) {
-        try {
-          this.#core.send(data, frameBytes(data));
-        } catch (e) {
-          this.#fire("drop", new SteadyEvent("drop", { data, reason: (e as { code?: string }).code ?? "refused" }));
-        }
-      }
+      for (const data of this.#afterClose.splice(0)) this.#toCore(data);
     });
   }
 

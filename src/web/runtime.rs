@@ -580,12 +580,12 @@ impl Runtime {
                     code,
                     reason,
                 } => {
-                    if let Some(t) = inner.transport.as_ref().filter(|t| t.id() == socket) {
+                    if let Some(t) = inner.transport_of(socket) {
                         t.close(code, &reason);
                     }
                 }
                 Command::Discard { socket } => {
-                    if inner.transport.as_ref().is_some_and(|t| t.id() == socket) {
+                    if inner.transport_of(socket).is_some() {
                         inner.transport = None;
                     }
                 }

@@ -499,13 +499,17 @@ impl Engine {
 
     fn set_timer(&mut self, timer: Timer, at: Time) {
         self.timers[timer.index()] = Some(at);
-        self.next_deadline = self.timers.iter().flatten().min().copied();
+        self.update_next_deadline();
     }
 
     fn cancel_timer(&mut self, timer: Timer) {
         if self.timers[timer.index()].take().is_some() {
-            self.next_deadline = self.timers.iter().flatten().min().copied();
+            self.update_next_deadline();
         }
+    }
+
+    fn update_next_deadline(&mut self) {
+        self.next_deadline = self.timers.iter().flatten().min().copied();
     }
 
     /// When the engine next needs [`Input::Timeout`]: the earliest deadline of

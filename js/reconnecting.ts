@@ -99,6 +99,32 @@ function coreOptions(options: Record<string, unknown>): RawCoreOptions {
   return core;
 }
 
+/**
+ * close()'s arguments as the platform's WebSocket.close() takes them: the
+ * code as a [Clamp] unsigned short (1000 when not given), then 1000 or
+ * 3000-4999 or an InvalidAccessError; the reason as a string of at most 123
+ * UTF-8 bytes or a SyntaxError.
+ */
+function platformClose(code: unknown, reason: unknown): { code: number; reason: string } {
+  let n = 1000;
+  if (code !== undefined) {
+    const x = Number(code);
+    n = Number.isNaN(x) ? 0 : Math.min(Math.max(x, 0), 65535);
+    // Round half to even, as [Clamp] does.
+    const floor = Math.floor(n);
+    const frac = n - floor;
+    n = frac > 0.5 || (frac === 0.5 && floor % 2 === 1) ? floor + 1 : floor;
+    if (n !== 1000 && (n < 3000 || n > 4999)) {
+      throw new DOMException(`close code ${n} is neither 1000 nor in the range 3000-4999`, "InvalidAccessError");
+    }
+  }
+  const text = reason === undefined ? "" : String(reason);
+  if (new TextEncoder().encode(text).length > 123) {
+    throw new DOMException("a close reason must be at most 123 bytes of UTF-8", "SyntaxError");
+  }
+  return { code: n, reason: text };
+}
+
 /** A drop-in for reconnecting-websocket / partysocket's class. */
 export class ReconnectingWebSocket extends EventTarget {
   static readonly CONNECTING = READY.CONNECTING;
@@ -196,9 +222,11 @@ export class ReconnectingWebSocket extends EventTarget {
       throw theirNames(e);
     }
     if (!this.#startClosed) {
+      // The attempt counts now, as theirs does; the socket starts on a
+      // microtask, once the constructor's caller has attached its listeners.
+      this.#beginConnect();
       queueMicrotask(() => {
         if (this.#disposed || this.#core.state !== "idle") return;
-        this.#beginConnect();
         this.#core.start();
       });
     }
@@ -257,9 +285,12 @@ export class ReconnectingWebSocket extends EventTarget {
     this.#binaryType = value;
   }
 
-  /** Bytes buffered by the socket plus bytes waiting in the queue. */
+  /** Bytes buffered by the socket plus bytes waiting in the queue (and those sent after close()). */
   get bufferedAmount(): number {
-    return this.#disposed ? 0 : this.#core.bufferedAmount + this.#core.outboxBytes;
+    if (this.#disposed) return 0;
+    let waiting = 0;
+    for (const data of this.#afterClose) waiting += Math.max(frameBytes(data), 0);
+    return this.#core.bufferedAmount + this.#core.outboxBytes + waiting;
   }
 
   get retryCount(): number {
@@ -321,37 +352,62 @@ export class ReconnectingWebSocket extends EventTarget {
    * Closes for good (until reconnect()). With a platform socket connecting
    * or open, its close event is dispatched now, with the code given, and
    * readyState reads CLOSED; before there is one, nothing is dispatched.
+   * The code and reason are coerced and refused as the platform's close()
+   * does (an InvalidAccessError or SyntaxError, and nothing changes).
    */
-  close(code: number = 1000, reason: string = ""): void {
+  close(code?: number, reason?: string): void {
+    const close = platformClose(code, reason);
     if (this.#disposed || this.#closeCalled) return;
-    const ws = this.#ws;
-    const live = ws !== null && ws.readyState <= READY.OPEN;
-    this.#core.close(code, reason);
+    const live = this.#live();
+    // Set first: what the engine reports while it closes (a platform socket
+    // closed while connecting may report at once) is not dispatched.
     this.#closeCalled = true;
+    this.#core.close(close.code, close.reason);
     this.#reconnecting = false;
     this.#stopUptime();
     if (live) {
       this.#debug("close event");
-      this.#fire("close", closeEvent(code, reason, true));
+      this.#fire("close", closeEvent(close.code, close.reason, true));
     }
   }
 
-  /** Closes the current socket, if any, and connects again now; the retry count starts again. */
-  reconnect(): void {
+  /**
+   * Closes the current socket, if any, with `code` and `reason` (1000 when
+   * not given; coerced and refused as close() does) and connects again; the
+   * retry count starts again. A socket connecting or open reports its close
+   * now, as close() does, and readyState reads CLOSING until the new socket
+   * exists.
+   */
+  reconnect(code?: number, reason?: string): void {
     if (this.#disposed) throw endedError();
+    const close = platformClose(code, reason);
     this.#closeCalled = false;
     this.#warnedClosedSend = false;
     this.#retryCount = -1;
     this.#stopUptime();
-    if (this.#reconnecting) return;
+    this.#countedAtClose = false;
+    const live = this.#live();
+    const wasReconnecting = this.#reconnecting;
     this.#reconnecting = true;
+    if (live) {
+      const ws = this.#ws as PlatformSocket & { close(code: number, reason: string): void };
+      ws.close(close.code, close.reason);
+      this.#reportClose(close.code, close.reason, true);
+    }
+    if (wasReconnecting) return;
     queueMicrotask(() => {
       if (this.#disposed || !this.#reconnecting) return;
       this.#reconnecting = false;
-      this.#beginConnect();
+      if (!this.#countedAtClose) this.#beginConnect();
+      this.#countedAtClose = false;
       this.#core.reconnect();
       for (const data of this.#afterClose.splice(0)) this.#toCore(data);
     });
+  }
+
+  /** Whether the platform socket of the last attempt is connecting or open (and not closed by close()). */
+  #live(): boolean {
+    return this.#ws !== null && this.#ws.readyState <= READY.OPEN && !this.#closeCalled;
   }
 
   /** Closes the socket and frees it, every listener and timer now (not in their API). */
@@ -404,6 +460,7 @@ export class ReconnectingWebSocket extends EventTarget {
   #reportClose(code: number, reason: string, wasClean: boolean): void {
     this.#closeReported = true;
     this.#stopUptime();
+    this.#debug("close event");
     if (this.#willRetry && this.#retryCount < this.#maxRetries) {
       this.#beginConnect();
       this.#countedAtClose = true;
@@ -411,7 +468,6 @@ export class ReconnectingWebSocket extends EventTarget {
       this.#debug("max retries reached", this.#retryCount, ">=", this.#maxRetries);
     }
     this.#willRetry = true;
-    this.#debug("close event");
     this.#fire("close", closeEvent(code, reason, wasClean));
   }
 
@@ -437,7 +493,9 @@ export class ReconnectingWebSocket extends EventTarget {
   #on(kind: number, a: any, b: any): void {
     // After close(), what the engine says about the socket it closes is not
     // dispatched: the close event went out from close().
-    if (this.#closeCalled && kind !== KIND.STATE && kind !== KIND.RESOLVE && kind !== KIND.DROP) return;
+    // Between reconnect() and the new attempt, what it says is about the
+    // socket reconnect() closed, whose close went out already.
+    if ((this.#closeCalled || this.#reconnecting) && kind !== KIND.STATE && kind !== KIND.RESOLVE && kind !== KIND.DROP) return;
     switch (kind) {
       case KIND.MESSAGE: {
         const data = typeof a !== "string" && this.#binaryType === "blob" && typeof Blob !== "undefined" ? new Blob([a]) : a;
@@ -470,7 +528,8 @@ export class ReconnectingWebSocket extends EventTarget {
               // Closing already.
             }
           }
-          this.#reportClose(1006, "", false);
+          // Theirs closes a timed-out attempt with the reason "timeout".
+          this.#reportClose(1006, String(a).startsWith("the connection attempt timed out") ? "timeout" : "", false);
         }
         this.#debug("error event", a);
         return this.#fire("error", new SteadyEvent("error", { message: a }));

@@ -1,16 +1,35 @@
 // The differential harness of the drop-in: runs one scenario script against
 // partysocket's ReconnectingWebSocket and against ours, on the test server,
 // and records what a user of either can observe: every event in order with
-// its fields, readyState and retryCount at each step, what send() returned or
-// threw, bufferedAmount, and what the server received. A test compares the two
-// traces after mapping the differences the README allows, and prints both
-// side by side whenever they differ.
-import { control, scope, sleep, wsUrl } from "./helpers.mjs";
+// its fields, readyState, retryCount and bufferedAmount at each step and
+// inside each handler, what send() returned or threw, the debug log, and what
+// the server received. `views` maps the differences the README allows, so
+// that a runner compares the two traces with deepEqual and prints both side
+// by side.
+//
+// No Node API here: the same module runs in Node (tests/js/dropin.test.mjs)
+// and inside a Chromium page (tests/pages/dropin.test.mjs). The server's
+// address comes from STEADYSOCKET_TEST_SERVER, in the environment or set on
+// globalThis by the page.
 
-const server = process.env.STEADYSOCKET_TEST_SERVER;
+const server = globalThis.process?.env?.STEADYSOCKET_TEST_SERVER ?? globalThis.STEADYSOCKET_TEST_SERVER;
+if (!server) throw new Error("STEADYSOCKET_TEST_SERVER is not set: run scripts/test.sh");
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const runtime = globalThis.process?.version ?? "page";
+const scope = (name) => `${name}-${runtime}-${Math.floor(Math.random() * 1e9)}`;
+const wsUrl = (path, test) => `ws://${server}${path}?test=${test}`;
+
+/** A fault of the test server, in one test's scope. */
+export async function control(action, test, query = "") {
+  const res = await fetch(`http://${server}/control/${action}?test=${test}&${query}`, { method: "POST" });
+  if (!res.ok) throw new Error(`control ${action}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
 
 /** What the server's /echo received in a scope (text frames, oldest first). */
-export async function received(test) {
+async function received(test) {
   const r = await fetch(`http://${server}/control/received?test=${encodeURIComponent(test)}`);
   return r.json();
 }
@@ -22,41 +41,69 @@ function fieldsOf(e) {
       return { data: typeof e.data === "string" ? e.data : `<${e.data?.constructor?.name}>` };
     case "close":
       return { code: e.code, reason: e.reason, wasClean: e.wasClean };
-    case "error":
-      return {};
     default:
       return {};
   }
 }
 
+/** A value as a trace shows it: errors by class and message. */
+function shown(value) {
+  if (value instanceof Error || (typeof DOMException === "function" && value instanceof DOMException)) {
+    return `${value.name}: ${value.message}`;
+  }
+  return value;
+}
+
 /**
- * Runs `script(ws, step, t)` against `Class` with `args(url)` and returns the
- * trace. `step(label, value?)` records readyState and retryCount now, with an
- * optional value (a send() result, say). Events are recorded through
- * addEventListener and through the on* handlers, each with readyState and
- * retryCount at dispatch.
+ * Runs `scenario` against `Class` and returns its trace. The scenario's
+ * `args(url, env)` gives the constructor's arguments and `script(ws, step,
+ * env)` drives it; `step(label, value?)` records readyState, retryCount and
+ * bufferedAmount now, with an optional value (a send() result, say). Events
+ * are recorded through addEventListener and through the on* handlers, each
+ * with readyState and retryCount at dispatch. `env` has the test's scope and
+ * URL, `control`, `sleep`, `until`, the runtime's `platform` options and a
+ * `debugLogger` whose lines go into the trace. `setup(env)`, if given, runs
+ * before the constructor (a fault for the first attempt, say).
  */
-export async function trace(Class, { path = "/echo", args, script, settle = 300, name }) {
-  const t = scope(`diff-${name}`);
-  const url = wsUrl(path, t);
+export async function trace(Class, scenario, platform = {}) {
+  const { path = "/echo", setup, args, script, settle = 300, name, subclass = false } = scenario;
+  const test = scope(`diff-${name}`);
+  const url = wsUrl(path, test);
   const log = [];
-  const at = (ws) => ({ readyState: ws.readyState, retryCount: ws.retryCount });
+  const debug = [];
+  const env = {
+    test,
+    url,
+    platform,
+    control: (action, query) => control(action, test, query),
+    sleep,
+    until,
+    // Quick retries for both; delays are compared within bounds (our
+    // jitter), so the scripts wait on events, not on time.
+    quick: { ...platform, minReconnectionDelay: 50, maxReconnectionDelay: 100, connectionTimeout: 1000 },
+    // The event name and the types of the arguments, not the wording.
+    debugLogger: (...line) => debug.push([line[0], line[1], ...line.slice(2).map((a) => typeof a)]),
+  };
+  const Used = subclass ? class extends Class {} : Class;
+  const at = (ws) => ({ readyState: ws.readyState, retryCount: ws.retryCount, bufferedAmount: ws.bufferedAmount });
+  await setup?.(env);
   let ws;
-  const step = (label, value) => log.push({ step: label, ...(value === undefined ? {} : { value }), ...at(ws) });
+  const step = (label, value) => log.push({ step: label, ...(value === undefined ? {} : { value: shown(value) }), ...at(ws) });
   try {
-    ws = new Class(...args(url, t));
+    ws = new Used(...args(url, env));
   } catch (e) {
-    return { log: [{ step: "constructor threw", value: `${e.constructor.name}: ${e.message}` }], server: [] };
+    return { log: [{ step: "constructor threw", value: shown(e) }], server: [], debug };
   }
   for (const type of ["open", "message", "close", "error"]) {
     ws.addEventListener(type, (e) => log.push({ event: type, via: "listener", ...fieldsOf(e), ...at(ws) }));
     ws[`on${type}`] = (e) => log.push({ event: type, via: "on", ...fieldsOf(e), ...at(ws) });
   }
+  ws.addEventListener("drop", (e) => log.push({ event: "drop", reason: e.reason }));
   step("constructed");
   try {
-    await script(ws, step, t, url);
+    await script(ws, step, env);
   } catch (e) {
-    step("script threw", `${e.constructor.name}: ${e.message}`);
+    step("script threw", e);
   }
   await sleep(settle);
   step("end");
@@ -67,15 +114,15 @@ export async function trace(Class, { path = "/echo", args, script, settle = 300,
   }
   ws.dispose?.();
   await sleep(50);
-  const server = await received(t);
+  const got = await received(test);
   // Faults off and every connection of the scope cut: a socket whose close
   // the server never answered (blackhole) would keep the process alive.
-  await control("reset", t);
-  await control("drop", t);
-  return { log, server };
+  await control("reset", test);
+  await control("drop", test);
+  return { log, server: got, debug };
 }
 
-/** Waits until `pred(log)` holds (polling), at most `ms`. */
+/** Waits until `pred()` holds (polling), at most `ms`. */
 export async function until(pred, ms = 3000) {
   const end = Date.now() + ms;
   while (Date.now() < end) {
@@ -83,6 +130,54 @@ export async function until(pred, ms = 3000) {
     await sleep(10);
   }
   return false;
+}
+
+/**
+ * The differences the README allows, mapped away on both sides (the traces
+ * are printed unmapped):
+ * - an abnormal drop reports 1006, where partysocket reports a synthetic 1000;
+ * - partysocket's own bugs: a close re-dispatched through addEventListener
+ *   in Node has wasClean: true and "unknown reason" for an empty reason, and
+ *   in browsers carries code "close" and the event as its reason (only its
+ *   onclose, dispatched just before, is right);
+ * - our drop events have no counterpart (theirs drops silently).
+ */
+function mapped(log) {
+  const out = [];
+  let lastOn = null;
+  for (const x of log) {
+    if (x.event === "drop") continue;
+    if (x.event !== "close") {
+      out.push(x);
+      continue;
+    }
+    let { wasClean, ...rest } = x;
+    if (x.via === "on") lastOn = x;
+    if (x.via === "listener" && x.code === "close" && lastOn) {
+      rest = { ...rest, code: lastOn.code, reason: lastOn.reason };
+    }
+    out.push({ ...rest, code: rest.code === 1006 ? 1000 : rest.code, reason: rest.reason === "unknown reason" ? "" : rest.reason });
+  }
+  return out;
+}
+
+/**
+ * What is compared, after mapping: the steps (readyState, retryCount,
+ * bufferedAmount and values), the events in order with their fields, what
+ * the server received, and the debug log's event names for the events a user
+ * reads (with the types of their arguments).
+ */
+export function views({ log, server: got, debug }) {
+  const read = ["connect", "open event", "send", "close event", "message event", "error event", "max retries reached", "enqueue"];
+  return {
+    steps: log.filter((x) => x.step).map((x) => JSON.stringify(x)),
+    events: mapped(log)
+      .filter((x) => x.event)
+      .map((x) => JSON.stringify(x)),
+    server: got,
+    debug: debug.filter(([, name]) => read.includes(name)).map((line) => line.join(" ")),
+    debugPrefixes: [...new Set(debug.map(([prefix]) => prefix))],
+  };
 }
 
 /** Both traces, side by side, one line per entry. */
@@ -96,5 +191,3 @@ export function sideBySide(theirs, ours) {
   }
   return `partysocket${" ".repeat(81)} | steadysocket\n${lines.join("\n")}`;
 }
-
-export { control, sleep };

@@ -8,6 +8,7 @@
 //! | `POST /control/close?code=C&reason=R` | close live connections with a code |
 //! | `POST /control/close?code=C&linger=true` | send the close frame, then keep TCP open for 30 s (no FIN) |
 //! | `POST /control/refuse?ms=N` | answer upgrades with 503 for N ms |
+//! | `POST /control/stall?ms=N` | leave upgrade requests unanswered for N ms (default 30 s) or until reset |
 //! | `POST /control/blackhole?on=true` | stop reading and writing, live and future |
 //! | `POST /control/delay?ms=N` | delay every outbound frame by N ms |
 //! | `POST /control/malformed?kind=json\|utf8\|binary` | send a malformed frame |
@@ -15,6 +16,7 @@
 //! | `POST /control/reset` | clear the scope's faults, counters and log |
 //! | `GET /control/stats` | counters per endpoint, as JSON |
 //! | `GET /control/received` | text frames received, oldest first, as JSON |
+//! | `GET /control/closes` | close frames clients sent (`code`, `reason`), oldest first |
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -57,6 +59,7 @@ pub async fn report(
     match report.as_str() {
         "stats" => Json(hub.stats(scope)).into_response(),
         "received" => Json(hub.received(scope)).into_response(),
+        "closes" => Json(hub.closes(scope)).into_response(),
         _ => (
             StatusCode::NOT_FOUND,
             Json(json!({ "error": "no such report" })),
@@ -103,6 +106,13 @@ fn run(hub: &Hub, action: &str, params: &Params) -> Result<serde_json::Value, St
             hub.refuse_for(
                 scope,
                 Duration::from_millis(number(params, "ms")?.unwrap_or(1000)),
+            );
+            0
+        }
+        "stall" => {
+            hub.stall_for(
+                scope,
+                Duration::from_millis(number(params, "ms")?.unwrap_or(30_000)),
             );
             0
         }

@@ -109,6 +109,16 @@ pub struct Scope {
     chat: broadcast::Sender<ChatFrame>,
     counters: Mutex<BTreeMap<Endpoint, Counters>>,
     received: Mutex<VecDeque<String>>,
+    closes: Mutex<VecDeque<ClientClose>>,
+}
+
+/// A close frame a client sent, for `/control/closes`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClientClose {
+    /// Its code; 1005 when the frame had none.
+    pub code: u16,
+    /// Its reason.
+    pub reason: String,
 }
 
 /// A frame broadcast in a chat room, with the id of the connection that sent it.
@@ -123,6 +133,7 @@ pub struct ChatFrame {
 #[derive(Default)]
 struct Settings {
     refuse_until: Option<Instant>,
+    stall_until: Option<Instant>,
     delay: Duration,
     blackhole: bool,
 }
@@ -135,6 +146,7 @@ impl Scope {
             chat,
             counters: Mutex::new(BTreeMap::new()),
             received: Mutex::new(VecDeque::new()),
+            closes: Mutex::new(VecDeque::new()),
         }
     }
 
@@ -165,6 +177,15 @@ impl Scope {
             log.pop_front();
         }
         log.push_back(text.to_owned());
+    }
+
+    /// Remembers a client's close frame, for tests that check the code it sent.
+    pub fn log_close(&self, close: ClientClose) {
+        let mut log = lock(&self.closes);
+        if log.len() == RECEIVED_LOG_LEN {
+            log.pop_front();
+        }
+        log.push_back(close);
     }
 }
 
@@ -284,6 +305,19 @@ impl Hub {
         lock(&self.scope(scope).settings).refuse_until = Some(Instant::now() + duration);
     }
 
+    /// Leaves upgrade requests of the scope unanswered for `duration` (or
+    /// until a reset): the client's socket stays connecting.
+    pub fn stall_for(&self, scope: &str, duration: Duration) {
+        lock(&self.scope(scope).settings).stall_until = Some(Instant::now() + duration);
+    }
+
+    /// Whether upgrade requests of the scope are left unanswered now.
+    pub fn stalls(&self, scope: &str) -> bool {
+        lock(&self.scope(scope).settings)
+            .stall_until
+            .is_some_and(|until| Instant::now() < until)
+    }
+
     /// Delays every outbound frame in the scope.
     pub fn set_delay(&self, scope: &str, delay: Duration) {
         lock(&self.scope(scope).settings).delay = delay;
@@ -301,6 +335,7 @@ impl Hub {
         *lock(&scope.settings) = Settings::default();
         lock(&scope.counters).clear();
         lock(&scope.received).clear();
+        lock(&scope.closes).clear();
     }
 
     /// The counters of a scope.
@@ -320,6 +355,11 @@ impl Hub {
     /// The text frames the scope received, oldest first.
     pub fn received(&self, scope: &str) -> Vec<String> {
         lock(&self.scope(scope).received).iter().cloned().collect()
+    }
+
+    /// The close frames the scope's clients sent, oldest first.
+    pub fn closes(&self, scope: &str) -> Vec<ClientClose> {
+        lock(&self.scope(scope).closes).iter().cloned().collect()
     }
 }
 

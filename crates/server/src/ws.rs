@@ -17,7 +17,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
-use crate::hub::{ChatFrame, Endpoint, Fault, Hub, Malformed, Registration};
+use crate::hub::{ChatFrame, ClientClose, Endpoint, Fault, Hub, Malformed, Registration};
 
 /// The longest ticker interval a client may ask for, and the shortest.
 const TICKER_MS: (u64, u64) = (1, 60_000);
@@ -37,6 +37,10 @@ pub async fn upgrade(
     };
     if hub.refuses(&scope, endpoint) {
         return plain(StatusCode::SERVICE_UNAVAILABLE, "upgrades refused (fault)");
+    }
+    // The stall fault: no answer while it lasts (the client stays connecting).
+    while hub.stalls(&scope) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let interval = query
         .get("interval_ms")
@@ -130,7 +134,15 @@ async fn on_inbound(ws: &mut Socket, reg: &Registration, endpoint: Endpoint, msg
         Message::Binary(_) => {}
         // tungstenite answers pings itself; a close is answered on the next poll.
         Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => return Step::Continue,
-        Message::Close(_) => return Step::Continue,
+        Message::Close(frame) => {
+            reg.scope.log_close(ClientClose {
+                code: frame.as_ref().map_or(1005, |f| u16::from(f.code)),
+                reason: frame
+                    .as_ref()
+                    .map_or_else(String::new, |f| f.reason.to_string()),
+            });
+            return Step::Continue;
+        }
     }
     reg.scope.count(endpoint, |c| c.frames_in += 1);
     match endpoint {

@@ -1,0 +1,316 @@
+// The drop-in's differential scenarios: each one is a script that runs, the
+// same, against partysocket's ReconnectingWebSocket and against ours (see
+// dropin_trace.mjs). Shared by the Node 22 runner (tests/js/dropin.test.mjs)
+// and the Chromium one (tests/pages/dropin.test.mjs). No Node API here.
+
+// Nothing listens there (and it is not on the Fetch standard's list of bad
+// ports, which steadysocket refuses for good at once).
+const unreachable = "ws://127.0.0.1:2/";
+
+const opened = (ws, env, ms) => env.until(() => ws.readyState === 1, ms);
+/** Waits for the open socket to go, then for the next one to open. */
+const reopened = async (ws, env) => {
+  await env.until(() => ws.readyState !== 1);
+  await opened(ws, env);
+};
+
+export const scenarios = [
+  {
+    name: "basic",
+    title: "construct, send while connecting, open, send, receive, close",
+    args: (url, env) => [url, undefined, env.quick],
+    script: async (ws, step, env) => {
+      step("send while connecting", ws.send("early"));
+      await opened(ws, env);
+      await env.sleep(100);
+      step("open; send", ws.send("hi"));
+      await env.sleep(100);
+      ws.close(4000, "bye");
+      step("right after close()");
+    },
+  },
+  {
+    name: "close-connecting",
+    title: "close() while connecting, the platform socket created",
+    setup: (env) => env.control("stall"),
+    args: (url, env) => [url, undefined, env.quick],
+    script: async (ws, step, env) => {
+      await env.sleep(100);
+      step("connecting");
+      ws.close(4001, "changed my mind");
+      step("right after close()");
+      await env.sleep(1500);
+    },
+  },
+  {
+    name: "close-at-once",
+    title: "close() right after construction, before the platform socket exists",
+    args: (url, env) => [url, undefined, env.quick],
+    script: async (ws, step, env) => {
+      ws.close();
+      step("right after close()");
+      await env.sleep(300);
+    },
+  },
+  {
+    name: "close-then-reconnect",
+    title: "close() then reconnect() at once: one close event, then a new connection",
+    args: (url, env) => [url, undefined, env.quick],
+    script: async (ws, step, env) => {
+      await opened(ws, env);
+      ws.close(4002, "again");
+      step("right after close()");
+      step("send after close()", ws.send("after close"));
+      ws.reconnect();
+      step("right after reconnect()");
+      await env.sleep(50);
+      step("a moment later");
+      await opened(ws, env);
+      await env.sleep(100);
+      step("open again", ws.send("open again"));
+    },
+  },
+  {
+    name: "reconnect-open",
+    title: "reconnect() while open: the old socket closes with 1000, a new one opens",
+    args: (url, env) => [url, undefined, env.quick],
+    script: async (ws, step, env) => {
+      await opened(ws, env);
+      await env.sleep(50);
+      ws.reconnect();
+      step("right after reconnect()");
+      step("send right after reconnect()", ws.send("during"));
+      await env.sleep(50);
+      step("a moment later");
+      await opened(ws, env);
+      await env.sleep(100);
+      step("open again", ws.send("open again"));
+    },
+  },
+  {
+    name: "reconnect-code",
+    title: "reconnect(code, reason) while open closes the old socket with them",
+    args: (url, env) => [url, undefined, env.quick],
+    script: async (ws, step, env) => {
+      await opened(ws, env);
+      await env.sleep(50);
+      ws.reconnect(4100, "switching rooms");
+      step("right after reconnect(4100)");
+      await opened(ws, env);
+      await env.sleep(100);
+      step("open again");
+      // What the server saw of the first connection's end.
+      const closes = await fetch(env.url.replace(/^ws/, "http").replace(/\/echo\?/, "/control/closes?")).then((r) => r.json());
+      step("the server saw", closes.map((c) => c.code));
+    },
+  },
+  {
+    name: "reconnect-connecting",
+    title: "reconnect() while connecting",
+    setup: (env) => env.control("stall"),
+    args: (url, env) => [url, undefined, env.quick],
+    script: async (ws, step, env) => {
+      await env.sleep(100);
+      step("connecting");
+      ws.reconnect();
+      step("right after reconnect()");
+      await env.control("stall", "ms=0");
+      await opened(ws, env);
+      step("open");
+    },
+  },
+  ...[0, 1, 5].map((maxRetries) => ({
+    name: `retries-${maxRetries}`,
+    title: `maxRetries ${maxRetries} against an unreachable URL`,
+    args: (url, env) => [unreachable, undefined, { ...env.quick, maxRetries }],
+    script: async (ws, step, env) => {
+      await env.sleep(1500);
+      step("given up");
+    },
+  })),
+  {
+    name: "enqueued",
+    title: "maxEnqueuedMessages: sends beyond it are refused quietly, never thrown",
+    args: (url, env) => [url, undefined, { ...env.quick, maxEnqueuedMessages: 2 }],
+    script: async (ws, step, env) => {
+      step("1", ws.send("one"));
+      step("2", ws.send("two"));
+      step("3", ws.send("three"));
+      await opened(ws, env);
+      await env.sleep(200);
+    },
+  },
+  {
+    name: "start-closed",
+    title: "startClosed: closed until reconnect(), the queue flushed on open",
+    args: (url, env) => [url, undefined, { ...env.quick, startClosed: true }],
+    script: async (ws, step, env) => {
+      await env.sleep(100);
+      step("idle");
+      step("send", ws.send("queued"));
+      ws.reconnect();
+      step("after reconnect()");
+      await opened(ws, env);
+      await env.sleep(200);
+      step("open");
+    },
+  },
+  ...[1000, 1001, 1008, 4000].map((code) => ({
+    name: `server-close-${code}`,
+    title: `a server close with ${code} reconnects`,
+    args: (url, env) => [url, undefined, env.quick],
+    script: async (ws, step, env) => {
+      await opened(ws, env);
+      await env.control("close", `code=${code}&reason=bye`);
+      await env.sleep(100);
+      step("after the close");
+      await opened(ws, env);
+      step("open again");
+    },
+  })),
+  {
+    name: "server-drop",
+    title: "the server drops the connection (1006) and it reconnects",
+    args: (url, env) => [url, undefined, env.quick],
+    script: async (ws, step, env) => {
+      await opened(ws, env);
+      await env.control("drop");
+      await env.sleep(100);
+      step("after the drop");
+      await opened(ws, env);
+      step("open again");
+    },
+  },
+  {
+    name: "connection-timeout",
+    title: "connectionTimeout: an attempt the server never answers is given up and retried",
+    setup: (env) => env.control("stall"),
+    args: (url, env) => [url, undefined, { ...env.quick, connectionTimeout: 300, maxRetries: 2 }],
+    script: async (ws, step, env) => {
+      await env.sleep(100);
+      step("connecting");
+      await env.sleep(350);
+      step("after the first timeout");
+      await env.sleep(1500);
+      step("given up");
+    },
+  },
+  {
+    name: "min-uptime",
+    title: "minUptime: the retry count starts again only after the connection stayed up that long",
+    args: (url, env) => [url, undefined, { ...env.quick, minUptime: 400 }],
+    script: async (ws, step, env) => {
+      await opened(ws, env);
+      await env.control("close", "code=4000&reason=short");
+      await reopened(ws, env);
+      step("open again, before minUptime");
+      await env.control("close", "code=4000&reason=short");
+      await reopened(ws, env);
+      step("open a third time");
+      await env.sleep(600);
+      step("after minUptime");
+      await env.control("close", "code=4000&reason=long");
+      await env.until(() => ws.readyState !== 1);
+      step("closed after a long uptime");
+      await opened(ws, env);
+    },
+  },
+  {
+    name: "max-delay-alone",
+    title: "maxReconnectionDelay alone (below the default minimum) is accepted",
+    args: (url, env) => [url, undefined, { ...env.platform, maxReconnectionDelay: 200 }],
+    script: async (ws, step, env) => {
+      await opened(ws, env);
+      step("open");
+    },
+  },
+  {
+    name: "unknown-options",
+    title: "options neither class knows are accepted and ignored",
+    args: (url, env) => [url, undefined, { ...env.quick, reconnectOnFocus: true, somethingElse: 3 }],
+    script: async (ws, step, env) => {
+      await opened(ws, env);
+      step("open");
+    },
+  },
+  {
+    name: "subclass",
+    title: "partysocket's own options (a subclass passes them to super) are accepted",
+    subclass: true,
+    args: (url, env) => [url, undefined, { ...env.quick, party: "main", room: "lobby", prefix: "parties", query: { a: "1" }, basePath: "x", disableNameValidation: true }],
+    script: async (ws, step, env) => {
+      await opened(ws, env);
+      step("open");
+    },
+  },
+  ...[
+    ["null", () => null],
+    ["sync", () => () => ["chat"]],
+    ["async", () => async () => "chat"],
+  ].map(([kind, protocols]) => ({
+    name: `protocols-${kind}`,
+    title: `protocols: ${kind === "null" ? "null" : `a ${kind} provider`}`,
+    args: (url, env) => [url, protocols(), env.quick],
+    script: async (ws, step, env) => {
+      await opened(ws, env);
+      step("open", ws.protocol);
+    },
+  })),
+  ...[
+    ["sync", (url) => () => url],
+    ["async", (url) => async () => url],
+  ].map(([kind, provider]) => ({
+    name: `url-${kind}`,
+    title: `a ${kind} URL provider`,
+    args: (url, env) => [provider(url), undefined, env.quick],
+    script: async (ws, step, env) => {
+      step("before the provider ran", ws.url);
+      await opened(ws, env);
+      step("open", ws.url === "" ? "" : "the provider's URL");
+      step("send", ws.send("via provider"));
+      await env.sleep(100);
+    },
+  })),
+  {
+    name: "url-throwing",
+    title: "a URL provider that throws (async): an error, then retried, until the retries run out",
+    args: (url, env) => [
+      async () => {
+        throw new Error("no token");
+      },
+      undefined,
+      { ...env.quick, maxRetries: 2 },
+    ],
+    script: async (ws, step, env) => {
+      await env.sleep(800);
+      step("given up");
+    },
+  },
+  {
+    name: "debug",
+    title: "debug: the same events through debugLogger, with arguments of the same types",
+    args: (url, env) => [url, undefined, { ...env.quick, debug: true, debugLogger: env.debugLogger }],
+    script: async (ws, step, env) => {
+      ws.send("early");
+      await opened(ws, env);
+      ws.send("hi");
+      await env.sleep(100);
+      ws.close();
+    },
+  },
+  {
+    name: "blob",
+    title: "send(Blob): queued while connecting and sent when open, in order with the rest",
+    args: (url, env) => [url, undefined, env.quick],
+    script: async (ws, step, env) => {
+      ws.binaryType = "arraybuffer";
+      step("queued", ws.send(new Blob(["early blob"])));
+      step("text after it", ws.send("after the blob"));
+      await opened(ws, env);
+      await env.sleep(100);
+      step("open", ws.send(new Blob([new Uint8Array([1, 2, 3])])));
+      step("text", ws.send("last"));
+      await env.sleep(200);
+    },
+  },
+];

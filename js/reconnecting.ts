@@ -18,6 +18,9 @@ interface PlatformSocket {
   readonly extensions?: string;
 }
 
+/** The platform socket, closed by close() and reconnect() with the arguments as given. */
+type ClosableSocket = PlatformSocket & { close(code?: unknown, reason?: unknown): void };
+
 /** The platform's CloseEvent where the runtime has one (not Node 22), else an Event with its fields. */
 function closeEvent(code: number, reason: string, wasClean: boolean): CloseEvent {
   const Platform = (globalThis as { CloseEvent?: typeof CloseEvent }).CloseEvent;
@@ -103,23 +106,28 @@ function coreOptions(options: Record<string, unknown>): RawCoreOptions {
  * close()'s arguments as the platform's WebSocket.close() takes them: the
  * code as a [Clamp] unsigned short (1000 when not given), then 1000 or
  * 3000-4999 or an InvalidAccessError; the reason as a string of at most 123
- * UTF-8 bytes or a SyntaxError.
+ * UTF-8 bytes or a SyntaxError. A platform socket that is connecting or open
+ * checks them itself (its close() is called first, with the arguments as
+ * given), so that ours refuses exactly what the platform refuses; this is the
+ * check when there is none. With `checked` (the platform took them), a code
+ * that rounds differently here (a tie) falls back to 1000.
  */
-function platformClose(code: unknown, reason: unknown): { code: number; reason: string } {
+function closeArgs(code: unknown, reason: unknown, checked: boolean): { code: number; reason: string } {
   let n = 1000;
   if (code !== undefined) {
     const x = Number(code);
     n = Number.isNaN(x) ? 0 : Math.min(Math.max(x, 0), 65535);
-    // Round half to even, as [Clamp] does.
+    // Round half to even, as WebIDL's [Clamp] says.
     const floor = Math.floor(n);
     const frac = n - floor;
     n = frac > 0.5 || (frac === 0.5 && floor % 2 === 1) ? floor + 1 : floor;
     if (n !== 1000 && (n < 3000 || n > 4999)) {
-      throw new DOMException(`close code ${n} is neither 1000 nor in the range 3000-4999`, "InvalidAccessError");
+      if (checked) n = 1000;
+      else throw new DOMException(`close code ${n} is neither 1000 nor in the range 3000-4999`, "InvalidAccessError");
     }
   }
   const text = reason === undefined ? "" : String(reason);
-  if (new TextEncoder().encode(text).length > 123) {
+  if (!checked && new TextEncoder().encode(text).length > 123) {
     throw new DOMException("a close reason must be at most 123 bytes of UTF-8", "SyntaxError");
   }
   return { code: n, reason: text };
@@ -356,11 +364,12 @@ export class ReconnectingWebSocket extends EventTarget {
    * does (an InvalidAccessError or SyntaxError, and nothing changes).
    */
   close(code?: number, reason?: string): void {
-    const close = platformClose(code, reason);
-    if (this.#disposed || this.#closeCalled) return;
+    if (this.#disposed || this.#closeCalled) {
+      closeArgs(code, reason, false);
+      return;
+    }
     const live = this.#live();
-    // Set first: what the engine reports while it closes (a platform socket
-    // closed while connecting may report at once) is not dispatched.
+    const close = live ? this.#closePlatform(code, reason, false) : closeArgs(code, reason, false);
     this.#closeCalled = true;
     this.#core.close(close.code, close.reason);
     this.#reconnecting = false;
@@ -380,21 +389,18 @@ export class ReconnectingWebSocket extends EventTarget {
    */
   reconnect(code?: number, reason?: string): void {
     if (this.#disposed) throw endedError();
-    const close = platformClose(code, reason);
+    const live = this.#live();
+    // Whether an earlier reconnect() has its attempt still to start.
+    const pending = this.#reconnecting;
+    const close = live ? this.#closePlatform(code, reason, true) : closeArgs(code, reason, false);
     this.#closeCalled = false;
     this.#warnedClosedSend = false;
     this.#retryCount = -1;
     this.#stopUptime();
     this.#countedAtClose = false;
-    const live = this.#live();
-    const wasReconnecting = this.#reconnecting;
     this.#reconnecting = true;
-    if (live) {
-      const ws = this.#ws as PlatformSocket & { close(code: number, reason: string): void };
-      ws.close(close.code, close.reason);
-      this.#reportClose(close.code, close.reason, true);
-    }
-    if (wasReconnecting) return;
+    if (live) this.#reportClose(close.code, close.reason, true);
+    if (pending) return;
     queueMicrotask(() => {
       if (this.#disposed || !this.#reconnecting) return;
       this.#reconnecting = false;
@@ -403,6 +409,25 @@ export class ReconnectingWebSocket extends EventTarget {
       this.#core.reconnect();
       for (const data of this.#afterClose.splice(0)) this.#toCore(data);
     });
+  }
+
+  /**
+   * Closes the live platform socket with the arguments as given: it checks
+   * them and throws as its close() does, and then nothing has changed. What
+   * the engine reports meanwhile (a socket closed while connecting may report
+   * at once) is not dispatched: close() (or reconnect()) reports the close.
+   */
+  #closePlatform(code: unknown, reason: unknown, reconnecting: boolean): { code: number; reason: string } {
+    const [closeCalled, wasReconnecting] = [this.#closeCalled, this.#reconnecting];
+    if (reconnecting) this.#reconnecting = true;
+    else this.#closeCalled = true;
+    try {
+      (this.#ws as ClosableSocket).close(code, reason);
+    } catch (e) {
+      [this.#closeCalled, this.#reconnecting] = [closeCalled, wasReconnecting];
+      throw e;
+    }
+    return closeArgs(code, reason, true);
   }
 
   /** Whether the platform socket of the last attempt is connecting or open (and not closed by close()). */

@@ -1,7 +1,9 @@
 //! What is tested here: random sequences of inputs (server up, down, silent,
 //! closes with any code, sends, user closes, reconnects, lifecycle events, clock
 //! jumps) against random configurations. Whatever happens:
-//! - at most one socket exists at a time;
+//! - at most one socket is one the engine acts on: a socket it let go of
+//!   (`Command::Discard`, after closing it) gets no command after that, and
+//!   its late events (open, message, error, close) change nothing;
 //! - no timer stays armed once closed;
 //! - retry attempts never exceed the cap;
 //! - every retry delay lies within its bounds;
@@ -43,6 +45,9 @@ enum Action {
     Platform(Input),
     /// The socket starts (true) or stops (false) refusing transmits.
     RefuseTransmits(bool),
+    /// A late event from the socket let go of last: 0 open, 1 message,
+    /// 2 error, 3 close, 4 closing.
+    Stale(u8),
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -61,6 +66,7 @@ fn action() -> impl Strategy<Value = Action> {
         1 => Just(Action::Drain),
         1 => (0u64..4096).prop_map(Action::Buffered),
         1 => any::<bool>().prop_map(Action::RefuseTransmits),
+        2 => (0u8..5).prop_map(Action::Stale),
         2 => prop::sample::select(vec![
             Input::Online, Input::Offline, Input::Hidden, Input::Visible,
             Input::Frozen, Input::Resumed, Input::Restored,
@@ -184,6 +190,40 @@ fn run(config: Config, seed: u64, actions: Vec<Action>) -> Result<(), TestCaseEr
             }
             Action::Platform(input) => w.input(input),
             Action::RefuseTransmits(on) => w.refuse_transmits = on,
+            Action::Stale(kind) => {
+                if let Some(&socket) = w.discarded.last() {
+                    let input = match kind {
+                        0 => Input::Opened {
+                            socket,
+                            protocol: String::new(),
+                        },
+                        1 => Input::Received {
+                            socket,
+                            frame: Frame::Text("late".into()),
+                        },
+                        2 => Input::Error { socket },
+                        3 => Input::Closed {
+                            socket,
+                            code: 1006,
+                            reason: String::new(),
+                            clean: false,
+                        },
+                        _ => Input::PeerClosing { socket },
+                    };
+                    let (before, state) = (w.log.len(), w.state());
+                    w.input(input);
+                    prop_assert_eq!(
+                        w.log.len(),
+                        before,
+                        "a late event of a socket let go of gave commands"
+                    );
+                    prop_assert_eq!(
+                        w.state(),
+                        state,
+                        "a late event of a socket let go of changed the state"
+                    );
+                }
+            }
         }
         prop_assert!(w.live.len() <= 1, "sockets alive: {:?}", w.live);
         prop_assert_eq!(
@@ -203,6 +243,32 @@ fn run(config: Config, seed: u64, actions: Vec<Action>) -> Result<(), TestCaseEr
                 .since(from)
                 .any(|c| matches!(c, Command::Resolve { .. } | Command::Open { .. }));
             prop_assert!(!revived, "reconnected after a user close");
+        }
+    }
+
+    // A socket let go of gets no command after its Discard.
+    let mut gone = Vec::new();
+    for (_, command) in &w.log {
+        let target = match command {
+            Command::Open { socket, .. }
+            | Command::Resolve { socket, .. }
+            | Command::Close { socket, .. }
+            | Command::Transmit { socket, .. }
+            | Command::CheckSocket { socket }
+            | Command::Discard { socket } => Some(*socket),
+            Command::Direct(Some((socket, _))) => Some(*socket),
+            _ => None,
+        };
+        if let Some(socket) = target {
+            prop_assert!(
+                !gone.contains(&socket),
+                "{:?} after {:?} was let go of",
+                command,
+                socket
+            );
+        }
+        if let Command::Discard { socket } = command {
+            gone.push(*socket);
         }
     }
 

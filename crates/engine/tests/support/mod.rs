@@ -46,6 +46,8 @@ pub struct World {
     pub socket_closing: bool,
     /// The allowance of the last `Command::Direct` (direct sends only).
     pub direct: Option<(SocketId, u64)>,
+    /// Sockets the engine let go of (`Command::Discard`), oldest first.
+    pub discarded: Vec<SocketId>,
 }
 
 pub fn url_for(n: u32) -> String {
@@ -72,6 +74,7 @@ impl World {
             failed: Vec::new(),
             socket_closing: false,
             direct: None,
+            discarded: Vec::new(),
         }
     }
 
@@ -145,6 +148,7 @@ impl World {
                     }
                 }
                 Command::Discard { socket } => {
+                    self.discarded.push(socket);
                     self.live.retain(|s| *s != socket);
                     if self.socket == Some(socket) {
                         self.socket = None;

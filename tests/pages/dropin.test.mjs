@@ -1,0 +1,74 @@
+// What is tested here: the drop-in's differential scenarios
+// (tests/js/dropin_scenarios.mjs) in headless Chromium (playwright-core).
+// Each scenario runs inside a page, against partysocket's
+// ReconnectingWebSocket and against ours, on the test server; the traces
+// come back to Node and are compared as in Node 22 (tests/js/dropin_compare.mjs),
+// with the browser's own partysocket bug mapped (a close re-dispatched
+// through addEventListener carries code "close"). The page gets partysocket's
+// module and the harness through routes of the test's own; the package comes
+// from the test server's /js/.
+import { test, after, before } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { launch, serverUrl } from "./browser.mjs";
+import { assertSame } from "../js/dropin_compare.mjs";
+import { scenarios } from "../js/dropin_scenarios.mjs";
+
+const served = {
+  "/test-modules/partysocket-ws.js": readFileSync(new URL(import.meta.resolve("partysocket/ws"))),
+  "/test-modules/dropin_trace.mjs": readFileSync(new URL("../js/dropin_trace.mjs", import.meta.url)),
+  "/test-modules/dropin_scenarios.mjs": readFileSync(new URL("../js/dropin_scenarios.mjs", import.meta.url)),
+};
+
+let context;
+let page;
+before(async () => {
+  context = await launch();
+  page = await context.newPage();
+  await page.route("**/test-modules/**", (route) => {
+    const body = served[new URL(route.request().url()).pathname];
+    return body ? route.fulfill({ body, contentType: "text/javascript" }) : route.fulfill({ status: 404 });
+  });
+  // Any page of the server will do: the modules are imported by the page.
+  await page.goto(serverUrl("/control/stats?test=dropin-page"));
+  const agent = await page.evaluate(() => navigator.userAgent);
+  assert.match(agent, /Chrome\//, "this step runs in Chromium");
+  await page.evaluate(async (host) => {
+    globalThis.STEADYSOCKET_TEST_SERVER = host;
+    const ours = await import("/js/index.js");
+    await ours.default();
+    const party = await import("/test-modules/partysocket-ws.js");
+    const harness = await import("/test-modules/dropin_trace.mjs");
+    const { scenarios: list, closeCodes } = await import("/test-modules/dropin_scenarios.mjs");
+    globalThis.dropin = { ours: ours.ReconnectingWebSocket, theirs: party.default, harness, list, closeCodes };
+  }, new URL(serverUrl()).host);
+});
+after(async () => {
+  await context?.close();
+});
+
+/** Runs one scenario on both classes inside the page; returns both traces. */
+function inPage(name) {
+  return page.evaluate(async (name) => {
+    const { ours, theirs, harness, list } = globalThis.dropin;
+    const scenario = list.find((s) => s.name === name);
+    return { theirs: await harness.trace(theirs, scenario), ours: await harness.trace(ours, scenario) };
+  }, name);
+}
+
+for (const scenario of scenarios) {
+  test(`chromium: ${scenario.title}`, async (t) => {
+    const { theirs, ours } = await inPage(scenario.name);
+    assertSame(t, ours, theirs);
+  });
+}
+
+test("chromium: close(code, reason) coerces and refuses as the platform's own close()", async () => {
+  const host = new URL(serverUrl()).host;
+  const rows = await page.evaluate((url) => globalThis.dropin.closeCodes(globalThis.dropin.ours, url), `ws://${host}/echo?test=close-codes-page`);
+  for (const row of rows) {
+    assert.equal(row.ours, row.platform, `${row.call}: ${JSON.stringify(row)}`);
+    assert.ok(row.readyState, `${row.call}: readyState CLOSED after a close taken, unchanged after one refused`);
+  }
+  assert.ok(rows.some((r) => r.platform === "InvalidAccessError") && rows.some((r) => r.platform === "SyntaxError"));
+});

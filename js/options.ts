@@ -145,6 +145,9 @@ export function createCore(options: RawCoreOptions, on: On): { core: GuardedCore
   // where JavaScript must close it itself: a module that trapped.
   const hub: Hub = { on, sender: null, listener: null, shouldReconnect: options.shouldReconnect, handshake: options.handshake, ws: null };
   const Base = functionOf("WebSocket", options.WebSocket as (new (url: string, protocols: string[]) => { close(): void }) | undefined) ?? globalThis.WebSocket;
+  if (typeof Base !== "function") {
+    throw new TypeError("this runtime has no WebSocket: pass a WebSocket constructor as the WebSocket option (in Node 20, the ws package's)");
+  }
   const weak = weakCallbacks(typeof WeakRef === "function" ? new WeakRef(hub) : { deref: () => hub }, Base);
   const raw = new SocketCore(
     slots,
@@ -162,6 +165,9 @@ export function createCore(options: RawCoreOptions, on: On): { core: GuardedCore
   return { core, sender: hub.sender, hub };
 }
 
+/** Takes a let-go socket's late error (see weakCallbacks). */
+function absorb(): void {}
+
 // A scope of its own: V8 keeps one context per scope for all the closures
 // made in it, so functions made next to strong references would hold them.
 function weakCallbacks(ref: { deref(): Hub | undefined }, Base: unknown) {
@@ -172,6 +178,10 @@ function weakCallbacks(ref: { deref(): Hub | undefined }, Base: unknown) {
       typeof Base === "function"
         ? function WebSocket(url: string, protocols: string[]) {
             const ws = new (Base as new (url: string, protocols: string[]) => { close(): void })(url, protocols);
+            // The ws package (Node 20) throws an error event that has no
+            // listener: a socket let go of while connecting reports one
+            // after its listeners are gone. This one takes it.
+            (ws as { addEventListener?: (type: string, f: () => void) => void }).addEventListener?.("error", absorb);
             const hub = ref.deref();
             if (hub !== undefined) {
               hub.ws = ws;

@@ -4,8 +4,34 @@ import type { UrlSource } from "./types.js";
 import type { GuardedCore } from "./lifetime.js";
 
 export function checkUrl(url: unknown): asserts url is UrlSource {
-  if (typeof url === "string" || typeof url === "function" || url instanceof URL) return;
+  if (typeof url === "function") return;
+  if (typeof url === "string" || url instanceof URL) return checkWsUrl(String(url));
   throw new TypeError(`the URL must be a string, a URL or a function returning one, got ${url === null ? "null" : typeof url}`);
+}
+
+const SCHEMES = ["ws:", "wss:", "http:", "https:"];
+
+/**
+ * What the platform's WebSocket constructor would refuse, refused now with
+ * the same SyntaxError: a URL that cannot be parsed (against the page's
+ * address where there is one, as the platform resolves relative URLs), a
+ * scheme other than ws, wss, http or https (http maps to ws), or a fragment.
+ * A URL from a provider is checked by the platform, at each attempt.
+ */
+function checkWsUrl(text: string): void {
+  const base = (globalThis as { location?: { href?: unknown } }).location?.href;
+  let parsed: URL;
+  try {
+    parsed = typeof base === "string" ? new URL(text, base) : new URL(text);
+  } catch {
+    throw new DOMException(`invalid WebSocket URL "${text}": it cannot be parsed as a URL`, "SyntaxError");
+  }
+  if (!SCHEMES.includes(parsed.protocol)) {
+    throw new DOMException(`invalid WebSocket URL "${text}": its scheme is ${parsed.protocol}, where ws:, wss:, http: or https: is expected`, "SyntaxError");
+  }
+  if (parsed.hash !== "" || text.includes("#")) {
+    throw new DOMException(`invalid WebSocket URL "${text}": a WebSocket URL has no fragment (#)`, "SyntaxError");
+  }
 }
 
 const messageOf = (e: unknown): string => String((e as { message?: unknown } | null)?.message ?? e);

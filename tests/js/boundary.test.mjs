@@ -8,13 +8,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import "./helpers.mjs";
+import { platform } from "./helpers.mjs";
 import { SteadySocket } from "../../dist/index.js";
 import { SocketCore } from "../../pkg/steadysocket.js";
 import { KIND, SEND_OUTCOME, SLOTS } from "../../dist/generated/boundary.js";
 
 const schema = JSON.parse(readFileSync(new URL("../../crates/npm/boundary.json", import.meta.url), "utf8"));
-const make = (options) => new SteadySocket("ws://127.0.0.1:9/", { startClosed: true, ...options });
+const make = (options) => new SteadySocket("ws://127.0.0.1:9/", { ...platform, startClosed: true, ...options });
 
 test("the generated JS tables are what boundary.json declares (the build's output is current)", () => {
   const out = execFileSync(process.execPath, [new URL("../../scripts/gen-boundary.mjs", import.meta.url).pathname, "--check"]).toString();

@@ -23,7 +23,7 @@ test("an exception escaping the JS dispatcher is reported and counted, not swall
     }
     const before = diagnostics().dropped;
     // Port 9 is refused by the engine at once: events, and no network.
-    const socket = new Broken("ws://127.0.0.1:9/", { startClosed: true });
+    const socket = new Broken("ws://127.0.0.1:9/", { startClosed: true, WebSocket: globalThis.WebSocket ?? class Unused {} });
     socket.reconnect();
     console.log(JSON.stringify({ reported, dropped: diagnostics().dropped - before, before }));
     socket.dispose();

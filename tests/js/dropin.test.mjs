@@ -13,8 +13,8 @@ import assert from "node:assert/strict";
 import { WebSocket as PartySocket } from "partysocket";
 import { platform } from "./helpers.mjs";
 import { trace, control } from "./dropin_trace.mjs";
-import { assertSame } from "./dropin_compare.mjs";
-import { closeCodes, scenarios } from "./dropin_scenarios.mjs";
+import { assertDifference, assertSame } from "./dropin_compare.mjs";
+import { closeCodes, differences, scenarios } from "./dropin_scenarios.mjs";
 import { ReconnectingWebSocket } from "../../dist/index.js";
 
 for (const scenario of scenarios) {
@@ -22,6 +22,14 @@ for (const scenario of scenarios) {
     const theirs = await trace(PartySocket, scenario, platform);
     const ours = await trace(ReconnectingWebSocket, scenario, platform);
     assertSame(t, ours, theirs);
+  });
+}
+
+for (const scenario of differences) {
+  test(`allowed difference: ${scenario.title}`, async (t) => {
+    const theirs = await trace(PartySocket, scenario, platform);
+    const ours = await trace(ReconnectingWebSocket, scenario, platform);
+    assertDifference(t, scenario, ours, theirs);
   });
 }
 

@@ -5,8 +5,18 @@
 import assert from "node:assert/strict";
 import { sideBySide, views } from "./dropin_trace.mjs";
 
-export function assertSame(t, ours, theirs) {
+function print(t, ours, theirs) {
   t.diagnostic(`\n${sideBySide(theirs.log, ours.log)}\nserver received: ${JSON.stringify(theirs.server)} | ${JSON.stringify(ours.server)}`);
+}
+
+/** The scenario's one allowed difference, and nothing else, by its `check`. */
+export function assertDifference(t, scenario, ours, theirs) {
+  print(t, ours, theirs);
+  for (const [got, expected, what] of scenario.check(theirs, ours)) assert.deepEqual(got, expected, what);
+}
+
+export function assertSame(t, ours, theirs) {
+  print(t, ours, theirs);
   if (theirs.debug.length || ours.debug.length) t.diagnostic(`\ndebug:\n${sideBySide(theirs.debug, ours.debug)}`);
   const a = views(ours);
   const b = views(theirs);

@@ -14,10 +14,12 @@ const closed = (ws, ms = 3000) =>
     const timer = setTimeout(resolve, ms);
     ws.addEventListener("close", () => resolve(clearTimeout(timer)), { once: true });
   });
-/** Waits for the open socket's close event, then for the next one to open. */
-const reopened = async (ws, env) => {
-  await closed(ws);
-  await opened(ws, env);
+/** Has the server close the open socket; waits for its close event, then (unless `stay`) for the next one to open. */
+const serverCloses = async (ws, env, query, stay = false) => {
+  const close = closed(ws);
+  await env.control("close", query);
+  await close;
+  if (!stay) await opened(ws, env);
 };
 
 export const scenarios = [
@@ -207,16 +209,13 @@ export const scenarios = [
     args: (url, env) => [url, undefined, { ...env.quick, minUptime: 400 }],
     script: async (ws, step, env) => {
       await opened(ws, env);
-      await env.control("close", "code=4000&reason=short");
-      await reopened(ws, env);
+      await serverCloses(ws, env, "code=4000&reason=short");
       step("open again, before minUptime");
-      await env.control("close", "code=4000&reason=short");
-      await reopened(ws, env);
+      await serverCloses(ws, env, "code=4000&reason=short");
       step("open a third time");
       await env.sleep(600);
       step("after minUptime");
-      await env.control("close", "code=4000&reason=long");
-      await closed(ws);
+      await serverCloses(ws, env, "code=4000&reason=long", true);
       step("closed after a long uptime");
       await opened(ws, env);
     },
@@ -347,6 +346,114 @@ export const scenarios = [
       step("open", ws.send(new Blob([new Uint8Array([1, 2, 3])])));
       step("text", ws.send("last"));
       await env.sleep(200);
+    },
+  },
+];
+
+/**
+ * The differences the README allows that are not mapped away: each scenario
+ * runs on both classes like the others, both traces are printed, and
+ * `check(theirs, ours)` gives [ours, expected, what] triples that must be
+ * equal: the difference is exactly the one allowed.
+ */
+export const differences = [
+  {
+    name: "bad-url",
+    title: "a URL the platform refuses: partysocket constructs and fails each attempt; ours throws the platform's SyntaxError",
+    // "localhost:8080/echo" parses with the scheme "localhost:" (a relative
+    // URL such as "wss//x" is resolved against the page in a browser).
+    args: (url, env) => ["localhost:8080/echo", undefined, { ...env.quick, maxRetries: 0 }],
+    script: (ws, step, env) => env.sleep(200),
+    check: (theirs, ours) => [
+      [theirs.log[0].step, "constructed", "partysocket constructs"],
+      [theirs.log.some((x) => x.event === "error"), true, "and reports an error event"],
+      [ours.log[0].step, "constructor threw", "ours throws at construction"],
+      [String(ours.log[0].value).startsWith("SyntaxError: invalid WebSocket URL"), true, `with a SyntaxError: ${ours.log[0].value}`],
+    ],
+  },
+  {
+    name: "no-websocket",
+    title: "no WebSocket in the runtime: partysocket constructs and fails; ours throws a TypeError",
+    setup: () => {
+      globalThis.savedWebSocket = Object.getOwnPropertyDescriptor(globalThis, "WebSocket");
+      delete globalThis.WebSocket;
+    },
+    teardown: () => {
+      if (globalThis.savedWebSocket) Object.defineProperty(globalThis, "WebSocket", globalThis.savedWebSocket);
+    },
+    args: (url) => [url, undefined, { maxRetries: 0 }],
+    script: (ws, step, env) => env.sleep(200),
+    check: (theirs, ours) => [
+      [theirs.log[0].step, "constructed", "partysocket constructs"],
+      [ours.log[0].step, "constructor threw", "ours throws at construction"],
+      [String(ours.log[0].value).startsWith("TypeError: this runtime has no WebSocket"), true, `with a TypeError: ${ours.log[0].value}`],
+    ],
+  },
+  {
+    name: "utf16",
+    title: "bufferedAmount of a queued non-ASCII string: partysocket counts UTF-16 units, ours the UTF-8 bytes that go out",
+    args: (url, env) => [url, undefined, env.quick],
+    script: async (ws, step) => {
+      ws.send("é".repeat(10));
+      step("queued");
+    },
+    check: (theirs, ours) => [
+      [theirs.log.find((x) => x.step === "queued").bufferedAmount, 10, "partysocket: 10 UTF-16 units"],
+      [ours.log.find((x) => x.step === "queued").bufferedAmount, 20, "ours: 20 bytes"],
+      [ours.server, theirs.server, "the same message reaches the server"],
+    ],
+  },
+  {
+    name: "delays",
+    title: "retry delays: partysocket waits min × factor^n exactly, ours a jittered delay between half of that and all of it",
+    args: (url, env) => [unreachable, undefined, { ...env.platform, minReconnectionDelay: 100, reconnectionDelayGrowFactor: 2, maxReconnectionDelay: 400, maxRetries: 4 }],
+    script: async (ws, step, env) => {
+      const at = [];
+      ws.addEventListener("error", () => at.push(performance.now()));
+      await env.until(() => at.length === 5, 5000);
+      step("gaps between failed attempts", at.slice(1).map((t, i) => Math.round(t - at[i])));
+    },
+    check: (theirs, ours) => {
+      const gaps = (t) => t.log.find((x) => x.step === "gaps between failed attempts")?.value ?? [];
+      const steps = [100, 200, 400, 400];
+      // A failed attempt takes a few ms on top of its delay; timers run late, never early.
+      const within = (gap, low, high) => gap >= low - 2 && gap <= high + 100;
+      return [
+        [gaps(theirs).length, 4, "partysocket: four retries"],
+        [gaps(ours).length, 4, "ours: four retries"],
+        [gaps(theirs).every((g, i) => within(g, steps[i], steps[i])), true, `partysocket's gaps ${gaps(theirs)} are ${steps}`],
+        [gaps(ours).every((g, i) => within(g, steps[i] / 2, steps[i])), true, `our gaps ${gaps(ours)} lie within half of ${steps} to all of it`],
+      ];
+    },
+  },
+  {
+    name: "close-out-of-range",
+    title: "close(66536) on an open socket: partysocket swallows the platform's error and reads CLOSED with the socket still open; ours throws it and stays open",
+    args: (url, env) => [url, undefined, env.quick],
+    script: async (ws, step, env) => {
+      await opened(ws, env);
+      try {
+        ws.close(66536);
+        step("close(66536)", "returned");
+      } catch (e) {
+        step("close(66536)", e);
+      }
+      await env.sleep(100);
+      step("send", ws.send("still open?"));
+      await env.sleep(100);
+    },
+    check: (theirs, ours) => {
+      const at = (t, label) => t.log.find((x) => x.step === label);
+      return [
+        [at(theirs, "close(66536)").value, "returned", "partysocket returns"],
+        [at(theirs, "close(66536)").readyState, 3, "and reads CLOSED"],
+        // The platform socket's own error (an InvalidAccessError; the ws
+        // package's TypeError in Node 20).
+        [/^(InvalidAccessError|TypeError): /.test(at(ours, "close(66536)").value), true, `ours throws the platform's error: ${at(ours, "close(66536)").value}`],
+        [at(ours, "close(66536)").readyState, 1, "and stays open"],
+        [at(ours, "send").value, true, "so a send goes out"],
+        [ours.server, ["still open?"], "and reaches the server"],
+      ];
     },
   },
 ];

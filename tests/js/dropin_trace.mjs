@@ -63,10 +63,11 @@ function shown(value) {
  * with readyState and retryCount at dispatch. `env` has the test's scope and
  * URL, `control`, `sleep`, `until`, the runtime's `platform` options and a
  * `debugLogger` whose lines go into the trace. `setup(env)`, if given, runs
- * before the constructor (a fault for the first attempt, say).
+ * before the constructor (a fault for the first attempt, say), and
+ * `teardown(env)` after the scenario, whatever happened.
  */
 export async function trace(Class, scenario, platform = {}) {
-  const { path = "/echo", setup, args, script, settle = 300, name, subclass = false } = scenario;
+  const { path = "/echo", setup, teardown, args, script, settle = 300, name, subclass = false } = scenario;
   const test = scope(`diff-${name}`);
   const url = wsUrl(path, test);
   const log = [];
@@ -85,12 +86,21 @@ export async function trace(Class, scenario, platform = {}) {
     debugLogger: (...line) => debug.push([line[0], line[1], ...line.slice(2).map((a) => typeof a)]),
   };
   const Used = subclass ? class extends Class {} : Class;
-  const at = (ws) => ({ readyState: ws.readyState, retryCount: ws.retryCount, bufferedAmount: ws.bufferedAmount });
   await setup?.(env);
+  try {
+    return await run(Used, args(url, env), script, settle, env, log, debug);
+  } finally {
+    await teardown?.(env);
+  }
+}
+
+async function run(Used, args, script, settle, env, log, debug) {
+  const { test } = env;
+  const at = (ws) => ({ readyState: ws.readyState, retryCount: ws.retryCount, bufferedAmount: ws.bufferedAmount });
   let ws;
   const step = (label, value) => log.push({ step: label, ...(value === undefined ? {} : { value: shown(value) }), ...at(ws) });
   try {
-    ws = new Used(...args(url, env));
+    ws = new Used(...args);
   } catch (e) {
     return { log: [{ step: "constructor threw", value: shown(e) }], server: [], debug };
   }

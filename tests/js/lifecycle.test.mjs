@@ -11,7 +11,10 @@
 // - bad protocol tokens are refused at construction;
 // - a URL provider whose thenable throws is a failed attempt, not a stall;
 // - state reads "open" inside handshake();
-// - hooks that throw are reported and the default applies.
+// - hooks that throw are reported and the default applies;
+// - an upgrade the server never answers times out and is retried, also
+//   where the platform socket reports an error after it was let go of (the
+//   `ws` package throws an error event that has no listener).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { StalledWebSocket, control, next, platform, quick, report, scope, sleep, wsUrl } from "./helpers.mjs";
@@ -200,6 +203,29 @@ test("durations run on a monotonic clock: a wall clock set back an hour postpone
     socket.dispose();
     await control("refuse", test, "ms=0");
   }
+});
+
+test("an upgrade the server never answers times out and is retried, the process unharmed", async () => {
+  const test = scope("stalled-upgrade");
+  await control("stall", test);
+  const uncaught = [];
+  const onUncaught = (e) => uncaught.push(e);
+  process.on("uncaughtException", onUncaught);
+  try {
+    const socket = open("/echo", test, { connectionTimeout: 200, initialDelay: 20, maxDelay: 40 });
+    const retries = [];
+    socket.addEventListener("reconnecting", (e) => retries.push(e.attempt));
+    await sleep(900);
+    assert.ok(retries.length >= 2, `retries after timeouts: ${retries}`);
+    assert.equal(socket.state === "connecting" || socket.state === "waiting", true, socket.state);
+    await control("stall", test, "ms=0");
+    await socket.opened();
+    socket.dispose();
+    await sleep(100);
+  } finally {
+    process.off("uncaughtException", onUncaught);
+  }
+  assert.deepEqual(uncaught.map(String), [], "nothing escaped as an uncaught exception");
 });
 
 test("a server that sends a close frame and never closes TCP: the close is reported within closeTimeout", async () => {

@@ -4,10 +4,10 @@
 // their JS names; good options change what the socket does.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import "./helpers.mjs";
+import { platform } from "./helpers.mjs";
 import { ReconnectingWebSocket, SteadySocket } from "../../dist/index.js";
 
-const make = (options) => new SteadySocket("ws://127.0.0.1:9/", { startClosed: true, ...options });
+const make = (options) => new SteadySocket("ws://127.0.0.1:9/", { ...platform, startClosed: true, ...options });
 const rejects = (options, pattern) =>
   assert.throws(
     () => make(options),
@@ -66,7 +66,7 @@ test("options that do not fit together get the engine's message under their JS n
   rejects({ heartbeat: { timeout: 0 } }, /^invalid option heartbeat.timeout: must be above zero$/);
   rejects({ hiddenTimeout: 0 }, /^invalid option hiddenTimeout: /);
   // The drop-in maps its own names, and its messages use them.
-  const rws = (options) => () => new ReconnectingWebSocket("ws://127.0.0.1:9/", [], { startClosed: true, ...options });
+  const rws = (options) => () => new ReconnectingWebSocket("ws://127.0.0.1:9/", [], { ...platform, startClosed: true, ...options });
   assert.throws(rws({ minReconnectionDelay: -1 }), /^TypeError: option minReconnectionDelay must be a whole number of milliseconds, 0 or more, got -1$/);
   assert.throws(rws({ minReconnectionDelay: 9000, maxReconnectionDelay: 10 }), /^TypeError: invalid option minReconnectionDelay: 9000 ms is larger than the maximum delay, 10 ms$/);
 });

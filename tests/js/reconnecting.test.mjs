@@ -156,7 +156,7 @@ test("where theirs drops a message silently, a drop event says so; a send after 
   assert.equal(ws.shouldReconnect, true);
   assert.equal((await next(ws, "message")).data, "after close, again", "delivered after reconnect()");
   // Options of theirs, or of partysocket's PartySocket, never throw.
-  new ReconnectingWebSocket("ws://x", [], { maxRetry: 1, startClosed: true, room: "r" }).dispose();
+  new ReconnectingWebSocket("ws://x", [], { ...platform, maxRetry: 1, startClosed: true, room: "r" }).dispose();
   ws.dispose();
 });
 

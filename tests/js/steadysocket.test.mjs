@@ -11,7 +11,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { control, messages, next, platform, quick, report, scope, sleep, wsUrl } from "./helpers.mjs";
 import { readFileSync } from "node:fs";
-import { SteadySocket, SteadySocketError } from "../../dist/index.js";
+import { ReconnectingWebSocket, SteadySocket, SteadySocketError } from "../../dist/index.js";
 import { initMsgpackSync, msgpack } from "../../dist/msgpack.js";
 
 initMsgpackSync({ module: readFileSync(new URL("../../pkg/msgpack/steadysocket_msgpack_bg.wasm", import.meta.url)) });
@@ -258,16 +258,34 @@ test("invalid options, URLs and sends give clear errors", () => {
   assert.throws(() => new SteadySocket("ws://x", { initialDelay: -1 }), /initialDelay must be a whole number of milliseconds, 0 or more, got -1$/);
   assert.throws(() => new SteadySocket("ws://x", { jitter: "lots" }), /option jitter must be/);
   assert.throws(() => new SteadySocket("ws://x", { codec: "xml" }), /option codec must be/);
-  assert.throws(() => new SteadySocket("ws://x", { initialDelay: 5000, maxDelay: 10 }), /^TypeError: invalid option initialDelay: 5000 ms is larger than the maximum delay, 10 ms$/);
-  const s = new SteadySocket("ws://x", { startClosed: true });
+  assert.throws(() => new SteadySocket("ws://x", { ...platform, initialDelay: 5000, maxDelay: 10 }), /^TypeError: invalid option initialDelay: 5000 ms is larger than the maximum delay, 10 ms$/);
+  const s = new SteadySocket("ws://x", { ...platform, startClosed: true });
   assert.throws(() => s.send(undefined), (e) => e.code === "encode");
   assert.throws(() => s.send(1n), (e) => e.code === "encode");
   s.dispose();
 });
 
-test("an invalid URL closes with a clear reason", async () => {
-  const socket = new SteadySocket("http://[bad", platform);
-  await assert.rejects(socket.opened(), /invalid WebSocket URL/);
+test("a URL the platform would refuse throws at construction, as the platform's SyntaxError", () => {
+  for (const url of ["http://[bad", "wss//x", "localhost:8080/echo", "ftp://example.com/", "ws://example.com/#part"]) {
+    for (const make of [() => new SteadySocket(url, platform), () => new ReconnectingWebSocket(url, undefined, platform)]) {
+      assert.throws(make, (e) => e.name === "SyntaxError" && e.message.includes("invalid WebSocket URL") && e.message.includes(url), url);
+    }
+  }
+  // http and https map to ws and wss, as the platform maps them.
+  const s = new SteadySocket("http://example.com/echo", { ...platform, startClosed: true });
+  s.dispose();
+});
+
+test("a runtime with no WebSocket and no WebSocket option throws at construction", () => {
+  const saved = Object.getOwnPropertyDescriptor(globalThis, "WebSocket");
+  delete globalThis.WebSocket;
+  try {
+    for (const make of [() => new SteadySocket("ws://x"), () => new ReconnectingWebSocket("ws://x")]) {
+      assert.throws(make, /^TypeError: this runtime has no WebSocket: pass a WebSocket constructor as the WebSocket option/);
+    }
+  } finally {
+    if (saved) Object.defineProperty(globalThis, "WebSocket", saved);
+  }
 });
 
 test("a socket disposed at once (React StrictMode, hot reload) never connects", async () => {

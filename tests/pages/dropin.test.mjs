@@ -11,8 +11,8 @@ import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { launch, serverUrl } from "./browser.mjs";
-import { assertSame } from "../js/dropin_compare.mjs";
-import { scenarios } from "../js/dropin_scenarios.mjs";
+import { assertDifference, assertSame } from "../js/dropin_compare.mjs";
+import { differences, scenarios } from "../js/dropin_scenarios.mjs";
 
 const served = {
   "/test-modules/partysocket-ws.js": readFileSync(new URL(import.meta.resolve("partysocket/ws"))),
@@ -39,7 +39,8 @@ before(async () => {
     await ours.default();
     const party = await import("/test-modules/partysocket-ws.js");
     const harness = await import("/test-modules/dropin_trace.mjs");
-    const { scenarios: list, closeCodes } = await import("/test-modules/dropin_scenarios.mjs");
+    const { scenarios, differences, closeCodes } = await import("/test-modules/dropin_scenarios.mjs");
+    const list = [...scenarios, ...differences];
     globalThis.dropin = { ours: ours.ReconnectingWebSocket, theirs: party.default, harness, list, closeCodes };
   }, new URL(serverUrl()).host);
 });
@@ -60,6 +61,13 @@ for (const scenario of scenarios) {
   test(`chromium: ${scenario.title}`, async (t) => {
     const { theirs, ours } = await inPage(scenario.name);
     assertSame(t, ours, theirs);
+  });
+}
+
+for (const scenario of differences) {
+  test(`chromium: allowed difference: ${scenario.title}`, async (t) => {
+    const { theirs, ours } = await inPage(scenario.name);
+    assertDifference(t, scenario, ours, theirs);
   });
 }
 

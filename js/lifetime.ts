@@ -105,7 +105,7 @@ function trapped(e: unknown): void {
 export const isUnusable = (): boolean => unusable !== null;
 
 const METHODS = ["configSnapshot", "start", "send", "close", "reconnect", "outbox", "drainOutbox", "resolved", "resolveFailed", "sentDirectly", "arrived", "received", "dispose", "free"] as const;
-const GETTERS = ["state", "protocol", "bufferedAmount", "outboxBytes", "outboxLength", "closedReason", "maxMessageSize", "frameNeed"] as const;
+const GETTERS = ["state", "protocol", "bufferedAmount", "outboxBytes", "outboxLength", "closedReason", "closedFailure", "maxMessageSize", "frameNeed"] as const;
 
 /**
  * SocketCore behind a guard: every call checks that the module is usable,

@@ -26,7 +26,7 @@ const messageOf = (e: unknown): string => String((e as { message?: unknown } | n
 /** One `for await` loop's end of the socket. */
 interface Sink<In> {
   push(message: In): void;
-  end(): void;
+  end(failure?: Error): void;
 }
 
 type Check = (state: State) => { value?: undefined; error?: unknown } | undefined;
@@ -241,28 +241,37 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
     const iterators = this.#iterators;
     const queue: In[] = [];
     // next() calls waiting for a message, oldest first.
-    const waiting: ((result: IteratorResult<In>) => void)[] = [];
+    const waiting: { resolve: (result: IteratorResult<In>) => void; reject: (error: Error) => void }[] = [];
     let done = this.state === "closed";
+    // Why the socket closed for good, when that is a failure: handed out
+    // once, as the rejection of the next() after the queued messages.
+    let failure: Error | null = done ? this.#failure() : null;
+    const finish = (): Promise<IteratorResult<In>> => {
+      const error = failure;
+      failure = null;
+      return error ? Promise.reject(error) : Promise.resolve({ value: undefined, done: true });
+    };
     const sink: Sink<In> = {
       push(message) {
         const next = waiting.shift();
-        if (next) next({ value: message, done: false });
+        if (next) next.resolve({ value: message, done: false });
         else queue.push(message);
       },
       // No more messages: it leaves the socket's set, so nothing is buffered
       // for it any more (a later reconnect() would otherwise fill it).
-      end() {
+      end(error) {
         done = true;
+        failure = error ?? null;
         iterators.delete(sink);
-        for (const resolve of waiting.splice(0)) resolve({ value: undefined, done: true });
+        for (const next of waiting.splice(0)) finish().then(next.resolve, next.reject);
       },
     };
     if (!done) iterators.add(sink);
     return {
       next: (): Promise<IteratorResult<In>> => {
         if (queue.length) return Promise.resolve({ value: queue.shift() as In, done: false });
-        if (done) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => waiting.push(resolve));
+        if (done) return finish();
+        return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
       },
       return: (): Promise<IteratorResult<In>> => {
         queue.length = 0;
@@ -290,8 +299,17 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
     });
   }
 
+  /** Ends the loops: quietly, or (closed for good in failure) with the reason. */
   #endIterators(): void {
-    for (const sink of [...this.#iterators]) sink.end();
+    const failure = this.#failure();
+    for (const sink of [...this.#iterators]) sink.end(failure ?? undefined);
+  }
+
+  /** Why the socket closed for good, when that is a failure (see closedFailure); never after dispose(). */
+  #failure(): SteadySocketError | null {
+    if (this.#disposed) return null;
+    const reason = this.#core.closedFailure;
+    return reason === undefined ? null : new SteadySocketError("closed", reason);
   }
 
   /** Dispatches a state change once, settles waiters, tracks liveness. */

@@ -22,7 +22,7 @@ pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 16 << 20;
 /// ```no_run
 /// use futures::StreamExt;
 /// use serde::{Deserialize, Serialize};
-/// use steadysocket::Builder;
+/// use steadysocket::{Builder, RecvError};
 ///
 /// #[derive(Debug, Serialize, Deserialize)]
 /// struct Chat {
@@ -35,10 +35,11 @@ pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 16 << 20;
 ///     while let Some(message) = socket.next().await {
 ///         match message {
 ///             Ok(chat) => println!("{}", chat.text),
+///             Err(RecvError::Closed(why)) => return Err(why.into()), // the last item
 ///             Err(bad_frame) => eprintln!("skipped: {bad_frame}"),
 ///         }
 ///     }
-///     Ok(()) // the stream ended: closed for good
+///     Ok(()) // the stream ended: closed by us or by the server's 1000
 /// }
 /// ```
 pub struct Builder<In, Out = In, C = Json> {

@@ -80,6 +80,11 @@ pub enum RecvError {
     },
     /// The platform delivered data of a type no frame can hold.
     Unsupported(String),
+    /// The socket closed for good in failure (it gave up, could not be
+    /// created, or the server closed with a code that stops it other than
+    /// 1000): the stream's last item. A user close and a server's 1000 end
+    /// the stream with no error.
+    Closed(ClosedError),
 }
 
 impl fmt::Display for RecvError {
@@ -93,6 +98,7 @@ impl fmt::Display for RecvError {
                 )
             }
             RecvError::Unsupported(what) => write!(f, "cannot read {what}"),
+            RecvError::Closed(e) => f.write_str(&e.message()),
         }
     }
 }

@@ -44,10 +44,15 @@ pub struct Sender<Out, C = Json> {
     _out: PhantomData<fn(Out)>,
 }
 
-/// The receiving half: a [`Stream`] of `Result<In, RecvError>`.
+/// The receiving half: a [`Stream`] of `Result<In, RecvError>`. An error
+/// item is a frame that did not decode (the stream goes on), or, as the last
+/// item, [`RecvError::Closed`] when the socket closed for good in failure;
+/// after a user close or a server's 1000 the stream just ends.
 pub struct Receiver<In, C = Json> {
     handle: Rc<Handle>,
     codec: C,
+    // The failure that closed the socket was the last item: the stream is over.
+    ended: bool,
     _in: PhantomData<fn() -> In>,
 }
 
@@ -73,6 +78,7 @@ impl<In, Out, C: Clone> Socket<In, Out, C> {
             receiver: Receiver {
                 handle,
                 codec,
+                ended: false,
                 _in: PhantomData,
             },
         }
@@ -271,9 +277,16 @@ impl<In, C: Decode<In> + Unpin> Stream for Receiver<In, C> {
             }
             Some(Err(e)) => Poll::Ready(Some(Err(e))),
             None => {
-                if matches!(this.runtime().state(), Some(State::Closed(_))) {
+                if let Some(State::Closed(reason)) = this.runtime().state() {
+                    // A failure is the last item, once; then the end.
+                    if reason.is_failure() && !this.ended {
+                        this.ended = true;
+                        return Poll::Ready(Some(Err(RecvError::Closed(ClosedError(reason)))));
+                    }
                     return Poll::Ready(None);
                 }
+                // Revived by reconnect(): a later failure is reported again.
+                this.ended = false;
                 this.handle.mailbox.set_receiver(cx.waker());
                 Poll::Pending
             }

@@ -2,7 +2,8 @@
 //! Firefox (browser_*.rs) and in Node 22 (node.rs).
 //! - a dropped connection reconnects, and messages sent while it was down
 //!   arrive after it, in send order, as counted at the server;
-//! - close 1000 and 1008 from the server stop reconnecting and end the stream;
+//! - close 1000 and 1008 from the server stop reconnecting and end the
+//!   stream, quietly for 1000 and with the close as its last item for 1008;
 //! - close 1012 reconnects after the longer restart delay;
 //! - a 4xxx close follows the configured close hook;
 //! - a user close is final, and reconnect() revives the socket;
@@ -16,9 +17,9 @@ use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use steadysocket::engine::{
-    Backoff, BackoffConfig, HeartbeatConfig, Jitter, OutboxConfig, Verdict,
+    Backoff, BackoffConfig, ClosedReason, HeartbeatConfig, Jitter, OutboxConfig, Verdict,
 };
-use steadysocket::{Builder, Event, SendOutcome, StateKind};
+use steadysocket::{Builder, ClosedError, Event, RecvError, SendOutcome, StateKind};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Note {
@@ -92,6 +93,16 @@ pub async fn close_1000_and_1008_from_the_server_stop_and_end_the_stream() {
         })
         .await;
         assert_eq!((info.code, info.reason.as_str()), (code, "stop"));
+        // 1000 ends the stream quietly; 1008 (a code that stops it other
+        // than 1000) ends it with the reason as its last item.
+        if code != 1000 {
+            match within(5000, "last item", socket.next()).await {
+                Some(Err(RecvError::Closed(ClosedError(ClosedReason::Policy(info))))) => {
+                    assert_eq!(info.code, code)
+                }
+                other => panic!("{code}: expected the close as the last item, got {other:?}"),
+            }
+        }
         assert!(
             within(5000, "end of stream", socket.next()).await.is_none(),
             "{code}: stream did not end"

@@ -12,6 +12,8 @@
 // - a URL provider whose thenable throws is a failed attempt, not a stall;
 // - state reads "open" inside handshake();
 // - hooks that throw are reported and the default applies;
+// - a for await loop ends quietly on close(), dispose() and a server's 1000,
+//   and throws the reason when the socket gives up or a close code stops it;
 // - an upgrade the server never answers times out and is retried, also
 //   where the platform socket reports an error after it was let go of (the
 //   `ws` package throws an error event that has no listener).
@@ -203,6 +205,51 @@ test("durations run on a monotonic clock: a wall clock set back an hour postpone
     socket.dispose();
     await control("refuse", test, "ms=0");
   }
+});
+
+test("a for await loop ends quietly on close(), dispose() and a server's 1000, and throws the reason on a failure", async () => {
+  // The loop's outcome: the messages it got, and how it ended.
+  const loop = async (socket) => {
+    const got = [];
+    try {
+      for await (const m of socket) got.push(m);
+      return { got, ended: "quietly" };
+    } catch (e) {
+      return { got, ended: e };
+    }
+  };
+  const cases = [
+    ["close()", (s) => s.close()],
+    ["dispose()", (s) => s.dispose()],
+    ["a server close 1000", (s, t) => control("close", t, "code=1000&reason=done")],
+    ["a server close 1008", (s, t) => control("close", t, "code=1008&reason=policy")],
+  ];
+  for (const [name, end] of cases) {
+    const t = scope(`loop-${name.replace(/\W+/g, "-")}`);
+    const socket = open("/echo", t);
+    const outcome = loop(socket);
+    await socket.opened();
+    socket.send({ n: 1 });
+    await sleep(100);
+    await end(socket, t);
+    const { got, ended } = await outcome;
+    assert.deepEqual(got, [{ n: 1 }], `${name}: the message before the end arrives`);
+    if (name.endsWith("1008")) {
+      assert.ok(ended instanceof SteadySocketError && ended.code === "closed", `${name}: ${ended}`);
+      assert.match(ended.message, /closed by the server with 1008 "policy"/);
+    } else {
+      assert.equal(ended, "quietly", `${name}: ${ended}`);
+    }
+    socket.dispose();
+  }
+  // Giving up: the reason, also for a loop started after the end.
+  const socket = new SteadySocket("ws://127.0.0.1:2/", { ...platform, ...quick, maxRetries: 1 });
+  const { ended } = await loop(socket);
+  assert.ok(ended instanceof SteadySocketError && /gave up reconnecting: 1 retries failed/.test(ended.message), String(ended));
+  const late = await loop(socket);
+  assert.match(String(late.ended), /gave up reconnecting/);
+  socket.dispose();
+  assert.equal((await loop(socket)).ended, "quietly", "after dispose() a loop ends quietly");
 });
 
 test("an upgrade the server never answers times out and is retried, the process unharmed", async () => {

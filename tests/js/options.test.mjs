@@ -61,6 +61,12 @@ test("the other options refuse what they cannot use", () => {
 
 test("options that do not fit together get the engine's message under their JS names", () => {
   rejects({ initialDelay: 5000, maxDelay: 100 }, /^invalid option initialDelay: 5000 ms is larger than the maximum delay, 100 ms$/);
+  // A default never makes a given option invalid: maxDelay alone below the
+  // default initialDelay caps it.
+  const capped = make({ maxDelay: 200 });
+  assert.equal(capped.configSnapshot().initialDelay, 200);
+  assert.equal(capped.configSnapshot().maxDelay, 200);
+  capped.dispose();
   rejects({ lowWatermark: 10, highWatermark: 5 }, /^invalid option lowWatermark: 10 is above the high watermark 5$/);
   rejects({ connectionTimeout: 0 }, /^invalid option connectionTimeout: must be above zero$/);
   rejects({ heartbeat: { timeout: 0 } }, /^invalid option heartbeat.timeout: must be above zero$/);

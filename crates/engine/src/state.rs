@@ -132,6 +132,20 @@ pub enum StateKind {
     Closed,
 }
 
+impl ClosedReason {
+    /// Whether the socket ended in failure: it gave up, could not be created,
+    /// or the close policy stopped on a code other than 1000. A user close
+    /// and a server's normal close (1000) are not failures. The receive
+    /// streams end with an error in the failure cases and quietly otherwise.
+    pub fn is_failure(&self) -> bool {
+        match self {
+            ClosedReason::User { .. } => false,
+            ClosedReason::Policy(info) => info.code != 1000,
+            ClosedReason::GaveUp(_) | ClosedReason::Invalid(_) => true,
+        }
+    }
+}
+
 impl StateKind {
     /// The lowercase name: "idle", "connecting", "open", ...
     pub fn as_str(self) -> &'static str {

@@ -38,6 +38,12 @@ pub(crate) fn config(
     let mut config = Config::default();
     boundary::apply(&s, &mut config);
     let b = config.backoff_mut();
+    // A default never makes a given option invalid: without initialDelay, a
+    // maxDelay below its default caps it.
+    if s.ms(slot::INITIAL_DELAY).is_none() && b.initial() > b.max() {
+        let max = b.max();
+        b.set_initial(max);
+    }
     if let Some(kind) = s.get(slot::JITTER) {
         b.set_jitter(match kind as u8 {
             jitter::NONE => Jitter::None,

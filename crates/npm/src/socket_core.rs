@@ -317,6 +317,20 @@ impl SocketCore {
         })?
     }
 
+    /// Why the socket is closed for good when that is a failure (it gave
+    /// up, could not be created, or the server closed with a code that stops
+    /// it other than 1000), or undefined: what ends a `for await` loop with
+    /// an error rather than quietly.
+    #[wasm_bindgen(getter, js_name = closedFailure)]
+    pub fn closed_failure(&self) -> Option<String> {
+        self.runtime.with_state(|s| match s {
+            State::Closed(reason) if reason.is_failure() => {
+                Some(steadysocket::ClosedError(reason.clone()).message())
+            }
+            _ => None,
+        })?
+    }
+
     /// The subprotocol the server chose ("" when not open).
     #[wasm_bindgen(getter)]
     pub fn protocol(&self) -> String {

@@ -72,7 +72,8 @@ function addMessage(message, state) {
     } else addMessage(message, "delivered");
     showOutbox();
   }
-})();
+  // The loop ended quietly: closed by us or by the server's 1000.
+})().catch((err) => note("error", `chat closed for good: ${err.message}`));
 $("chat-form").addEventListener("submit", (e) => {
   e.preventDefault();
   const text = $("text").value.trim();
@@ -99,7 +100,7 @@ const bars = $("tick-bars");
     bars.append(bar);
     while (bars.children.length > 40) bars.firstChild.remove();
   }
-})();
+})().catch((err) => note("error", `ticker closed for good: ${err.message}`));
 
 // ----- faults -----
 async function fault(action, query = "") {

@@ -60,7 +60,7 @@ export type ProtocolsProvider =
 /** partysocket 1.x's options; any other option (PartySocket's own) is accepted and ignored. */
 export interface ReconnectingWebSocketOptions {
   WebSocket?: any;
-  /** Milliseconds; the first retry's delay (default 3000, capped at the maximum). */
+  /** Milliseconds; the first retry's delay ceiling: it waits between half of this and all of it (default 3000, capped at the maximum when only that is given). */
   minReconnectionDelay?: number;
   /** Milliseconds; the largest delay (default 10000). */
   maxReconnectionDelay?: number;

@@ -243,6 +243,29 @@ mod tests {
     }
 
     #[test]
+    fn the_first_decorrelated_retry_waits_one_to_three_times_initial() {
+        // What the docs say of `initial` (initialDelay): the base of the
+        // delays, not the first delay; with decorrelated jitter (the
+        // default) the first retry draws from initial..=3 × initial, and
+        // draws spread over that range.
+        let config = BackoffConfig::default();
+        let initial = config.initial;
+        let (mut lowest, mut highest) = (Duration::MAX, Duration::ZERO);
+        for seed in 0..2000 {
+            let mut rng = fastrand::Rng::with_seed(seed);
+            let first = Backoff::default().next_delay(&config, &mut rng);
+            assert!(initial <= first && first <= initial * 3, "{first:?}");
+            lowest = lowest.min(first);
+            highest = highest.max(first);
+        }
+        assert!(lowest < initial + initial / 10, "lowest draw {lowest:?}");
+        assert!(
+            highest > initial * 3 - initial / 10,
+            "highest draw {highest:?}"
+        );
+    }
+
+    #[test]
     fn a_huge_attempt_number_neither_overflows_nor_exceeds_the_max() {
         let config = config(Jitter::Full);
         assert_eq!(ceiling(&config, u32::MAX), config.max);

@@ -255,7 +255,10 @@ accessors!(BackoffConfig {
     /// A strategy of your own for the delays, in place of
     /// [`jitter`](Self::jitter)'s (default `None`); see [`BackoffStrategy`].
     strategy / set_strategy: Option<Rc<dyn BackoffStrategy>>,
-    /// The first retry's delay ceiling; the floor for decorrelated jitter (default 2 s).
+    /// The base of the retry delays, not the first delay itself: the first
+    /// retry's ceiling for full and equal jitter, and for decorrelated jitter
+    /// (the default) the floor, the first retry drawn from `initial` to three
+    /// times it (default 2 s).
     initial / set_initial: Duration,
     /// The largest delay ceiling (default 30 s).
     max / set_max: Duration,

@@ -127,7 +127,7 @@ function closeArgs(code: unknown, reason: unknown, checked: boolean): { code: nu
     }
   }
   const text = reason === undefined ? "" : String(reason);
-  if (!checked && new TextEncoder().encode(text).length > 123) {
+  if (!checked && frameBytes(text) > 123) {
     throw new DOMException("a close reason must be at most 123 bytes of UTF-8", "SyntaxError");
   }
   return { code: n, reason: text };

@@ -301,6 +301,7 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
 
   /** Ends the loops: quietly, or (closed for good in failure) with the reason. */
   #endIterators(): void {
+    if (this.#iterators.size === 0) return;
     const failure = this.#failure();
     for (const sink of [...this.#iterators]) sink.end(failure ?? undefined);
   }

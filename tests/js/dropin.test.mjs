@@ -11,8 +11,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { WebSocket as PartySocket } from "partysocket";
-import { platform } from "./helpers.mjs";
-import { trace, control } from "./dropin_trace.mjs";
+import { control, platform } from "./helpers.mjs";
+import { trace } from "./dropin_trace.mjs";
 import { assertDifference, assertSame } from "./dropin_compare.mjs";
 import { closeCodes, differences, scenarios } from "./dropin_scenarios.mjs";
 import { ReconnectingWebSocket } from "../../dist/index.js";

@@ -108,7 +108,7 @@ export const scenarios = [
       await env.sleep(100);
       step("open again");
       // What the server saw of the first connection's end.
-      const closes = await fetch(env.url.replace(/^ws/, "http").replace(/\/echo\?/, "/control/closes?")).then((r) => r.json());
+      const closes = await env.report("closes");
       step("the server saw", closes.map((c) => c.code));
     },
   },
@@ -356,6 +356,9 @@ export const scenarios = [
  * `check(theirs, ours)` gives [ours, expected, what] triples that must be
  * equal: the difference is exactly the one allowed.
  */
+// The runtime's WebSocket while the no-websocket scenario has taken it away.
+let savedWebSocket;
+
 export const differences = [
   {
     name: "bad-url",
@@ -375,11 +378,11 @@ export const differences = [
     name: "no-websocket",
     title: "no WebSocket in the runtime: partysocket constructs and fails; ours throws a TypeError",
     setup: () => {
-      globalThis.savedWebSocket = Object.getOwnPropertyDescriptor(globalThis, "WebSocket");
+      savedWebSocket = Object.getOwnPropertyDescriptor(globalThis, "WebSocket");
       delete globalThis.WebSocket;
     },
     teardown: () => {
-      if (globalThis.savedWebSocket) Object.defineProperty(globalThis, "WebSocket", globalThis.savedWebSocket);
+      if (savedWebSocket) Object.defineProperty(globalThis, "WebSocket", savedWebSocket);
     },
     args: (url) => [url, undefined, { maxRetries: 0 }],
     script: (ws, step, env) => env.sleep(200),

@@ -8,31 +8,9 @@
 // by side.
 //
 // No Node API here: the same module runs in Node (tests/js/dropin.test.mjs)
-// and inside a Chromium page (tests/pages/dropin.test.mjs). The server's
-// address comes from STEADYSOCKET_TEST_SERVER, in the environment or set on
-// globalThis by the page.
-
-const server = globalThis.process?.env?.STEADYSOCKET_TEST_SERVER ?? globalThis.STEADYSOCKET_TEST_SERVER;
-if (!server) throw new Error("STEADYSOCKET_TEST_SERVER is not set: run scripts/test.sh");
-
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-const runtime = globalThis.process?.version ?? "page";
-const scope = (name) => `${name}-${runtime}-${Math.floor(Math.random() * 1e9)}`;
-const wsUrl = (path, test) => `ws://${server}${path}?test=${test}`;
-
-/** A fault of the test server, in one test's scope. */
-export async function control(action, test, query = "") {
-  const res = await fetch(`http://${server}/control/${action}?test=${test}&${query}`, { method: "POST" });
-  if (!res.ok) throw new Error(`control ${action}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
-
-/** What the server's /echo received in a scope (text frames, oldest first). */
-async function received(test) {
-  const r = await fetch(`http://${server}/control/received?test=${encodeURIComponent(test)}`);
-  return r.json();
-}
+// and inside a Chromium page (tests/pages/dropin.test.mjs); the test server
+// is reached through server.mjs.
+import { control, report, scope, sleep, wsUrl } from "./server.mjs";
 
 /** The fields of an event a user reads, by type. */
 function fieldsOf(e) {
@@ -61,7 +39,7 @@ function shown(value) {
  * bufferedAmount now, with an optional value (a send() result, say). Events
  * are recorded through addEventListener and through the on* handlers, each
  * with readyState and retryCount at dispatch. `env` has the test's scope and
- * URL, `control`, `sleep`, `until`, the runtime's `platform` options and a
+ * URL, `control`, `report`, `sleep`, `until`, the runtime's `platform` options and a
  * `debugLogger` whose lines go into the trace. `setup(env)`, if given, runs
  * before the constructor (a fault for the first attempt, say), and
  * `teardown(env)` after the scenario, whatever happened.
@@ -77,6 +55,7 @@ export async function trace(Class, scenario, platform = {}) {
     url,
     platform,
     control: (action, query) => control(action, test, query),
+    report: (name) => report(name, test),
     sleep,
     until,
     // Quick retries for both; delays are compared within bounds (our
@@ -124,7 +103,7 @@ async function run(Used, args, script, settle, env, log, debug) {
   }
   ws.dispose?.();
   await sleep(50);
-  const got = await received(test);
+  const got = await report("received", test);
   // Faults off and every connection of the scope cut: a socket whose close
   // the server never answered (blackhole) would keep the process alive.
   await control("reset", test);

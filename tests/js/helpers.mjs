@@ -6,14 +6,13 @@ import { after } from "node:test";
 import assert from "node:assert/strict";
 import { diagnostics, initSync } from "../../dist/index.js";
 
+export { control, report, scope, sleep, wsUrl } from "./server.mjs";
+
 /** The wasm module's exports (its memory, for growth measured from outside). */
 export const wasm = initSync({ module: readFileSync(new URL("../../pkg/steadysocket_bg.wasm", import.meta.url)) });
 
 // Every suite ends with no work dropped inside the library (a bug if not 0).
 after(() => assert.equal(diagnostics().dropped, 0, "steadysocket dropped work during this suite"));
-
-const server = process.env.STEADYSOCKET_TEST_SERVER;
-if (!server) throw new Error("STEADYSOCKET_TEST_SERVER is not set: run scripts/test.sh");
 
 /** Options every test socket gets: `ws` on Node 20. */
 export const platform = process.env.STEADYSOCKET_INJECT_WS ? { WebSocket: (await import("ws")).WebSocket } : {};
@@ -33,21 +32,6 @@ export class StalledWebSocket extends (platform.WebSocket ?? globalThis.WebSocke
   }
 }
 
-/** A scope unique to this run. */
-export const scope = (name) => `${name}-${process.version}-${Math.floor(Math.random() * 1e9)}`;
-
-export const wsUrl = (path, test, query = "") => `ws://${server}${path}?test=${test}${query}`;
-
-export async function control(action, test, query = "") {
-  const res = await fetch(`http://${server}/control/${action}?test=${test}&${query}`, { method: "POST" });
-  if (!res.ok) throw new Error(`control ${action}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
-
-export async function report(name, test) {
-  return (await fetch(`http://${server}/control/${name}?test=${test}`)).json();
-}
-
 /** The next event of `type` (matching `pick`), or a rejection after `ms`. */
 export function next(target, type, ms = 5000, pick = () => true) {
   return new Promise((resolve, reject) => {
@@ -64,8 +48,6 @@ export function next(target, type, ms = 5000, pick = () => true) {
     target.addEventListener(type, on);
   });
 }
-
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Quick retries for tests. */
 export const quick = { initialDelay: 50, maxDelay: 300 };

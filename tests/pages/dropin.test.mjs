@@ -17,6 +17,7 @@ import { differences, scenarios } from "../js/dropin_scenarios.mjs";
 const served = {
   "/test-modules/partysocket-ws.js": readFileSync(new URL(import.meta.resolve("partysocket/ws"))),
   "/test-modules/dropin_trace.mjs": readFileSync(new URL("../js/dropin_trace.mjs", import.meta.url)),
+  "/test-modules/server.mjs": readFileSync(new URL("../js/server.mjs", import.meta.url)),
   "/test-modules/dropin_scenarios.mjs": readFileSync(new URL("../js/dropin_scenarios.mjs", import.meta.url)),
 };
 

@@ -1,30 +1,41 @@
 // steadysocket: a WebSocket client that stays connected.
 //
-// Initialise the wasm module once before creating sockets:
-//   browsers, Vite:        await init();
-//   Node, Deno, Bun:       initSync({ module: bytes });
-//   Cloudflare workers:    initSync({ module: wasmModule });
-// Importing this module does nothing else: no timers, no randomness, no
-// listeners, no WebSocket lookup.
-import wasmInit, { initSync as wasmInitSync, version as wasmVersion, diagnostics as wasmDiagnostics } from "../pkg/steadysocket.js";
+// No init step: the wasm module loads when the first socket needs it
+// (js/load.ts), synchronously where the runtime can read the file (Node,
+// Deno, Bun, workerd), else by a fetch while the first sockets wait.
+// init() preloads it. Importing this module does nothing else: no timers, no
+// randomness, no listeners, no WebSocket lookup.
+import { version as wasmVersion, diagnostics as wasmDiagnostics } from "../pkg/steadysocket.js";
+import { MAIN } from "./options.js";
 
 // The package's own signatures for wasm-bindgen's functions: the public types
 // do not reach into the generated glue's (which need newer TypeScript libs).
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
-/** Initialises the wasm module from a URL, a Response or bytes (browsers, Vite). */
-export default function init(input?: InitInput | Promise<InitInput> | { module_or_path: InitInput | Promise<InitInput> }): Promise<unknown> {
-  return wasmInit(input);
+/**
+ * Preloads the wasm module (optional): from the file next to the package by
+ * default, or from the URL, Response or bytes given. Rejects with a
+ * SteadySocketError ("load") saying why it could not, naming the directive to
+ * add when a Content-Security-Policy forbids WebAssembly.
+ */
+export default function init(input?: InitInput | Promise<InitInput> | { module_or_path: InitInput | Promise<InitInput> }): Promise<void> {
+  return MAIN.init(input);
 }
 export { init };
 
-/** Initialises the wasm module synchronously from bytes or a compiled module (Node, Deno, Bun, workers). */
-export function initSync(module: { module: BufferSource | WebAssembly.Module } | BufferSource | WebAssembly.Module): unknown {
-  return wasmInitSync(module);
+/** Loads the wasm module synchronously from its bytes or a compiled module (optional). */
+export function initSync(module: { module: BufferSource | WebAssembly.Module }): void {
+  MAIN.initSync(module);
+}
+
+/** Loads the module where that is synchronous; throws a SteadySocketError ("loading") where it is not yet loaded. */
+function loaded(): void {
+  if (!MAIN.loadSync()) throw new SteadySocketError("loading", "the wasm module is still loading: await init() first");
 }
 
 /** The package's version. */
 export function version(): string {
+  loaded();
   return wasmVersion();
 }
 
@@ -34,9 +45,11 @@ export function version(): string {
  * (0 unless it has a bug).
  */
 export function diagnostics(): { sockets: number; listeners: number; timers: number; dropped: number } {
+  if (!MAIN.ready) return { sockets: 0, listeners: 0, timers: 0, dropped: 0 };
   return wasmDiagnostics();
 }
 
+import { SteadySocketError } from "./events.js";
 export { SteadySocket } from "./socket.js";
 export { ReconnectingWebSocket, type ReconnectingWebSocketEventMap } from "./reconnecting.js";
 export { SteadySocketError, SteadyEvent } from "./events.js";

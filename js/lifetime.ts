@@ -6,6 +6,8 @@
 // once unreachable it is collected and wasm-bindgen's finalizer frees its
 // wasm side. dispose() frees the wasm side at once.
 import type { SocketCore } from "../pkg/steadysocket.js";
+import { Early } from "./early.js";
+import { frameBytes, type On } from "./frames.js";
 import { SteadySocketError } from "./events.js";
 import type { Hub } from "./options.js";
 
@@ -109,13 +111,36 @@ const GETTERS = ["state", "protocol", "bufferedAmount", "outboxBytes", "outboxLe
 
 /**
  * SocketCore behind a guard: every call checks that the module is usable,
- * and a call that traps makes it unusable for everyone.
+ * and a call that traps makes it unusable for everyone. Until the module has
+ * loaded (see js/load.ts) the calls go to an Early core (js/early.ts), which
+ * hands them over to the SocketCore once there is one.
  */
 export interface GuardedCore extends Pick<SocketCore, (typeof METHODS)[number] | (typeof GETTERS)[number]> {}
 export class GuardedCore {
-  readonly raw: SocketCore;
-  constructor(core: SocketCore) {
-    this.raw = core;
+  raw: SocketCore | null = null;
+  early: Early | null = null;
+
+  /**
+   * Waits for `ready`, then builds the SocketCore with `build`, calls
+   * `adopted` and hands the early calls over.
+   */
+  wait(ready: Promise<unknown>, build: () => SocketCore, adopted: () => void, on: On): void {
+    const early = new Early();
+    this.early = early;
+    ready.then(
+      () => {
+        if (early.disposed || unusable) return;
+        try {
+          this.raw = build();
+        } catch (e) {
+          return early.fail(String((e as Error)?.message ?? e), on);
+        }
+        this.early = null;
+        adopted();
+        early.handOver(this, on, frameBytes);
+      },
+      (e: unknown) => early.fail(String((e as Error)?.message ?? e), on),
+    );
   }
 }
 
@@ -132,13 +157,18 @@ function guarded<T>(f: () => T): T {
 const proto = GuardedCore.prototype as unknown as Record<string, unknown>;
 for (const m of METHODS) {
   proto[m] = function (this: GuardedCore, ...args: unknown[]) {
-    return guarded(() => (this.raw[m] as (...a: unknown[]) => unknown).apply(this.raw, args));
+    const early = this.early as unknown as Record<string, ((...a: unknown[]) => unknown) | undefined> | null;
+    // Before the module: what the early core takes, and nothing else (the
+    // others answer the engine's own reports, which cannot come yet).
+    if (early) return early[m]?.(...args);
+    return guarded(() => (this.raw![m] as (...a: unknown[]) => unknown).apply(this.raw, args));
   };
 }
 for (const p of GETTERS) {
   Object.defineProperty(GuardedCore.prototype, p, {
     get(this: GuardedCore) {
-      return guarded(() => this.raw[p]);
+      if (this.early) return (this.early as unknown as Record<string, unknown>)[p];
+      return guarded(() => this.raw![p]);
     },
   });
 }

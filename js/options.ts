@@ -6,11 +6,15 @@
 // lowWatermark <= highWatermark) is checked by the engine, which throws a
 // TypeError with its own message. createCore also wires the core's direct
 // paths (js/frames.ts), so that both socket classes get them the same way.
-import { SocketCore } from "../pkg/steadysocket.js";
-import { JITTER_CHOICES, KIND, KNOWN, OVERFLOW_CHOICES, SIMPLE, SLOT, SLOTS, type Unit } from "./generated/boundary.js";
+import wasmInit, { initSync as wasmInitSync, SocketCore } from "../pkg/steadysocket.js";
+import { DEFAULTS, JITTER_CHOICES, KIND, KNOWN, OVERFLOW_CHOICES, SIMPLE, SLOT, SLOTS, type Unit } from "./generated/boundary.js";
 import { DirectSend, directListener, type On } from "./frames.js";
 import { GuardedCore, isUnusable, unusableError } from "./lifetime.js";
+import { WasmModule } from "./load.js";
 import type { CloseInfo } from "./types.js";
+
+/** The main wasm module (the engine), loaded when the first socket needs it. */
+export const MAIN = new WasmModule("steadysocket", "../pkg/steadysocket_bg.wasm", { init: wasmInit, initSync: wasmInitSync });
 
 type Check = readonly [string, (n: number) => boolean];
 // Whole milliseconds: a fraction would be truncated somewhere on its way.
@@ -66,6 +70,42 @@ function stringOf(name: string, value: unknown): string | undefined {
   fail(name, "a string", value);
 }
 
+/** A slot's value, or its default when not given (NaN). */
+function valueAt(slots: Float64Array, slot: number, name: string): number {
+  return Number.isNaN(slots[slot]) ? Number(DEFAULTS[name]) : slots[slot];
+}
+
+/**
+ * The rules that tie options together, checked here so that they hold
+ * synchronously before the wasm module has loaded too (the engine checks the
+ * same on its side, for the Rust API; a test compares the two verdicts). A
+ * default never makes a given option invalid: without initialDelay, a
+ * smaller maxDelay caps it.
+ */
+export function checkTogether(slots: Float64Array): void {
+  const initial = valueAt(slots, SLOT.INITIAL_DELAY, "initialDelay");
+  const max = valueAt(slots, SLOT.MAX_DELAY, "maxDelay");
+  if (!Number.isNaN(slots[SLOT.INITIAL_DELAY]) && initial > max) {
+    throw new TypeError(`invalid option initialDelay: ${initial} ms is larger than the maximum delay, ${max} ms`);
+  }
+  // In the engine's order, so that the first rule broken is the one named.
+  const aboveZero = (slot: number, name: string, what = "must be above zero") => {
+    if (slots[slot] === 0) throw new TypeError(`invalid option ${name}: ${what}`);
+  };
+  aboveZero(SLOT.CONNECTION_TIMEOUT, "connectionTimeout");
+  if (valueAt(slots, SLOT.MAX_ENQUEUED_BYTES, "maxEnqueuedBytes") === 0 && valueAt(slots, SLOT.MAX_ENQUEUED_MESSAGES, "maxEnqueuedMessages") !== 0) {
+    throw new TypeError("invalid option maxEnqueuedBytes: must be above zero when the outbox holds messages");
+  }
+  if (slots[SLOT.HEARTBEAT] === 1) {
+    aboveZero(SLOT.HEARTBEAT_INTERVAL, "heartbeat.interval");
+    aboveZero(SLOT.HEARTBEAT_TIMEOUT, "heartbeat.timeout");
+  }
+  const low = valueAt(slots, SLOT.LOW_WATERMARK, "lowWatermark");
+  const high = valueAt(slots, SLOT.HIGH_WATERMARK, "highWatermark");
+  if (low > high) throw new TypeError(`invalid option lowWatermark: ${low} is above the high watermark ${high}`);
+  aboveZero(SLOT.HIDDEN_TIMEOUT, "hiddenTimeout", "the close-after delay must be above zero");
+}
+
 /** What the wasm side reaches (weakly) and what the socket class shares with lifetime.ts. */
 export interface Hub {
   on: On;
@@ -91,8 +131,18 @@ export type RawCoreOptions = Record<string, unknown> & {
  * `on(kind, a, b)`. Returns `{ core, sender, hub }`; throws a TypeError on a
  * bad option.
  */
-export function createCore(options: RawCoreOptions, on: On): { core: GuardedCore; sender: DirectSend; hub: Hub } {
+export function createCore(options: RawCoreOptions, on: On, codecLoad?: () => Promise<void> | undefined): { core: GuardedCore; sender: DirectSend; hub: Hub } {
   if (isUnusable()) throw unusableError();
+  const { slots, ping, pong } = coreSlots(options);
+  checkTogether(slots);
+  return wire(options, slots, ping, pong, on, codecLoad);
+}
+
+/**
+ * Each option checked alone, and the options array with the heartbeat's
+ * texts. Throws a TypeError on a bad or unknown option.
+ */
+export function coreSlots(options: RawCoreOptions): { slots: Float64Array; ping?: string; pong?: string } {
   for (const key of Object.keys(options)) {
     if (!KNOWN.includes(key)) throw new TypeError(`unknown option ${JSON.stringify(key)}; the options are: ${KNOWN.join(", ")}`);
   }
@@ -135,6 +185,11 @@ export function createCore(options: RawCoreOptions, on: On): { core: GuardedCore
     ping = stringOf("heartbeat.ping", h.ping);
     pong = stringOf("heartbeat.pong", h.pong);
   }
+  return { slots, ping, pong };
+}
+
+/** Builds the SocketCore (now, or once the modules have loaded) and its direct paths. */
+function wire(options: RawCoreOptions, slots: Float64Array, ping: string | undefined, pong: string | undefined, on: On, codecLoad?: () => Promise<void> | undefined) {
   // The wasm side holds only the functions of weakCallbacks, which reach the
   // socket through a WeakRef: a socket the app dropped is then collectable
   // once nothing else holds it (js/lifetime.ts keeps the active ones alive, as
@@ -149,18 +204,24 @@ export function createCore(options: RawCoreOptions, on: On): { core: GuardedCore
     throw new TypeError("this runtime has no WebSocket: pass a WebSocket constructor as the WebSocket option (in Node 20, the ws package's)");
   }
   const weak = weakCallbacks(typeof WeakRef === "function" ? new WeakRef(hub) : { deref: () => hub }, Base);
-  const raw = new SocketCore(
-    slots,
-    ping,
-    pong,
-    weak.construct,
-    functionOf("shouldReconnect", options.shouldReconnect) && weak.shouldReconnect,
-    functionOf("handshake", options.handshake) && weak.handshake,
-    weak.dispatch,
-    weak.listener,
-  );
-  const core = new GuardedCore(raw);
-  hub.listener = directListener(core, (kind, a, b) => hub.on(kind, a, b));
+  functionOf("shouldReconnect", options.shouldReconnect);
+  functionOf("handshake", options.handshake);
+  const build = () =>
+    new SocketCore(slots, ping, pong, weak.construct, options.shouldReconnect && weak.shouldReconnect, options.handshake && weak.handshake, weak.dispatch, weak.listener);
+  const core = new GuardedCore();
+  const dispatch: On = (kind, a, b) => hub.on(kind, a, b);
+  // The listener reads the engine's limits: it is made with the SocketCore,
+  // before the first platform socket that needs it.
+  const adopt = () => {
+    hub.listener = directListener(core, dispatch);
+  };
+  // Built now where the module can load synchronously; else the socket
+  // starts early (js/early.ts) and the module loads meanwhile.
+  const waitFor = codecLoad?.();
+  if (MAIN.loadSync() && waitFor === undefined) {
+    core.raw = build();
+    adopt();
+  } else core.wait(Promise.all([MAIN.load(), waitFor]), build, adopt, dispatch);
   hub.sender = new DirectSend(core);
   return { core, sender: hub.sender, hub };
 }

@@ -7,6 +7,8 @@ import { KIND, MessageEventLike, SteadyEvent, SteadySocketError } from "./events
 import { checkUrl, protocolList, resolveUrl } from "./url.js";
 import { SEND_OUTCOME, type SendOutcome } from "./generated/boundary.js";
 import { frameBytes, type DirectSend } from "./frames.js";
+import { Later } from "./early.js";
+import { LOADER, type WasmModule } from "./load.js";
 import { FATAL, endedError, letGo, register, track, type GuardedCore, type Registration } from "./lifetime.js";
 import type { CloseInfo, CodecObject, State, SteadySocketEventMap, SteadySocketOptions, UrlSource } from "./types.js";
 
@@ -44,6 +46,8 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
   #state: State = "idle";
   #inHandshake = false;
   #codec: CodecObject;
+  // The codec's own wasm module (MessagePack's), while it has not loaded.
+  #codecModule: WasmModule | null;
   #url: UrlSource;
   #protocols: string[];
   #iterators = new Set<Sink<In>>();
@@ -63,6 +67,8 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
     const core = rest as RawCoreOptions;
     if (typeof startClosed !== "boolean") throw new TypeError("option startClosed must be true or false");
     this.#codec = codecFor(codec);
+    const module = (this.#codec as { [LOADER]?: WasmModule })[LOADER];
+    this.#codecModule = module && !module.loadSync() ? module : null;
     this.#url = url;
     this.#protocols = protocolList(core.protocols);
     // Hooks run inside the engine: one that throws is reported, and the
@@ -91,7 +97,8 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
         }
       };
     }
-    const { core: socketCore, sender, hub } = createCore(core, (kind, a, b) => this.#on(kind, a, b));
+    const waitFor = this.#codecModule;
+    const { core: socketCore, sender, hub } = createCore(core, (kind, a, b) => this.#on(kind, a, b), waitFor ? () => waitFor.load() : undefined);
     this.#core = socketCore;
     this.#direct = sender;
     this.#hub = hub;
@@ -173,6 +180,10 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
   /** Sends now or queues: returns "sent", "queued" or "dropped" (drop-newest). Throws a SteadySocketError when refused. */
   send(message: Out): SendOutcome {
     if (this.#disposed) throw endedError(message);
+    if (this.#codecModule !== null) {
+      if (!this.#codecModule.ready) return this.#sendLater(message);
+      this.#codecModule = null;
+    }
     let data;
     try {
       data = this.#codec.encode(message);
@@ -182,6 +193,15 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
     if (this.#direct.send(data)) return "sent";
     try {
       return SEND_OUTCOME[this.#core.send(data, frameBytes(data))];
+    } catch (e) {
+      throw new SteadySocketError((e as { code?: string }).code ?? "error", messageOf(e), message);
+    }
+  }
+
+  /** A message for a codec still loading: encoded when the socket hands its messages to the engine. */
+  #sendLater(message: Out): SendOutcome {
+    try {
+      return SEND_OUTCOME[this.#core.send(new Later(message, () => this.#codec.encode(message)), -1)];
     } catch (e) {
       throw new SteadySocketError((e as { code?: string }).code ?? "error", messageOf(e), message);
     }
@@ -328,7 +348,8 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
     queueMicrotask(() => this.#emit("error", { message: `${hook} threw: ${messageOf(e)}`, error: e }));
   }
 
-  #decodeOr(data: string | ArrayBuffer): unknown {
+  #decodeOr(data: string | ArrayBuffer | Later): unknown {
+    if (data instanceof Later) return data.message;
     try {
       return this.#codec.decode(data);
     } catch {
@@ -373,7 +394,7 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
       case KIND.GIVE_UP:
         return this.#emit("giveup", { reason: a });
       case KIND.DROP:
-        return this.#emit("drop", { id: a.id, data: this.#decodeOr(a.data), reason: a.reason });
+        return this.#emit("drop", { id: a.id, data: this.#decodeOr(a.data), reason: a.reason, ...(a.error && { error: a.error }) });
       case KIND.HEARTBEAT:
         return this.#emit("heartbeat", { rtt: a });
       case KIND.RESOLVE:

@@ -44,7 +44,13 @@ export interface SteadySocketEventMap<In> {
   state: Event & { state: State };
   reconnecting: Event & { attempt: number; delay: number };
   giveup: Event & { reason: string };
-  drop: Event & { id: number; data: unknown; reason: "overflow" | "expired" | "drained" };
+  /**
+   * A message that will not be sent: pushed out of a full outbox ("overflow"),
+   * expired ("expired"), drained, or refused by the engine when a socket built
+   * before the wasm module had loaded handed it over ("refused", id 0, with the
+   * error).
+   */
+  drop: Event & { id: number; data: unknown; reason: "overflow" | "expired" | "drained" | "refused"; error?: Error };
   "decode-error": Event & { error: Error; kind: string; preview: string };
   heartbeat: Event & { rtt: number };
 }
@@ -86,4 +92,4 @@ export interface ReconnectingWebSocketOptions {
 }
 
 /** The error codes a SteadySocketError carries. */
-export type ErrorCode = "closed" | "disposed" | "unusable" | "outbox-full" | "too-large" | "encode" | "busy" | "invalid-data" | "unreadable";
+export type ErrorCode = "closed" | "disposed" | "unusable" | "outbox-full" | "too-large" | "encode" | "busy" | "invalid-data" | "unreadable" | "load" | "loading" | "error";

@@ -25,6 +25,8 @@ log "compiling the package's TypeScript (js/ -> dist/, with the tables generated
 node scripts/gen-boundary.mjs
 rm -rf dist
 tsc -p js
+# Deno's entries use a source-phase import, which TypeScript does not parse.
+cp js/deno.js js/msgpack-deno.js dist/
 # wasm-pack writes a .gitignore of "*" in each output folder, which npm pack
 # honours for subfolders: the root .gitignore already keeps pkg/ out of git.
 rm -f pkg/.gitignore pkg/msgpack/.gitignore

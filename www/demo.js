@@ -1,10 +1,10 @@
 // The demo: a chat room and a ticker over SteadySocket, a timeline of what
 // the connection does, and buttons that break the link at the test server.
-import init, { SteadySocket, version } from "steadysocket";
+// No init step: the sockets below are usable at once and start when the
+// wasm module has loaded.
+import { SteadySocket, version } from "steadysocket";
 
-await init();
 const $ = (id) => document.getElementById(id);
-$("version").textContent = `v${version()}`;
 
 // ?test=NAME scopes this page's connections and faults (the page tests use it).
 const scope = new URLSearchParams(location.search).get("test") ?? "default";
@@ -14,6 +14,8 @@ const demoOptions = { initialDelay: 500, maxDelay: 5000, heartbeat: { interval: 
 
 const chat = new SteadySocket(ws("/chat"), demoOptions);
 const ticker = new SteadySocket(ws("/ticker", "&interval_ms=1000"), { initialDelay: 500, maxDelay: 5000 });
+// version() needs the module: once a socket has connected, it has loaded.
+chat.addEventListener("open", () => ($("version").textContent = `v${version()}`), { once: true });
 
 // ----- status and timeline -----
 const time = () => new Date().toLocaleTimeString([], { hour12: false }) + "." + String(Date.now() % 1000).padStart(3, "0");

@@ -5,7 +5,9 @@ import initRust, { benchRustEcho, benchRustLatency, benchRustReceive, benchRustS
 import { clients } from "./clients.js";
 import { FakeWebSocket } from "./fake-websocket.js";
 
-const wasm = await init();
+await init();
+// The module's exports (its memory), from wasm-bindgen's glue, which returns them once loaded.
+const wasm = await (await import("/pkg/steadysocket.js")).default();
 await initRust();
 const host = location.host;
 const url = (path, test) => `ws://${host}${path}?test=${test}`;

@@ -4,12 +4,21 @@
 import { readFileSync } from "node:fs";
 import { after } from "node:test";
 import assert from "node:assert/strict";
-import { diagnostics, initSync } from "../../dist/index.js";
+import { diagnostics } from "../../dist/index.js";
+import { initSync as glueInitSync } from "../../pkg/steadysocket.js";
 
 export { control, report, scope, sleep, wsUrl } from "./server.mjs";
 
-/** The wasm module's exports (its memory, for growth measured from outside). */
-export const wasm = initSync({ module: readFileSync(new URL("../../pkg/steadysocket_bg.wasm", import.meta.url)) });
+/**
+ * The wasm module's exports (its memory, for growth measured from outside),
+ * read from wasm-bindgen's glue once a socket has loaded the module: the
+ * tests themselves never initialise the package (it needs no init step).
+ */
+export const wasm = {
+  get memory() {
+    return glueInitSync({ module: readFileSync(new URL("../../pkg/steadysocket_bg.wasm", import.meta.url)) }).memory;
+  },
+};
 
 // Every suite ends with no work dropped inside the library (a bug if not 0).
 after(() => assert.equal(diagnostics().dropped, 0, "steadysocket dropped work during this suite"));

@@ -22,7 +22,9 @@
  */
 export async function leakRun({ modulePath, host, scenario, cycles, warmup, scope }) {
   const m = await import(modulePath);
-  const wasm = await m.default();
+  await m.default();
+  // The module's exports, from wasm-bindgen's glue (already loaded: it returns them).
+  const wasm = await (await import(new URL("../pkg/steadysocket.js", new URL(modulePath, globalThis.location?.href)).href)).default();
   const control = (action, query = "") =>
     fetch(`http://${host}/control/${action}?test=${scope}&${query}`, { method: "POST" }).then((r) => r.json());
   const url = `ws://${host}/echo?test=${scope}`;

@@ -77,6 +77,51 @@ test("options that do not fit together get the engine's message under their JS n
   assert.throws(rws({ minReconnectionDelay: 9000, maxReconnectionDelay: 10 }), /^TypeError: invalid option minReconnectionDelay: 9000 ms is larger than the maximum delay, 10 ms$/);
 });
 
+test("the JS check of options that go together gives the engine's verdict and message, over every combination tried", async () => {
+  // JavaScript checks these rules itself so that they hold before the wasm
+  // module has loaded (a browser's first sockets); the engine checks them for
+  // the Rust API. The two must agree: each combination goes to both.
+  const { coreSlots, checkTogether } = await import("../../dist/options.js");
+  const { SocketCore } = await import("../../pkg/steadysocket.js");
+  make({}).dispose(); // loads the module
+  const values = {
+    initialDelay: [undefined, 0, 100, 2000, 40000],
+    maxDelay: [undefined, 0, 100, 30000],
+    connectionTimeout: [undefined, 0, 5],
+    hiddenTimeout: [undefined, 0, 5],
+    maxEnqueuedMessages: [undefined, 0, 3],
+    maxEnqueuedBytes: [undefined, 0, 3],
+    lowWatermark: [undefined, 0, 300000, 2000000],
+    highWatermark: [undefined, 0, 300000],
+    heartbeat: [undefined, { interval: 0 }, { timeout: 0 }, { interval: 5, timeout: 5 }],
+  };
+  const names = Object.keys(values);
+  let seed = 7;
+  const pick = (list) => list[(seed = (seed * 1103515245 + 12345) % 2 ** 31) % list.length];
+  let refused = 0;
+  for (let i = 0; i < 3000; i++) {
+    const options = {};
+    for (const name of names) {
+      const v = pick(values[name]);
+      if (v !== undefined) options[name] = v;
+    }
+    const { slots, ping, pong } = coreSlots(options);
+    const verdict = (f) => {
+      try {
+        f();
+        return "ok";
+      } catch (e) {
+        return e.message;
+      }
+    };
+    const ours = verdict(() => checkTogether(slots));
+    const engine = verdict(() => new SocketCore(slots, ping, pong, undefined, undefined, undefined, () => {}, () => {}).free());
+    assert.equal(ours, engine, `options ${JSON.stringify(options)}`);
+    if (ours !== "ok") refused++;
+  }
+  assert.ok(refused > 500 && refused < 2900, `both verdicts seen (${refused} refused)`);
+});
+
 test("good options are taken: the outbox limits and overflow policy shape what send() does", () => {
   const socket = make({ maxEnqueuedMessages: 2, overflow: "drop-newest", heartbeat: true, jitter: 0.5, restartDelay: [0, 10], retryFirstConnect: false });
   assert.equal(socket.send({ n: 1 }), "queued");

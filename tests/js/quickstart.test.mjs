@@ -28,10 +28,8 @@ test("the README quick start works in a new project", { skip: major < 22 && "the
   assert.match(out, /^queued$/m);
   assert.match(out, /\{ hello: 'world' \}/);
 
-  // The MessagePack module is in the tarball too, and loads by its export name.
-  const probe = `import { readFileSync } from "node:fs";
-    import { initMsgpackSync, msgpack } from "steadysocket/msgpack";
-    initMsgpackSync({ module: readFileSync(new URL(import.meta.resolve("steadysocket/msgpack/wasm"))) });
+  // The MessagePack module is in the tarball too, and loads on first use, with no init call.
+  const probe = `import { msgpack } from "steadysocket/msgpack";
     console.log(JSON.stringify(msgpack.decode(msgpack.encode({ packed: [1, "two"] }).buffer)));`;
   writeFileSync(join(dir, "msgpack.mjs"), probe);
   const packed = execFileSync(process.execPath, ["msgpack.mjs"], { cwd: dir, encoding: "utf8", timeout: 20000 });

@@ -1,15 +1,15 @@
-// Runs the edge smoke test under workerd: lays out the worker's modules in a
-// temporary folder, starts workerd on a free port, asks the worker to run the
+// Runs the edge smoke test under workerd: bundles the worker into a temporary
+// folder, starts workerd on a free port, asks the worker to run the
 // test, prints the results and stops workerd.
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { build } from "esbuild";
 import { report } from "../smoke.mjs";
 
 const here = new URL(".", import.meta.url).pathname;
-const root = new URL("../../../", import.meta.url).pathname;
 const workerd = new URL("../node_modules/@cloudflare/workerd-linux-64/bin/workerd", import.meta.url).pathname;
 const server = process.env.STEADYSOCKET_TEST_SERVER;
 
@@ -22,24 +22,25 @@ const freePort = () =>
   });
 
 const dir = mkdtempSync(join(tmpdir(), "steadysocket-workerd-"));
-mkdirSync(join(dir, "js/generated"), { recursive: true });
-mkdirSync(join(dir, "pkg"));
-// The package's compiled JavaScript (dist/, from js/ by tsc), generated tables included.
-const jsFiles = readdirSync(join(root, "dist"), { recursive: true }).filter((f) => f.endsWith(".js"));
-for (const f of jsFiles) copyFileSync(join(root, "dist", f), join(dir, "js", f));
-copyFileSync(join(root, "pkg/steadysocket.js"), join(dir, "pkg/steadysocket.js"));
-copyFileSync(join(root, "pkg/steadysocket_bg.wasm"), join(dir, "pkg/steadysocket_bg.wasm"));
-copyFileSync(join(here, "worker.mjs"), join(dir, "worker.mjs"));
-copyFileSync(join(here, "../smoke.mjs"), join(dir, "smoke.mjs"));
+// The worker is bundled as wrangler bundles one: esbuild with the workerd
+// export conditions, .wasm imports kept as modules of their own. So the
+// package's workerd entry, and no line of the worker's, gives it the module.
+await build({
+  entryPoints: [join(here, "worker.mjs")],
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  conditions: ["workerd", "worker", "browser"],
+  mainFields: ["module", "main"],
+  loader: { ".wasm": "copy" },
+  outdir: dir,
+  logLevel: "warning",
+});
+const wasmFiles = readdirSync(dir).filter((f) => f.endsWith(".wasm"));
+if (wasmFiles.length !== 1) throw new Error(`the bundle should import one wasm module, found ${wasmFiles.length}: the workerd condition was not used`);
 
 const port = await freePort();
-const modules = [
-  `(name = "worker.mjs", esModule = embed "worker.mjs")`,
-  `(name = "smoke.mjs", esModule = embed "smoke.mjs")`,
-  ...jsFiles.map((f) => `(name = "js/${f}", esModule = embed "js/${f}")`),
-  `(name = "pkg/steadysocket.js", esModule = embed "pkg/steadysocket.js")`,
-  `(name = "pkg/steadysocket_bg.wasm", wasm = embed "pkg/steadysocket_bg.wasm")`,
-];
+const modules = [`(name = "worker.js", esModule = embed "worker.js")`, ...wasmFiles.map((f) => `(name = "${f}", wasm = embed "${f}")`)];
 writeFileSync(
   join(dir, "config.capnp"),
   `using Workerd = import "/workerd/workerd.capnp";

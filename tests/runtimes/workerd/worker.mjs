@@ -1,17 +1,11 @@
-// The edge smoke test inside a Cloudflare worker. workerd cannot compile wasm
-// from bytes: the module is embedded and handed to initSync.
-import wasm from "./pkg/steadysocket_bg.wasm";
-import { diagnostics, initSync, SteadySocket } from "./js/index.js";
-import { smoke } from "./smoke.mjs";
-
-let ready = false;
+// The edge smoke test inside a Cloudflare worker. No init line: the package's
+// workerd entry imports its wasm as a compiled module (workerd cannot compile
+// wasm from bytes), and the first socket instantiates it.
+import { diagnostics, SteadySocket } from "steadysocket";
+import { smoke } from "../smoke.mjs";
 
 export default {
   async fetch(request, env) {
-    if (!ready) {
-      initSync({ module: wasm });
-      ready = true;
-    }
     const results = await smoke({ SteadySocket, diagnostics, server: env.SERVER, scope: `smoke-workerd-${Date.now()}` });
     return Response.json(results);
   },

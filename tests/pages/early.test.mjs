@@ -1,0 +1,170 @@
+// What is tested here, in headless Chromium: the package needs no init step in
+// a browser, where the wasm module is fetched. The test holds the module's
+// response back (playwright routes it), so the sockets below are built before
+// it has loaded, and the path that handles that is the one that runs:
+// - a socket built early reads "connecting", its sends return "queued" and
+//   wait in order; once the module arrives they reach the server in that
+//   order, and one the engine refuses (larger than the outbox) comes back as
+//   a drop event with the reason, not silently;
+// - options that do not fit together still throw at construction;
+// - a module that cannot load (a 404) closes the early socket for good:
+//   an error event, opened() rejects, a for await loop throws the reason, the
+//   queued message stays in the outbox, and init() rejects with code "load";
+// - on a page whose Content-Security-Policy lacks 'wasm-unsafe-eval', init()
+//   rejects naming the directive to add, and the early socket closes with it.
+import { test, after, before } from "node:test";
+import assert from "node:assert/strict";
+import { launch, serverUrl } from "./browser.mjs";
+
+let context;
+before(async () => {
+  context = await launch();
+});
+after(async () => {
+  await context?.close();
+});
+
+const WASM = "**/pkg/steadysocket_bg.wasm";
+
+/** A page of the test server whose wasm module is held until release() is called. */
+async function heldPage() {
+  const page = await context.newPage();
+  let release;
+  const released = new Promise((resolve) => (release = resolve));
+  let requests = 0;
+  await page.route(WASM, async (route) => {
+    requests++;
+    await released;
+    await route.continue();
+  });
+  await page.goto(serverUrl("/control/stats?test=early-page"));
+  assert.match(await page.evaluate(() => navigator.userAgent), /Chrome\//, "this step runs in Chromium");
+  return { page, release, requests: () => requests };
+}
+
+test("a socket built before the wasm module has loaded queues its sends in order and connects once it is there", async () => {
+  const { page, release, requests } = await heldPage();
+  const host = new URL(serverUrl()).host;
+  const test = `early-order-${Date.now()}`;
+  const before = await page.evaluate(
+    async ({ host, test }) => {
+      const { SteadySocket, diagnostics } = await import("/js/index.js");
+      const s = new SteadySocket(`ws://${host}/echo?test=${test}`, { maxEnqueuedBytes: 64 });
+      window.early = s;
+      window.received = [];
+      window.drops = [];
+      s.addEventListener("drop", (e) => window.drops.push({ reason: e.reason, code: e.error?.code, data: e.data }));
+      window.loop = (async () => {
+        for await (const m of s) {
+          window.received.push(m);
+          if (window.received.length === 3) break;
+        }
+      })();
+      await Promise.resolve();
+      const outcomes = [s.send({ n: 1 }), s.send({ n: 2, pad: "x".repeat(100) }), s.send({ n: 3 }), s.send({ n: 4 })];
+      let snapshot;
+      try {
+        s.configSnapshot();
+      } catch (e) {
+        snapshot = e.code;
+      }
+      let together;
+      try {
+        new SteadySocket(`ws://${host}/echo`, { initialDelay: 5000, maxDelay: 1000 });
+      } catch (e) {
+        together = `${e.name}: ${e.message}`;
+      }
+      return { state: s.state, outcomes, outbox: s.outbox.map((m) => m.n), snapshot, together, loaded: diagnostics().sockets };
+    },
+    { host, test },
+  );
+  for (let i = 0; i < 100 && requests() === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(requests(), 1, "the module was requested and is being held");
+  assert.equal(before.state, "connecting");
+  assert.deepEqual(before.outcomes, ["queued", "queued", "queued", "queued"]);
+  assert.deepEqual(before.outbox, [1, 2, 3, 4]);
+  assert.equal(before.snapshot, "loading");
+  assert.equal(before.together, "TypeError: invalid option initialDelay: 5000 ms is larger than the maximum delay, 1000 ms");
+  assert.equal(before.loaded, 0, "no socket exists in wasm yet");
+  release();
+  const after = await page.evaluate(async () => {
+    await window.loop;
+    return { received: window.received.map((m) => m.n), drops: window.drops, state: window.early.state };
+  });
+  assert.deepEqual(after.received, [1, 3, 4], "the messages the engine took arrived in order");
+  assert.equal(after.drops.length, 1);
+  assert.equal(after.drops[0].reason, "refused");
+  assert.equal(after.drops[0].code, "too-large");
+  assert.equal(after.drops[0].data.n, 2, "the drop carries the message");
+  assert.equal(after.state, "open");
+  await page.close();
+});
+
+test("a wasm module that cannot load closes an early socket for good, loudly", async () => {
+  const page = await context.newPage();
+  await page.route(WASM, (route) => route.fulfill({ status: 404, body: "not here" }));
+  await page.goto(serverUrl("/control/stats?test=early-404"));
+  const host = new URL(serverUrl()).host;
+  const r = await page.evaluate(async (host) => {
+    const { default: init, SteadySocket } = await import("/js/index.js");
+    const s = new SteadySocket(`ws://${host}/echo?test=early-404`);
+    const errors = [];
+    s.addEventListener("error", (e) => errors.push(e.message));
+    s.send("kept");
+    const opened = await s.opened().then(
+      () => "resolved",
+      (e) => `${e.code}: ${e.message}`,
+    );
+    let loop;
+    try {
+      for await (const m of s) void m;
+      loop = "ended quietly";
+    } catch (e) {
+      loop = `threw ${e.code}: ${e.message}`;
+    }
+    const initResult = await init().then(
+      () => "resolved",
+      (e) => `${e.code}: ${e.message}`,
+    );
+    return { errors, opened, loop, state: s.state, outbox: s.outbox, initResult };
+  }, host);
+  assert.equal(r.state, "closed");
+  assert.equal(r.errors.length, 1);
+  assert.match(r.errors[0], /cannot load the steadysocket wasm module/);
+  assert.match(r.opened, /^closed: cannot load the steadysocket wasm module/);
+  assert.match(r.loop, /^threw closed: cannot load the steadysocket wasm module/);
+  assert.deepEqual(r.outbox, ["kept"], "the queued message is still there");
+  assert.match(r.initResult, /^load: cannot load the steadysocket wasm module/);
+  await page.close();
+});
+
+test("a Content-Security-Policy without 'wasm-unsafe-eval' is named as the cause", async () => {
+  const page = await context.newPage();
+  const url = serverUrl("/strict-csp-page");
+  // The page itself is served with a strict policy: scripts from its own
+  // origin only, and no WebAssembly compilation.
+  await page.route(url, (route) =>
+    route.fulfill({ status: 200, contentType: "text/html", headers: { "Content-Security-Policy": "script-src 'self'" }, body: "<!doctype html><title>strict</title>" }),
+  );
+  await page.goto(url);
+  const host = new URL(serverUrl()).host;
+  const r = await page.evaluate(async (host) => {
+    const { default: init, SteadySocket } = await import("/js/index.js");
+    const s = new SteadySocket(`ws://${host}/echo?test=early-csp`);
+    let loop;
+    try {
+      for await (const m of s) void m;
+      loop = "ended quietly";
+    } catch (e) {
+      loop = `${e.code}: ${e.message}`;
+    }
+    const initResult = await init().then(
+      () => "resolved",
+      (e) => `${e.code}: ${e.message}`,
+    );
+    return { loop, initResult };
+  }, host);
+  assert.match(r.initResult, /^load: the page's Content-Security-Policy does not allow WebAssembly: add 'wasm-unsafe-eval' to its script-src directive/);
+  assert.match(r.loop, /^closed: the page's Content-Security-Policy does not allow WebAssembly: add 'wasm-unsafe-eval'/);
+  await page.close();
+});

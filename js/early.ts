@@ -11,6 +11,7 @@
 import { KIND, SteadySocketError } from "./events.js";
 import { SEND_OUTCOME } from "./generated/boundary.js";
 import type { On } from "./frames.js";
+import type { ErrorCode } from "./types.js";
 
 const QUEUED = SEND_OUTCOME.indexOf("queued");
 
@@ -157,7 +158,7 @@ export class Early {
             }
             core.send(data, data === o.data ? o.bytes : measure(data));
           } catch (e) {
-            const error = new SteadySocketError((e as { code?: string }).code ?? "error", String((e as Error)?.message ?? e), original);
+            const error = new SteadySocketError((e as { code?: ErrorCode }).code ?? "error", String((e as Error)?.message ?? e), original);
             on(KIND.DROP, { id: 0, data: o.data, reason: "refused", error });
           }
         }

@@ -22,9 +22,9 @@ export class MessageEventLike<T = unknown> extends Event {
 
 /** A refusal or failure with a machine-readable `code`. */
 export class SteadySocketError extends Error {
-  readonly code: ErrorCode | (string & {});
+  readonly code: ErrorCode;
   declare readonly data?: unknown;
-  constructor(code: ErrorCode | (string & {}), message: string, data?: unknown) {
+  constructor(code: ErrorCode, message: string, data?: unknown) {
     super(message);
     this.name = "SteadySocketError";
     this.code = code;

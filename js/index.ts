@@ -7,10 +7,11 @@
 // randomness, no listeners, no WebSocket lookup.
 import { version as wasmVersion, diagnostics as wasmDiagnostics } from "../pkg/steadysocket.js";
 import { MAIN } from "./options.js";
+import type { ModuleSource } from "./types.js";
 
 // The package's own signatures for wasm-bindgen's functions: the public types
 // do not reach into the generated glue's (which need newer TypeScript libs).
-export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
+export type InitInput = string | URL | Request | Response | ModuleSource;
 
 /**
  * Preloads the wasm module (optional): from the file next to the package by
@@ -24,7 +25,7 @@ export default function init(input?: InitInput | Promise<InitInput> | { module_o
 export { init };
 
 /** Loads the wasm module synchronously from its bytes or a compiled module (optional). */
-export function initSync(module: { module: BufferSource | WebAssembly.Module }): void {
+export function initSync(module: { module: ModuleSource }): void {
   MAIN.initSync(module);
 }
 

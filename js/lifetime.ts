@@ -19,6 +19,15 @@ export function track(socket: object, state: string): void {
   else ACTIVE.add(socket);
 }
 
+/**
+ * `using socket = new ...` calls dispose() at the end of the block, where the
+ * runtime has Symbol.dispose (the classes declare the method for the types).
+ */
+export function disposable(socket: { prototype: { dispose(): void } }): void {
+  const dispose = (Symbol as { dispose?: symbol }).dispose;
+  if (typeof dispose === "symbol") (socket.prototype as unknown as Record<symbol, unknown>)[dispose] = socket.prototype.dispose;
+}
+
 /** Why calls on a socket fail after its dispose(), or after a trap. */
 export function endedError(data?: unknown): SteadySocketError {
   if (unusable) return unusableError();

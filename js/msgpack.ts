@@ -8,7 +8,7 @@ import { SteadySocketError } from "./events.js";
 import type { InitInput } from "./index.js";
 import { LOADER } from "./load.js";
 import { MSGPACK } from "./msgpack-module.js";
-import type { CodecObject } from "./types.js";
+import type { CodecObject, ModuleSource } from "./types.js";
 
 /** Preloads the MessagePack module (optional: a socket with this codec loads it). */
 export function initMsgpack(input?: InitInput | Promise<InitInput> | { module_or_path: InitInput | Promise<InitInput> }): Promise<void> {
@@ -16,7 +16,7 @@ export function initMsgpack(input?: InitInput | Promise<InitInput> | { module_or
 }
 
 /** Loads it synchronously from bytes or a compiled module (optional). */
-export function initMsgpackSync(module: { module: BufferSource | WebAssembly.Module }): void {
+export function initMsgpackSync(module: { module: ModuleSource }): void {
   MSGPACK.initSync(module);
 }
 

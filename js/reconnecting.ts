@@ -5,9 +5,9 @@ import { createCore, type Hub, type RawCoreOptions } from "./options.js";
 import { KIND, SteadyEvent } from "./events.js";
 import { checkUrl, protocolList, resolveUrl } from "./url.js";
 import { frameBytes, isBlob, type DirectSend } from "./frames.js";
-import { FATAL, endedError, letGo, register, track, type GuardedCore, type Registration } from "./lifetime.js";
+import { FATAL, disposable, endedError, letGo, register, track, type GuardedCore, type Registration } from "./lifetime.js";
 import { SEND_OUTCOME } from "./generated/boundary.js";
-import type { CloseInfo, ProtocolsProvider, ReconnectingWebSocketOptions, UrlSource } from "./types.js";
+import type { CloseEventLike, CloseInfo, Listener, ListenerOptions, ProtocolsProvider, ReconnectingWebSocketOptions, UrlSource } from "./types.js";
 
 const SENT = SEND_OUTCOME.indexOf("sent");
 
@@ -22,10 +22,10 @@ interface PlatformSocket {
 type ClosableSocket = PlatformSocket & { close(code?: unknown, reason?: unknown): void };
 
 /** The platform's CloseEvent where the runtime has one (not Node 22), else an Event with its fields. */
-function closeEvent(code: number, reason: string, wasClean: boolean): CloseEvent {
-  const Platform = (globalThis as { CloseEvent?: typeof CloseEvent }).CloseEvent;
+function closeEvent(code: number, reason: string, wasClean: boolean): CloseEventLike {
+  const Platform = (globalThis as { CloseEvent?: new (type: string, init: object) => CloseEventLike }).CloseEvent;
   if (typeof Platform === "function") return new Platform("close", { code, reason, wasClean });
-  return new SteadyEvent("close", { code, reason, wasClean }) as CloseEvent;
+  return new SteadyEvent("close", { code, reason, wasClean }) as CloseEventLike;
 }
 
 /** The platform's MessageEvent where the runtime has one, else an Event with `data`. */
@@ -39,7 +39,7 @@ function messageEvent(data: unknown): MessageEvent {
 export interface ReconnectingWebSocketEventMap {
   open: Event;
   message: MessageEvent;
-  close: CloseEvent;
+  close: CloseEventLike;
   error: Event & { message: string; error?: unknown };
   drop: Event & { data: unknown; reason: string };
 }
@@ -145,7 +145,7 @@ export class ReconnectingWebSocket extends EventTarget {
   readonly CLOSED = READY.CLOSED;
 
   onopen: Handler<Event> = null;
-  onclose: Handler<CloseEvent> = null;
+  onclose: Handler<CloseEventLike> = null;
   onerror: Handler<ReconnectingWebSocketEventMap["error"]> = null;
   onmessage: Handler<MessageEvent> = null;
 
@@ -243,20 +243,20 @@ export class ReconnectingWebSocket extends EventTarget {
   addEventListener<K extends keyof ReconnectingWebSocketEventMap>(
     type: K,
     listener: (this: ReconnectingWebSocket, event: ReconnectingWebSocketEventMap[K]) => void,
-    options?: boolean | AddEventListenerOptions,
+    options?: boolean | ListenerOptions,
   ): void;
-  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
-  addEventListener(type: string, listener: any, options?: boolean | AddEventListenerOptions): void {
+  addEventListener(type: string, listener: Listener<Event>, options?: boolean | ListenerOptions): void;
+  addEventListener(type: string, listener: any, options?: boolean | ListenerOptions): void {
     super.addEventListener(type, listener, options);
   }
 
   removeEventListener<K extends keyof ReconnectingWebSocketEventMap>(
     type: K,
     listener: (this: ReconnectingWebSocket, event: ReconnectingWebSocketEventMap[K]) => void,
-    options?: boolean | EventListenerOptions,
+    options?: boolean | { capture?: boolean },
   ): void;
-  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
-  removeEventListener(type: string, listener: any, options?: boolean | EventListenerOptions): void {
+  removeEventListener(type: string, listener: Listener<Event>, options?: boolean | { capture?: boolean }): void;
+  removeEventListener(type: string, listener: any, options?: boolean | { capture?: boolean }): void {
     super.removeEventListener(type, listener, options);
   }
 
@@ -435,6 +435,9 @@ export class ReconnectingWebSocket extends EventTarget {
     return this.#ws !== null && this.#ws.readyState <= READY.OPEN && !this.#closeCalled;
   }
 
+  /** The same as dispose(): `using socket = new ReconnectingWebSocket(...)` disposes it at the end of the block. */
+  declare [Symbol.dispose]: () => void;
+
   /** Closes the socket and frees it, every listener and timer now (not in their API). */
   dispose(): void {
     if (this.#disposed) return;
@@ -579,3 +582,5 @@ export class ReconnectingWebSocket extends EventTarget {
     }
   }
 }
+
+disposable(ReconnectingWebSocket);

@@ -9,8 +9,8 @@ import { SEND_OUTCOME, type SendOutcome } from "./generated/boundary.js";
 import { frameBytes, type DirectSend } from "./frames.js";
 import { Later } from "./early.js";
 import { LOADER, type WasmModule } from "./load.js";
-import { FATAL, endedError, letGo, register, track, type GuardedCore, type Registration } from "./lifetime.js";
-import type { CloseInfo, CodecObject, State, SteadySocketEventMap, SteadySocketOptions, UrlSource } from "./types.js";
+import { FATAL, disposable, endedError, letGo, register, track, type GuardedCore, type Registration } from "./lifetime.js";
+import type { CloseInfo, CodecObject, ErrorCode, Listener, ListenerOptions, State, SteadySocketEventMap, SteadySocketOptions, UrlSource } from "./types.js";
 
 // A callback's exception must not stop delivery to the others: report it the
 // way the platform reports a throwing event listener.
@@ -108,24 +108,14 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
     if (!startClosed) queueMicrotask(() => !this.#disposed && this.#core.state === "idle" && this.#core.start());
   }
 
-  addEventListener<K extends keyof SteadySocketEventMap<In>>(
-    type: K,
-    listener: (event: SteadySocketEventMap<In>[K]) => void,
-    options?: boolean | AddEventListenerOptions,
-  ): void;
-  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
-  addEventListener(type: string, listener: any, options?: boolean | AddEventListenerOptions): void {
+  addEventListener<K extends keyof SteadySocketEventMap<In, Out>>(type: K, listener: Listener<SteadySocketEventMap<In, Out>[K]>, options?: boolean | ListenerOptions): void;
+  addEventListener(type: string, listener: any, options?: boolean | ListenerOptions): void {
     if (type === "message" && listener) this.#messageListeners++;
     super.addEventListener(type, listener, options);
   }
 
-  removeEventListener<K extends keyof SteadySocketEventMap<In>>(
-    type: K,
-    listener: (event: SteadySocketEventMap<In>[K]) => void,
-    options?: boolean | EventListenerOptions,
-  ): void;
-  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
-  removeEventListener(type: string, listener: any, options?: boolean | EventListenerOptions): void {
+  removeEventListener<K extends keyof SteadySocketEventMap<In, Out>>(type: K, listener: Listener<SteadySocketEventMap<In, Out>[K]>, options?: boolean | { capture?: boolean }): void;
+  removeEventListener(type: string, listener: any, options?: boolean | { capture?: boolean }): void {
     if (type === "message" && listener && this.#messageListeners > 0) this.#messageListeners--;
     super.removeEventListener(type, listener, options);
   }
@@ -168,13 +158,13 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
   }
 
   /** Queued messages (decoded), oldest first. */
-  get outbox(): unknown[] {
-    return this.#disposed ? [] : this.#core.outbox().map((d) => this.#decodeOr(d));
+  get outbox(): Out[] {
+    return this.#disposed ? [] : this.#core.outbox().map((d) => this.#decodeOr(d) as Out);
   }
 
   /** Takes the queued messages out; they will not be sent. */
-  drainOutbox(): unknown[] {
-    return this.#disposed ? [] : this.#core.drainOutbox().map((d) => this.#decodeOr(d));
+  drainOutbox(): Out[] {
+    return this.#disposed ? [] : this.#core.drainOutbox().map((d) => this.#decodeOr(d) as Out);
   }
 
   /** Sends now or queues: returns "sent", "queued" or "dropped" (drop-newest). Throws a SteadySocketError when refused. */
@@ -194,7 +184,7 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
     try {
       return SEND_OUTCOME[this.#core.send(data, frameBytes(data))];
     } catch (e) {
-      throw new SteadySocketError((e as { code?: string }).code ?? "error", messageOf(e), message);
+      throw new SteadySocketError((e as { code?: ErrorCode }).code ?? "error", messageOf(e), message);
     }
   }
 
@@ -203,7 +193,7 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
     try {
       return SEND_OUTCOME[this.#core.send(new Later(message, () => this.#codec.encode(message)), -1)];
     } catch (e) {
-      throw new SteadySocketError((e as { code?: string }).code ?? "error", messageOf(e), message);
+      throw new SteadySocketError((e as { code?: ErrorCode }).code ?? "error", messageOf(e), message);
     }
   }
 
@@ -256,6 +246,9 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
     this.#setState("closed");
     this.#endIterators();
   }
+
+  /** The same as dispose(): `using socket = new SteadySocket(...)` disposes it at the end of the block. */
+  declare [Symbol.dispose]: () => void;
 
   [Symbol.asyncIterator](): AsyncIterator<In> & AsyncIterable<In> {
     const iterators = this.#iterators;
@@ -411,8 +404,4 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
   }
 }
 
-// `using socket = new SteadySocket(...)` disposes it, where the runtime has Symbol.dispose.
-const dispose = (Symbol as { dispose?: symbol }).dispose;
-if (typeof dispose === "symbol") {
-  (SteadySocket.prototype as unknown as Record<symbol, unknown>)[dispose] = SteadySocket.prototype.dispose;
-}
+disposable(SteadySocket);

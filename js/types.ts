@@ -4,6 +4,39 @@ import type { CoreOptions } from "./generated/boundary.js";
 
 export type { CoreOptions, HeartbeatOptions, SendOutcome } from "./generated/boundary.js";
 
+// The declarations name no DOM type, so that they compile in a project
+// without the DOM lib (Node's types instead): these stand in for the few the
+// API takes.
+
+/** The options of addEventListener, as the platform takes them. */
+export interface ListenerOptions {
+  capture?: boolean;
+  once?: boolean;
+  passive?: boolean;
+  signal?: AbortSignal;
+}
+
+/** A listener of one event: a function or an object with handleEvent. */
+export type Listener<E> = ((event: E) => void) | { handleEvent(event: E): void } | null;
+
+/** A compiled wasm module: WebAssembly.Module where the project's libs declare it. */
+export type CompiledModule = typeof globalThis extends { WebAssembly: { Module: new (...args: any[]) => infer M } } ? M : object;
+
+/** A wasm module's bytes, or the module compiled. */
+export type ModuleSource = ArrayBuffer | ArrayBufferView | CompiledModule;
+
+/** The close event: the platform's CloseEvent where the runtime has one, with these fields. */
+export type CloseEventLike = Event & { readonly code: number; readonly reason: string; readonly wasClean: boolean };
+
+// `using socket = new SteadySocket(...)`: TypeScript 5.2 and later declare
+// Symbol.dispose with the ESNext.Disposable lib, which `using` needs anyway;
+// declared here too for projects compiled without it.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+
 /** A URL, or a function asked before every attempt (attempt 0 is the first of an episode). */
 export type UrlSource = string | URL | ((attempt: number) => string | URL | Promise<string | URL>);
 
@@ -35,7 +68,7 @@ export interface SteadySocketOptions<Out = unknown> extends CoreOptions<Out> {
   startClosed?: boolean;
 }
 
-export interface SteadySocketEventMap<In> {
+export interface SteadySocketEventMap<In, Out = unknown> {
   open: Event & { protocol: string };
   message: Event & { data: In };
   close: Event & CloseInfo;
@@ -50,7 +83,7 @@ export interface SteadySocketEventMap<In> {
    * before the wasm module had loaded handed it over ("refused", id 0, with the
    * error).
    */
-  drop: Event & { id: number; data: unknown; reason: "overflow" | "expired" | "drained" | "refused"; error?: Error };
+  drop: Event & { id: number; data: Out; reason: "overflow" | "expired" | "drained" | "refused"; error?: Error };
   "decode-error": Event & { error: Error; kind: string; preview: string };
   heartbeat: Event & { rtt: number };
 }

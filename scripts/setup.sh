@@ -134,6 +134,7 @@ setup_npm() {
     have npm || die "npm not found: install Node.js 20 or newer"
     npm_install "$ROOT" "dev dependencies"
     npm_install "$ROOT/tests/vite-app" "the Vite test app"
+    npm_install "$ROOT/tests/types" "the type tests' TypeScript 5.2 and Node types"
     # The runtimes ship as linux-x64 binaries inside npm packages.
     if [ "$(uname -sm)" = "Linux x86_64" ]; then
         npm_install "$ROOT/tests/runtimes" "Node 22, Deno, Bun and workerd"

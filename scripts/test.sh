@@ -91,7 +91,19 @@ step firefox expect "Running headless tests in Firefox" \
 # The suites that need no window, in Node 22 (the runner uses `node` on PATH).
 node_suite() { PATH="$(dirname "$(node22)"):$PATH" wasm-pack test --node . --all-features --test node; }
 step node22 node_suite
-types() { tsc -p tests/types && "$(node22)" tests/types/same-body.mjs; }
+# The declarations, compiled as a user compiles them: with the DOM lib and in
+# a Node-only project without it, with the current TypeScript and the oldest
+# the package supports (5.2, tests/types/node_modules).
+types() {
+    local oldest="$ROOT/tests/types/node_modules/typescript/bin/tsc"
+    [ -f "$oldest" ] || die "TypeScript 5.2 is not installed in tests/types: run scripts/setup.sh"
+    log "TypeScript $(tsc -v | cut -d' ' -f2) and $("$(node22)" "$oldest" -v | cut -d' ' -f2)"
+    tsc -p tests/types &&
+        tsc -p tests/types/tsconfig.node.json &&
+        "$(node22)" "$oldest" -p tests/types/tsconfig.oldest.json &&
+        "$(node22)" "$oldest" -p tests/types/tsconfig.node.json &&
+        "$(node22)" tests/types/same-body.mjs
+}
 step types types
 step js-node22 "$(node22)" --test tests/js/*.test.mjs
 js_node20() {

@@ -20,7 +20,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { StalledWebSocket, control, next, platform, quick, report, scope, sleep, wsUrl } from "./helpers.mjs";
-import { SteadySocket, SteadySocketError } from "../../dist/index.js";
+import { ReconnectingWebSocket, SteadySocket, SteadySocketError } from "../../dist/index.js";
 
 const open = (path, test, options = {}) => new SteadySocket(wsUrl(path, test), { ...platform, ...quick, ...options });
 const disposed = (e) => e instanceof SteadySocketError && e.code === "disposed";
@@ -49,6 +49,20 @@ test("dispose() settles opened() and close(), ends iterators, emits closed once,
   assert.equal(states.filter((s) => s === "closed").length, 1);
   await control("refuse", test, "ms=0");
   void closed;
+});
+
+test("Symbol.dispose (what `using` calls at the end of its block) disposes both classes", async () => {
+  assert.equal(typeof Symbol.dispose, "symbol", "this runtime has Symbol.dispose");
+  const s = new SteadySocket(wsUrl("/echo", scope("using")), { ...platform, ...quick });
+  await s.opened();
+  s[Symbol.dispose]();
+  assert.equal(s.state, "closed");
+  assert.throws(() => s.send("after"), (e) => e instanceof SteadySocketError && e.code === "disposed");
+  const r = new ReconnectingWebSocket(wsUrl("/echo", scope("using-rws")), [], { ...platform });
+  await next(r, "open");
+  r[Symbol.dispose]();
+  assert.equal(r.readyState, ReconnectingWebSocket.CLOSED);
+  assert.throws(() => r.send("after"), /disposed/);
 });
 
 test("a close() pending when dispose() is called resolves", async () => {

@@ -168,3 +168,33 @@ test("a Content-Security-Policy without 'wasm-unsafe-eval' is named as the cause
   assert.match(r.loop, /^closed: the page's Content-Security-Policy does not allow WebAssembly: add 'wasm-unsafe-eval'/);
   await page.close();
 });
+
+test("with the MessagePack codec, messages sent before either module has loaded are encoded and delivered in order", async () => {
+  const page = await context.newPage();
+  await page.goto(serverUrl("/control/stats?test=early-msgpack"));
+  const host = new URL(serverUrl()).host;
+  const r = await page.evaluate(async (host) => {
+    const [{ SteadySocket }, { msgpack }] = await Promise.all([import("/js/index.js"), import("/js/msgpack.js")]);
+    const s = new SteadySocket(`ws://${host}/echo?test=early-msgpack`, { codec: msgpack });
+    let encodeBefore;
+    try {
+      msgpack.encode({ n: 0 });
+    } catch (e) {
+      encodeBefore = e.code;
+    }
+    const outcomes = [s.send({ n: 1 }), s.send({ n: 2, list: [1, "two"] })];
+    const outbox = s.outbox;
+    const received = [];
+    for await (const m of s) {
+      received.push(m);
+      if (received.length === 2) break;
+    }
+    return { encodeBefore, outcomes, outbox, received, binary: msgpack.encode({ n: 1 }) instanceof Uint8Array };
+  }, host);
+  assert.equal(r.encodeBefore, "loading", "the codec had not loaded when the messages were sent");
+  assert.deepEqual(r.outcomes, ["queued", "queued"]);
+  assert.deepEqual(r.outbox, [{ n: 1 }, { n: 2, list: [1, "two"] }]);
+  assert.deepEqual(r.received, [{ n: 1 }, { n: 2, list: [1, "two"] }]);
+  assert.ok(r.binary);
+  await page.close();
+});

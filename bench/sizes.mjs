@@ -22,15 +22,17 @@ export const sum = (...sizes) => ({
 });
 
 /** `source` (an ES module) bundled and minified by esbuild, resolved from the package root. */
-export const bundle = (source) =>
-  execFileSync(root + "node_modules/.bin/esbuild", ["--bundle", "--minify", "--format=esm", "--log-level=error"], { input: source, cwd: root });
+export const bundle = (source, external = []) =>
+  execFileSync(root + "node_modules/.bin/esbuild", ["--bundle", "--minify", "--format=esm", "--log-level=error", ...external.map((e) => `--external:${e}`)], { input: source, cwd: root });
 
 /** The package's entry points: what an app imports, and which wasm it loads. */
 export const ENTRIES = {
   // Everything the main entry exports.
   steadysocket: { js: `export * from "./dist/index.js";`, wasm: "pkg/steadysocket_bg.wasm" },
   // The drop-in alone, as an app ported from partysocket imports it.
-  "drop-in": { js: `export { init, ReconnectingWebSocket } from "./dist/index.js";`, wasm: "pkg/steadysocket_bg.wasm" },
+  "drop-in": { js: `export { ReconnectingWebSocket } from "./dist/index.js";`, wasm: "pkg/steadysocket_bg.wasm" },
+  // The React hook, with SteadySocket under it (React itself is the app's).
+  react: { js: `export * from "./dist/react.js";`, wasm: "pkg/steadysocket_bg.wasm", external: ["react"] },
   // The optional MessagePack module (its own wasm).
   msgpack: { js: `export * from "./dist/msgpack.js";`, wasm: "pkg/msgpack/steadysocket_msgpack_bg.wasm" },
 };
@@ -40,7 +42,7 @@ export function measureEntries() {
   const out = {};
   for (const [name, entry] of Object.entries(ENTRIES)) {
     const wasm = size(readFileSync(root + entry.wasm));
-    const js = size(bundle(entry.js));
+    const js = size(bundle(entry.js, entry.external));
     out[name] = { wasm, js, total: sum(wasm, js) };
   }
   return out;

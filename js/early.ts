@@ -1,13 +1,12 @@
 // A socket's core before its wasm module has loaded (browsers and bundlers,
 // where loading is a fetch): the socket is usable at once. Its options were
-// checked already; what is asked of it meanwhile (start, send, close,
-// reconnect) is written down in order and handed to the engine, in that
-// order, once the module is ready. Until then it reads as the engine would
-// right after those calls: "idle", "connecting" or "closed", every message
-// queued. Events come from the engine, after the hand-over; a send the
-// engine then refuses is reported as a drop event (reason "refused"). If the
-// module cannot load, the socket closes for good with that reason, and the
-// messages stay in its outbox.
+// checked already. Nothing can reach the network before the module is there,
+// so what is asked meanwhile comes down to a state (idle, connecting or
+// closed: dispatched as the engine would) and the messages sent, in order.
+// Once the module is ready, the engine's core gets the messages, then the
+// state; a message it refuses comes back as a drop event (reason "refused").
+// If the module cannot load, the socket closes for good with that reason, and
+// the messages stay in its outbox.
 import { KIND, SteadySocketError } from "./events.js";
 import { SEND_OUTCOME } from "./generated/boundary.js";
 import type { On } from "./frames.js";
@@ -23,77 +22,70 @@ export class Later {
   ) {}
 }
 
-type Op =
-  | { op: "start" }
-  | { op: "send"; data: unknown; bytes: number }
-  | { op: "close"; code: number; reason: string }
-  | { op: "reconnect" };
-
 /** The calls the engine's core takes, as the hand-over makes them. */
 export interface Taker {
   readonly state: string;
   start(): void;
   send(data: unknown, bytes: number): number;
   close(code: number, reason: string): void;
-  reconnect(): void;
 }
 
 export class Early {
   state: "idle" | "connecting" | "closed" = "idle";
-  #ops: Op[] = [];
+  #sends: { data: unknown; bytes: number }[] = [];
   #failure: string | undefined;
   #disposed = false;
+  #on: On;
+
+  constructor(on: On) {
+    this.#on = on;
+  }
 
   get disposed(): boolean {
     return this.#disposed;
   }
 
+  #enter(state: "connecting" | "closed"): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.#on(KIND.STATE, state);
+  }
+
   start(): void {
-    if (this.state !== "idle") return;
-    this.state = "connecting";
-    this.#ops.push({ op: "start" });
+    if (this.state === "idle") this.#enter("connecting");
+  }
+
+  reconnect(): void {
+    this.#failure = undefined;
+    this.#enter("connecting");
+  }
+
+  close(): void {
+    this.#enter("closed");
   }
 
   send(data: unknown, bytes: number): number {
     if (this.state === "closed") {
       throw Object.assign(new Error("the socket is closed; call reconnect() to reopen it"), { code: "closed" });
     }
-    this.#ops.push({ op: "send", data, bytes });
+    this.#sends.push({ data, bytes });
     return QUEUED;
   }
 
-  close(code: number, reason: string): void {
-    if (this.state === "closed") return;
-    this.state = "closed";
-    this.#ops.push({ op: "close", code, reason });
-  }
-
-  reconnect(): void {
-    this.state = "connecting";
-    this.#failure = undefined;
-    this.#ops.push({ op: "reconnect" });
-  }
-
-  #queued(): (Op & { op: "send" })[] {
-    return this.#ops.filter((o): o is Op & { op: "send" } => o.op === "send");
-  }
-
   outbox(): unknown[] {
-    return this.#queued().map((o) => o.data);
+    return this.#sends.map((o) => o.data);
   }
 
   drainOutbox(): unknown[] {
-    const taken = this.outbox();
-    this.#ops = this.#ops.filter((o) => o.op !== "send");
-    return taken;
+    return this.#sends.splice(0).map((o) => o.data);
   }
 
   get outboxBytes(): number {
-    return this.#queued().reduce((sum, o) => sum + Math.max(o.bytes, 0), 0);
+    return this.#sends.reduce((sum, o) => sum + Math.max(o.bytes, 0), 0);
   }
 
   get outboxLength(): number {
-    return this.#queued().length;
+    return this.#sends.length;
   }
 
   get bufferedAmount(): number {
@@ -118,51 +110,38 @@ export class Early {
 
   dispose(): void {
     this.#disposed = true;
-    this.#ops = [];
+    this.#sends = [];
   }
 
   /** The module cannot load: closed for good with the reason (an error event, then the state). */
-  fail(reason: string, on: On): void {
+  fail(reason: string): void {
     if (this.#disposed) return;
     this.#failure = reason;
-    this.state = "closed";
-    on(KIND.ERROR, reason);
-    on(KIND.STATE, "closed");
+    this.#on(KIND.ERROR, reason);
+    this.#enter("closed");
   }
 
-  /** Hands the calls over to the engine's core, in order. */
-  handOver(core: Taker, on: On, measure: (data: unknown) => number): void {
-    const ops = this.#ops;
-    this.#ops = [];
-    for (const o of ops) {
-      switch (o.op) {
-        case "start":
-          if (core.state === "idle") core.start();
-          break;
-        case "close":
-          core.close(o.code, o.reason);
-          break;
-        case "reconnect":
-          core.reconnect();
-          break;
-        case "send": {
-          const original = o.data instanceof Later ? o.data.message : o.data;
+  /** Hands the messages, then the state, to the engine's core. */
+  handOver(core: Taker, measure: (data: unknown) => number): void {
+    // The engine is idle: every message is queued, in order.
+    for (const o of this.#sends.splice(0)) {
+      const original = o.data instanceof Later ? o.data.message : o.data;
+      try {
+        let data = o.data;
+        if (data instanceof Later) {
           try {
-            let data = o.data;
-            if (data instanceof Later) {
-              try {
-                data = data.encode();
-              } catch (e) {
-                throw Object.assign(new Error(`cannot encode the message: ${(e as Error)?.message ?? e}`), { code: "encode" });
-              }
-            }
-            core.send(data, data === o.data ? o.bytes : measure(data));
+            data = data.encode();
           } catch (e) {
-            const error = new SteadySocketError((e as { code?: ErrorCode }).code ?? "error", String((e as Error)?.message ?? e), original);
-            on(KIND.DROP, { id: 0, data: o.data, reason: "refused", error });
+            throw Object.assign(new Error(`cannot encode the message: ${(e as Error)?.message ?? e}`), { code: "encode" });
           }
         }
+        core.send(data, data === o.data ? o.bytes : measure(data));
+      } catch (e) {
+        const error = new SteadySocketError((e as { code?: ErrorCode }).code ?? "error", String((e as Error)?.message ?? e), original);
+        this.#on(KIND.DROP, { id: 0, data: o.data, reason: "refused", error });
       }
     }
+    if (this.state === "connecting" && core.state === "idle") core.start();
+    else if (this.state === "closed") core.close(1000, "");
   }
 }

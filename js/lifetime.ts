@@ -134,7 +134,7 @@ export class GuardedCore {
    * `adopted` and hands the early calls over.
    */
   wait(ready: Promise<unknown>, build: () => SocketCore, adopted: () => void, on: On): void {
-    const early = new Early();
+    const early = new Early(on);
     this.early = early;
     ready.then(
       () => {
@@ -142,13 +142,13 @@ export class GuardedCore {
         try {
           this.raw = build();
         } catch (e) {
-          return early.fail(String((e as Error)?.message ?? e), on);
+          return early.fail(String((e as Error)?.message ?? e));
         }
         this.early = null;
         adopted();
-        early.handOver(this, on, frameBytes);
+        early.handOver(this, frameBytes);
       },
-      (e: unknown) => early.fail(String((e as Error)?.message ?? e), on),
+      (e: unknown) => early.fail(String((e as Error)?.message ?? e)),
     );
   }
 }

@@ -198,3 +198,50 @@ test("with the MessagePack codec, messages sent before either module has loaded 
   assert.ok(r.binary);
   await page.close();
 });
+
+test("a socket closed before the module has loaded never connects, ends its loop quietly and keeps its messages", async () => {
+  const { page, release } = await heldPage();
+  const host = new URL(serverUrl()).host;
+  const test = `early-close-${Date.now()}`;
+  const r = await page.evaluate(
+    async ({ host, test }) => {
+      const { SteadySocket } = await import("/js/index.js");
+      const s = new SteadySocket(`ws://${host}/echo?test=${test}`);
+      window.closedEarly = s;
+      const states = [];
+      s.addEventListener("state", (e) => states.push(e.state));
+      await Promise.resolve();
+      s.send("kept");
+      const loop = (async () => {
+        for await (const m of s) void m;
+        return "ended quietly";
+      })();
+      await s.close();
+      return { states, loop: await loop, state: s.state, outbox: s.outbox };
+    },
+    { host, test },
+  );
+  assert.deepEqual(r.states, ["connecting", "closed"]);
+  assert.equal(r.loop, "ended quietly");
+  assert.deepEqual(r.outbox, ["kept"]);
+  release();
+  const after = await page.evaluate(async () => {
+    const s = window.closedEarly;
+    for (let i = 0; i < 50; i++) {
+      try {
+        s.configSnapshot();
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    return { maxDelay: s.configSnapshot().maxDelay, state: s.state, outbox: s.outbox };
+  });
+  assert.equal(after.maxDelay, 30000, "the module has loaded and the socket's engine exists");
+  assert.equal(after.state, "closed");
+  assert.deepEqual(after.outbox, ["kept"], "the engine holds the message");
+  const stats = await (await fetch(serverUrl(`/control/stats?test=${test}`))).json();
+  assert.equal(stats.endpoints["/echo"]?.accepted ?? 0, 0, "it never connected");
+  await page.close();
+});

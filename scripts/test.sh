@@ -75,6 +75,7 @@ clippy_wasm() {
 step clippy-wasm clippy_wasm
 step native cargo test -q --workspace --all-features
 step build bash scripts/build.sh
+step package bash tests/package/check.sh
 step size expect "sizes: every entry within its budget" "$(node22)" scripts/check-size.mjs
 
 start_server

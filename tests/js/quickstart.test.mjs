@@ -20,13 +20,17 @@ test("the README quick start works in a new project", { skip: major < 22 && "the
 
   const dir = mkdtempSync(join(tmpdir(), "steadysocket-quickstart-"));
   const npm = (args) => execFileSync("npm", args, { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  const tarball = execFileSync("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", dir], { cwd: root, encoding: "utf8" }).trim();
+  // The package as published: scripts/pack.mjs lays it out (its own README, the licences).
+  const staged = execFileSync(process.execPath, [join(root, "scripts/pack.mjs")], { encoding: "utf8" }).trim();
+  const tarball = execFileSync("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", dir], { cwd: staged, encoding: "utf8" }).trim();
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "quickstart", private: true, type: "module" }));
   npm(["install", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error", join(dir, tarball.split("\n").pop())]);
   writeFileSync(join(dir, "quickstart.mjs"), code);
   const out = execFileSync(process.execPath, ["quickstart.mjs"], { cwd: dir, encoding: "utf8", timeout: 20000 });
   assert.match(out, /^queued$/m);
   assert.match(out, /\{ hello: 'world' \}/);
+  const shipped = readFileSync(join(dir, "node_modules/steadysocket/README.md"), "utf8");
+  assert.equal(shipped, readFileSync(join(root, "js/README.md"), "utf8"), "the package's README is js/README.md");
 
   // The MessagePack module is in the tarball too, and loads on first use, with no init call.
   const probe = `import { msgpack } from "steadysocket/msgpack";

@@ -1,11 +1,12 @@
 // Codecs of the JS API. JSON uses the platform's JSON (the fastest there is);
 // MessagePack is a module of its own (js/msgpack.ts); any { encode, decode }
 // object is a codec too.
+import { isArrayBuffer } from "./frames.js";
 import type { CodecObject, FrameData } from "./types.js";
 
 let decoder: TextDecoder | undefined;
 const utf8 = (data: ArrayBuffer): string => (decoder ??= new TextDecoder()).decode(data);
-const isBinary = (m: unknown): m is ArrayBuffer | ArrayBufferView => m instanceof ArrayBuffer || ArrayBuffer.isView(m);
+const isBinary = (m: unknown): m is ArrayBuffer | ArrayBufferView => isArrayBuffer(m) || ArrayBuffer.isView(m);
 
 function fail(message: string): never {
   throw new TypeError(message);

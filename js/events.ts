@@ -31,3 +31,16 @@ export class SteadySocketError extends Error {
     if (data !== undefined) this.data = data;
   }
 }
+
+/**
+ * Reports a callback's exception the way the platform reports a throwing
+ * event listener, so that it does not stop delivery to the others.
+ */
+export function reportError(e: unknown): void {
+  const report = (globalThis as { reportError?: (e: unknown) => void }).reportError;
+  if (typeof report === "function") report(e);
+  else
+    queueMicrotask(() => {
+      throw e;
+    });
+}

@@ -13,6 +13,13 @@ export type On = (kind: number, a?: any, b?: any) => void;
 
 let encoder: TextEncoder | undefined;
 
+/**
+ * An ArrayBuffer, from this realm or another (an iframe's, a vm context's, or
+ * Node's under a jsdom test environment, where the global is jsdom's).
+ */
+export const isArrayBuffer = (data: unknown): data is ArrayBuffer =>
+  data instanceof ArrayBuffer || Object.prototype.toString.call(data) === "[object ArrayBuffer]";
+
 /** A Blob, where the runtime has them (workerd and older Node may not). */
 export const isBlob = (data: unknown): data is Blob => typeof Blob !== "undefined" && data instanceof Blob;
 
@@ -35,7 +42,7 @@ function textBytes(text: string, room: number): number {
 export function frameBytes(data: unknown): number {
   // TextEncoder encodes as the socket will (a lone surrogate as U+FFFD).
   if (typeof data === "string") return (encoder ??= new TextEncoder()).encode(data).length;
-  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
+  if (isArrayBuffer(data) || ArrayBuffer.isView(data)) return data.byteLength;
   // A Blob goes to the platform socket as it is (it reads it, in order).
   if (isBlob(data)) return data.size;
   return -1;
@@ -87,8 +94,11 @@ export function directListener(core: GuardedCore, on: On): (event: { data: unkno
     if (typeof data === "string") over = textOver(data, max);
     else {
       if (ArrayBuffer.isView(data)) data = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
-      if (!(data instanceof ArrayBuffer)) return on(KIND.UNREADABLE, `a message of type ${typeof data}`);
+      if (!isArrayBuffer(data)) return on(KIND.UNREADABLE, `a message of type ${typeof data}`);
       if (data.byteLength > max) over = data.byteLength;
+      // One from another realm is copied into this one's, which the engine
+      // (and wasm-bindgen's checks) recognise.
+      else if (!(data instanceof ArrayBuffer)) data = new Uint8Array(data).slice().buffer;
     }
     if (over) {
       // Too large to deliver, but it proves the link alive all the same.

@@ -9,7 +9,7 @@
 // or the `key` option changes, and its queued messages go to the new one.
 // The state and the last message reach React through useSyncExternalStore.
 import { useEffect, useState, useSyncExternalStore } from "react";
-import { SteadyEvent } from "./events.js";
+import { reportError, SteadyEvent } from "./events.js";
 import { SteadySocket } from "./socket.js";
 import type { SendOutcome, State, SteadySocketOptions, UrlSource } from "./types.js";
 
@@ -116,15 +116,6 @@ class Connection<In, Out> {
     this.#view = view;
     for (const watcher of [...this.#watchers]) watcher();
   }
-}
-
-function reportError(e: unknown): void {
-  const report = (globalThis as { reportError?: (e: unknown) => void }).reportError;
-  if (typeof report === "function") report(e);
-  else
-    queueMicrotask(() => {
-      throw e;
-    });
 }
 
 /** A key for the URL: a string or URL by its text, a function by its identity (memoise it). */

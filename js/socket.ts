@@ -3,7 +3,7 @@
 // holds no connection logic.
 import { checkClose, createCore, type Hub, type RawCoreOptions } from "./options.js";
 import { codecFor, preview } from "./codecs.js";
-import { KIND, MessageEventLike, SteadyEvent, SteadySocketError } from "./events.js";
+import { KIND, MessageEventLike, reportError, SteadyEvent, SteadySocketError } from "./events.js";
 import { checkUrl, protocolList, resolveUrl } from "./url.js";
 import { SEND_OUTCOME, type SendOutcome } from "./generated/boundary.js";
 import { frameBytes, type DirectSend } from "./frames.js";
@@ -11,17 +11,6 @@ import { Later } from "./early.js";
 import { LOADER, type WasmModule } from "./load.js";
 import { FATAL, disposable, endedError, letGo, register, track, type GuardedCore, type Registration } from "./lifetime.js";
 import type { CloseInfo, CodecObject, ErrorCode, Listener, ListenerOptions, State, SteadySocketEventMap, SteadySocketOptions, UrlSource } from "./types.js";
-
-// A callback's exception must not stop delivery to the others: report it the
-// way the platform reports a throwing event listener.
-function reportError(e: unknown): void {
-  const report = (globalThis as { reportError?: (e: unknown) => void }).reportError;
-  if (typeof report === "function") report(e);
-  else
-    queueMicrotask(() => {
-      throw e;
-    });
-}
 
 const messageOf = (e: unknown): string => String((e as { message?: unknown } | null)?.message ?? e);
 

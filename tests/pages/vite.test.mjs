@@ -1,6 +1,7 @@
 // What is tested here: the package in a Vite + React + TypeScript app
 // (tests/vite-app, written from the package README, installing steadysocket
-// as a dependency). The app type-checks under tsc --strict; Vite builds it in
+// as a dependency). The app type-checks under tsc --strict; its Vitest tests
+// run in the node and jsdom environments; Vite builds it in
 // development mode (React's development build: StrictMode mounts twice) and
 // in production mode; a test server serves each build and its WebSocket
 // endpoints; headless Chromium loads it. With the wasm module's response held
@@ -34,6 +35,16 @@ after(async () => {
 
 test("the Vite + React app type-checks under tsc --strict", () => {
   execFileSync(process.execPath, [join(app, "node_modules/typescript/bin/tsc"), "-p", app], { stdio: "inherit" });
+});
+
+test("under Vitest, in its node and jsdom environments, the package works with no init line", () => {
+  // The wasm is read synchronously from the package's folder in both (a
+  // file: URL and a file reader are there, jsdom or not).
+  const out = execFileSync(process.execPath, [join(app, "node_modules/vitest/vitest.mjs"), "run", "--root", app], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  console.log(out);
+  assert.match(out, /jsdom.*src\/socket\.test\.ts \(3 tests\)/);
+  assert.match(out, /node.*src\/socket\.test\.ts \(3 tests\)/);
+  assert.match(out, /Tests\s+6 passed \(6\)/);
 });
 
 /** Serves `dist` with a test server of its own; returns its address. */

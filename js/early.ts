@@ -6,10 +6,25 @@
 // Once the module is ready, the engine's core gets the messages, then the
 // state; a message it refuses comes back as a drop event (reason "refused").
 // If the module cannot load, the socket closes for good with that reason, and
-// the messages stay in its outbox.
+// the messages stay in its outbox. The outbox's bounds and overflow policy
+// apply from the first send, as the engine applies them (a test compares
+// the two over random sequences).
 import { KIND, SteadySocketError } from "./events.js";
+import { isArrayBuffer, isBlob } from "./frames.js";
 import { SEND_OUTCOME } from "./generated/boundary.js";
 import type { On } from "./frames.js";
+
+/** The outbox's bounds while the link is down, from the options (see outboxLimits in options.ts). */
+export interface OutboxLimits {
+  maxMessages: number;
+  maxBytes: number;
+  overflow: "reject" | "drop-oldest" | "drop-newest";
+}
+
+const DROPPED = SEND_OUTCOME.indexOf("dropped");
+
+/** An Error with the `code` the socket classes read, as SocketCore throws them. */
+const refusal = (code: ErrorCode, message: string) => Object.assign(new Error(message), { code });
 import type { ErrorCode } from "./types.js";
 
 const QUEUED = SEND_OUTCOME.indexOf("queued");
@@ -34,11 +49,14 @@ export class Early {
   state: "idle" | "connecting" | "closed" = "idle";
   #sends: { data: unknown; bytes: number }[] = [];
   #failure: string | undefined;
+  #bytes = 0;
   #disposed = false;
   #on: On;
+  #limits: OutboxLimits;
 
-  constructor(on: On) {
+  constructor(on: On, limits: OutboxLimits) {
     this.#on = on;
+    this.#limits = limits;
   }
 
   get disposed(): boolean {
@@ -65,11 +83,37 @@ export class Early {
   }
 
   send(data: unknown, bytes: number): number {
-    if (this.state === "closed") {
-      throw Object.assign(new Error("the socket is closed; call reconnect() to reopen it"), { code: "closed" });
+    if (this.state === "closed") throw refusal("closed", "the socket is closed; call reconnect() to reopen it");
+    if (!(data instanceof Later || typeof data === "string" || isArrayBuffer(data) || ArrayBuffer.isView(data) || isBlob(data))) {
+      throw refusal("invalid-data", "send() takes a string, an ArrayBuffer or a typed array");
     }
-    this.#sends.push({ data, bytes });
+    // A message whose codec is still loading counts no bytes until encoded.
+    const size = Math.max(bytes, 0);
+    const { maxMessages, maxBytes, overflow } = this.#limits;
+    if (size > maxBytes) throw refusal("too-large", `a ${size}-byte message does not fit in the outbox (${maxBytes} bytes at most)`);
+    const fits = () => this.#sends.length < maxMessages && this.#bytes + size <= maxBytes;
+    if (overflow === "drop-oldest" && maxMessages > 0) {
+      while (!fits() && this.#sends.length > 0) this.#drop(this.#take(), "overflow");
+    }
+    if (!fits()) {
+      if (overflow !== "drop-newest") throw refusal("outbox-full", "the outbox is full");
+      this.#drop({ data }, "overflow");
+      return DROPPED;
+    }
+    this.#sends.push({ data, bytes: size });
+    this.#bytes += size;
     return QUEUED;
+  }
+
+  #take(): { data: unknown; bytes: number } {
+    const oldest = this.#sends.shift()!;
+    this.#bytes -= oldest.bytes;
+    return oldest;
+  }
+
+  /** A drop event, as the engine reports one; id 0: it never reached the engine. */
+  #drop(message: { data: unknown }, reason: string, error?: Error): void {
+    this.#on(KIND.DROP, { id: 0, data: message.data, reason, ...(error && { error }) });
   }
 
   outbox(): unknown[] {
@@ -77,11 +121,12 @@ export class Early {
   }
 
   drainOutbox(): unknown[] {
+    this.#bytes = 0;
     return this.#sends.splice(0).map((o) => o.data);
   }
 
   get outboxBytes(): number {
-    return this.#sends.reduce((sum, o) => sum + Math.max(o.bytes, 0), 0);
+    return this.#bytes;
   }
 
   get outboxLength(): number {
@@ -111,6 +156,7 @@ export class Early {
   dispose(): void {
     this.#disposed = true;
     this.#sends = [];
+    this.#bytes = 0;
   }
 
   /** The module cannot load: closed for good with the reason (an error event, then the state). */
@@ -124,6 +170,7 @@ export class Early {
   /** Hands the messages, then the state, to the engine's core. */
   handOver(core: Taker, measure: (data: unknown) => number): void {
     // The engine is idle: every message is queued, in order.
+    this.#bytes = 0;
     for (const o of this.#sends.splice(0)) {
       const original = o.data instanceof Later ? o.data.message : o.data;
       try {
@@ -137,8 +184,7 @@ export class Early {
         }
         core.send(data, data === o.data ? o.bytes : measure(data));
       } catch (e) {
-        const error = new SteadySocketError((e as { code?: ErrorCode }).code ?? "error", String((e as Error)?.message ?? e), original);
-        this.#on(KIND.DROP, { id: 0, data: o.data, reason: "refused", error });
+        this.#drop(o, "refused", new SteadySocketError((e as { code?: ErrorCode }).code ?? "error", String((e as Error)?.message ?? e), original));
       }
     }
     if (this.state === "connecting" && core.state === "idle") core.start();

@@ -6,7 +6,7 @@
 // once unreachable it is collected and wasm-bindgen's finalizer frees its
 // wasm side. dispose() frees the wasm side at once.
 import type { SocketCore } from "../pkg/steadysocket.js";
-import { Early } from "./early.js";
+import { Early, type OutboxLimits } from "./early.js";
 import { frameBytes, type On } from "./frames.js";
 import { SteadySocketError } from "./events.js";
 import type { Hub } from "./options.js";
@@ -133,8 +133,8 @@ export class GuardedCore {
    * Waits for `ready`, then builds the SocketCore with `build`, calls
    * `adopted` and hands the early calls over.
    */
-  wait(ready: Promise<unknown>, build: () => SocketCore, adopted: () => void, on: On): void {
-    const early = new Early(on);
+  wait(ready: Promise<unknown>, build: () => SocketCore, adopted: () => void, on: On, limits: OutboxLimits): void {
+    const early = new Early(on, limits);
     this.early = early;
     ready.then(
       () => {

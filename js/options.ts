@@ -11,6 +11,7 @@ import { DEFAULTS, JITTER_CHOICES, KIND, KNOWN, OVERFLOW_CHOICES, SIMPLE, SLOT, 
 import { DirectSend, directListener, type On } from "./frames.js";
 import { GuardedCore, isUnusable, unusableError } from "./lifetime.js";
 import { WasmModule } from "./load.js";
+import type { OutboxLimits } from "./early.js";
 import type { CloseInfo } from "./types.js";
 
 /** The main wasm module (the engine), loaded when the first socket needs it. */
@@ -104,6 +105,18 @@ export function checkTogether(slots: Float64Array): void {
   const high = valueAt(slots, SLOT.HIGH_WATERMARK, "highWatermark");
   if (low > high) throw new TypeError(`invalid option lowWatermark: ${low} is above the high watermark ${high}`);
   aboveZero(SLOT.HIDDEN_TIMEOUT, "hiddenTimeout", "the close-after delay must be above zero");
+}
+
+/** The outbox's bounds while the link is down, as the engine takes them from the options. */
+export function outboxLimits(slots: Float64Array): OutboxLimits {
+  return {
+    // (The engine also never queues more than MAX_QUEUED, 2^20, messages;
+    // past that, which no app reaches before the module loads, the hand-over
+    // reports the refusals as drop events.)
+    maxMessages: valueAt(slots, SLOT.MAX_ENQUEUED_MESSAGES, "maxEnqueuedMessages"),
+    maxBytes: valueAt(slots, SLOT.MAX_ENQUEUED_BYTES, "maxEnqueuedBytes"),
+    overflow: Number.isNaN(slots[SLOT.OVERFLOW]) ? (DEFAULTS.overflow as OutboxLimits["overflow"]) : OVERFLOW_CHOICES[slots[SLOT.OVERFLOW]],
+  };
 }
 
 /** What the wasm side reaches (weakly) and what the socket class shares with lifetime.ts. */
@@ -221,7 +234,7 @@ function wire(options: RawCoreOptions, slots: Float64Array, ping: string | undef
   if (MAIN.loadSync() && waitFor === undefined) {
     core.raw = build();
     adopt();
-  } else core.wait(Promise.all([MAIN.load(), waitFor]), build, adopt, dispatch);
+  } else core.wait(Promise.all([MAIN.load(), waitFor]), build, adopt, dispatch, outboxLimits(slots));
   hub.sender = new DirectSend(core);
   return { core, sender: hub.sender, hub };
 }

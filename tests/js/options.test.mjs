@@ -97,7 +97,7 @@ test("the JS check of options that go together gives the engine's verdict and me
   };
   const names = Object.keys(values);
   let seed = 7;
-  const pick = (list) => list[(seed = (seed * 1103515245 + 12345) % 2 ** 31) % list.length];
+  const pick = (list) => list[Math.floor((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 65536) % list.length];
   let refused = 0;
   for (let i = 0; i < 3000; i++) {
     const options = {};
@@ -181,4 +181,57 @@ test("every option lands in its own engine field, in its own unit (read back wit
   assert.equal(defaults.maxRetries, Infinity);
   const jitter = make({ jitter: 0.2 }).configSnapshot().jitter;
   assert.equal(jitter, 0.2);
+});
+
+test("a socket's sends before the wasm module has loaded meet the outbox's bounds as the engine's would, over random sequences", async () => {
+  // In a browser the first sockets start before the module loads (their
+  // early core, js/early.ts). Its outcomes, errors, drop events and outbox
+  // must be the engine's: each sequence runs on both.
+  const { Early } = await import("../../dist/early.js");
+  const { coreSlots, outboxLimits } = await import("../../dist/options.js");
+  const { KIND, SEND_OUTCOME } = await import("../../dist/generated/boundary.js");
+  let seed = 11;
+  const pick = (list) => list[Math.floor((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 65536) % list.length];
+  let refusals = 0;
+  let drops = 0;
+  for (let i = 0; i < 400; i++) {
+    const options = {};
+    const messages = pick([undefined, 0, 1, 2, 3, 5, Infinity]);
+    const bytes = pick([undefined, 1, 5, 12, 40]);
+    const overflow = pick([undefined, "reject", "drop-oldest", "drop-newest"]);
+    if (messages !== undefined) options.maxEnqueuedMessages = messages;
+    if (bytes !== undefined) options.maxEnqueuedBytes = bytes;
+    if (overflow !== undefined) options.overflow = overflow;
+    const steps = Array.from({ length: pick([1, 4, 8, 12]) }, (_, n) => (pick([0, 0, 0, 0, 0, 1]) ? "drain" : "x".repeat(pick([0, 1, 2, 3, 5, 8, 13])) + n));
+
+    const engineTrace = [];
+    const socket = make({ ...options, codec: "raw" });
+    socket.addEventListener("drop", (e) => engineTrace.push(["drop", e.reason, e.data]));
+    const earlyTrace = [];
+    const early = new Early((kind, a) => kind === KIND.DROP && earlyTrace.push(["drop", a.reason, a.data]), outboxLimits(coreSlots(options).slots));
+    for (const step of steps) {
+      if (step === "drain") {
+        engineTrace.push(["drained", socket.drainOutbox()]);
+        earlyTrace.push(["drained", early.drainOutbox()]);
+        continue;
+      }
+      try {
+        engineTrace.push(["sent", socket.send(step)]);
+      } catch (e) {
+        engineTrace.push(["refused", e.code, e.message]);
+        refusals++;
+      }
+      try {
+        earlyTrace.push(["sent", SEND_OUTCOME[early.send(step, step.length)]]);
+      } catch (e) {
+        earlyTrace.push(["refused", e.code, e.message]);
+      }
+    }
+    engineTrace.push(["outbox", socket.outbox, socket.bufferedAmount]);
+    earlyTrace.push(["outbox", early.outbox(), early.outboxBytes + early.bufferedAmount]);
+    drops += engineTrace.filter((t) => t[0] === "drop").length;
+    assert.deepEqual(earlyTrace, engineTrace, `options ${JSON.stringify(options)}, sends ${JSON.stringify(steps)}`);
+    socket.dispose();
+  }
+  assert.ok(refusals > 50 && drops > 50, `refusals (${refusals}) and drops (${drops}) were both exercised`);
 });

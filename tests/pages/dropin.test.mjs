@@ -6,7 +6,8 @@
 // with the browser's own partysocket bug mapped (a close re-dispatched
 // through addEventListener carries code "close"). The page gets partysocket's
 // module and the harness through routes of the test's own; the package comes
-// from the test server's /js/.
+// from the test server's /js/. A few scenarios run again on fresh pages
+// where the wasm module has not loaded when our socket is built.
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -23,9 +24,13 @@ const served = {
 
 let context;
 let page;
-before(async () => {
-  context = await launch();
-  page = await context.newPage();
+
+/**
+ * A page of the test server with the harness loaded; `preload` awaits
+ * init(), else the first socket built finds the wasm module not yet loaded.
+ */
+async function harnessPage(preload) {
+  const page = await context.newPage();
   await page.route("**/test-modules/**", (route) => {
     const body = served[new URL(route.request().url()).pathname];
     return body ? route.fulfill({ body, contentType: "text/javascript" }) : route.fulfill({ status: 404 });
@@ -34,24 +39,33 @@ before(async () => {
   await page.goto(serverUrl("/control/stats?test=dropin-page"));
   const agent = await page.evaluate(() => navigator.userAgent);
   assert.match(agent, /Chrome\//, "this step runs in Chromium");
-  await page.evaluate(async (host) => {
-    globalThis.STEADYSOCKET_TEST_SERVER = host;
-    const ours = await import("/js/index.js");
-    await ours.default();
-    const party = await import("/test-modules/partysocket-ws.js");
-    const harness = await import("/test-modules/dropin_trace.mjs");
-    const { scenarios, differences, closeCodes } = await import("/test-modules/dropin_scenarios.mjs");
-    const list = [...scenarios, ...differences];
-    globalThis.dropin = { ours: ours.ReconnectingWebSocket, theirs: party.default, harness, list, closeCodes };
-  }, new URL(serverUrl()).host);
+  await page.evaluate(
+    async ({ host, preload }) => {
+      globalThis.STEADYSOCKET_TEST_SERVER = host;
+      const ours = await import("/js/index.js");
+      if (preload) await ours.default();
+      const party = await import("/test-modules/partysocket-ws.js");
+      const harness = await import("/test-modules/dropin_trace.mjs");
+      const { scenarios, differences, closeCodes } = await import("/test-modules/dropin_scenarios.mjs");
+      const list = [...scenarios, ...differences];
+      globalThis.dropin = { ours: ours.ReconnectingWebSocket, theirs: party.default, harness, list, closeCodes };
+    },
+    { host: new URL(serverUrl()).host, preload },
+  );
+  return page;
+}
+
+before(async () => {
+  context = await launch();
+  page = await harnessPage(true);
 });
 after(async () => {
   await context?.close();
 });
 
 /** Runs one scenario on both classes inside the page; returns both traces. */
-function inPage(name) {
-  return page.evaluate(async (name) => {
+function inPage(name, on = page) {
+  return on.evaluate(async (name) => {
     const { ours, theirs, harness, list } = globalThis.dropin;
     const scenario = list.find((s) => s.name === name);
     return { theirs: await harness.trace(theirs, scenario), ours: await harness.trace(ours, scenario) };
@@ -81,3 +95,23 @@ test("chromium: close(code, reason) coerces and refuses as the platform's own cl
   }
   assert.ok(rows.some((r) => r.platform === "InvalidAccessError") && rows.some((r) => r.platform === "SyntaxError"));
 });
+
+// Before the wasm module has loaded (no init() awaited: in a browser the
+// module is fetched), a page's first drop-in socket starts early and hands
+// its calls to the engine once the module is there. What a user sees must
+// still be partysocket's: each of these runs on a fresh page, where ours is
+// the first socket built.
+for (const name of ["basic", "close-at-once", "close-connecting", "start-closed", "enqueued", "server-drop"]) {
+  const scenario = scenarios.find((s) => s.name === name);
+  test(`chromium, the wasm module not yet loaded: ${scenario.title}`, async (t) => {
+    const fresh = await harnessPage(false);
+    try {
+      const loaded = await fresh.evaluate(async () => (await import("/js/index.js")).diagnostics().sockets);
+      assert.equal(loaded, 0);
+      const { theirs, ours } = await inPage(name, fresh);
+      assertSame(t, ours, theirs);
+    } finally {
+      await fresh.close();
+    }
+  });
+}

@@ -247,7 +247,7 @@ rows.push(
   ...(results.wasmBreakdown
     ? [`- Where the main wasm's ${results.wasmBreakdown.total} bytes go (raw, before gzip): ${results.wasmBreakdown.parts.map(([p, n]) => `${p} ${n}`).join(", ")}.`]
     : []),
-  `- Cold start: medians of ${cs.plain.steadysocket.n} alternating pairs per row, each load in a fresh Chromium context over loopback; the page renders text and connects at module top level (bench/cold/); steadysocket's page awaits init() first. Preload hints: the app's module, and steadysocket's wasm.`,
+  `- Cold start: medians of ${cs.plain.steadysocket.n} alternating pairs per row, each load in a fresh Chromium context over loopback; the page renders text and connects at module top level (bench/cold/); neither page has an init step (steadysocket's socket starts once its wasm has loaded). Preload hints: the app's module, and steadysocket's wasm.`,
   `- SteadySocket receives through onMessage(callback); with a "message" EventTarget listener instead, its receive path costs ${f(cp.receive["steadysocket-events"], 0)} ns (×${f(cp.receiveRatio["steadysocket-events"])}).`,
   `- The CPU rows are ratios to a plain baseline with no socket at all: JSON.parse + a callback (${f(cp.receive.baseline, 0)} ns) and JSON.stringify + a send() that only counts (${f(cp.send.baseline, 0)} ns). The raw column is the platform's own event dispatch over a fake WebSocket.`,
   `- Reconnect overhead beyond the configured delay: median ${f(results.reconnectOverheadMs.median, 1)} ms, p90 ${f(results.reconnectOverheadMs.p90, 1)} ms.`,

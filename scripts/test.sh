@@ -73,6 +73,14 @@ clippy_wasm() {
         cargo clippy -q --target "$WASM_TARGET" -p steadysocket --lib -- -D warnings
 }
 step clippy-wasm clippy_wasm
+# The docs as docs.rs builds them (its cfg, every feature) and as a host
+# build sees them (no features): no warning, no broken link.
+docs() {
+    local flags="--cfg docsrs -D warnings"
+    RUSTC_BOOTSTRAP=1 RUSTDOCFLAGS="$flags" cargo doc -q --no-deps -p steadysocket -p steadysocket-engine --all-features &&
+        RUSTC_BOOTSTRAP=1 RUSTDOCFLAGS="$flags" cargo doc -q --no-deps -p steadysocket -p steadysocket-engine
+}
+step docs docs
 step native cargo test -q --workspace --all-features
 step build bash scripts/build.sh
 step package bash tests/package/check.sh

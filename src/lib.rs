@@ -15,21 +15,34 @@
 //! A socket is built with [`Builder`] and used as a [`futures::Stream`] of
 //! typed messages plus an async `send`; see [`Builder`] for an example.
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
-#[cfg(target_arch = "wasm32")]
 mod api;
 pub use steadysocket_engine as engine;
 pub use steadysocket_engine::codec;
-#[cfg(target_arch = "wasm32")]
 use steadysocket_engine::text;
-#[cfg(target_arch = "wasm32")]
 #[doc(hidden)]
 pub mod web;
 
-#[cfg(target_arch = "wasm32")]
 pub use api::{
-    Builder, ClosedError, Receiver, RecvError, SendError, Sender, Socket, DEFAULT_MAX_MESSAGE_SIZE,
+    Builder, ClosedError, ConnectError, Receiver, RecvError, SendError, Sender, Socket,
+    DEFAULT_MAX_MESSAGE_SIZE,
 };
 pub use engine::{Event, SendOutcome, StateKind};
-#[cfg(target_arch = "wasm32")]
+// What building and using a socket takes, at the root (the engine's other
+// types stay under `engine`).
+#[cfg(feature = "msgpack")]
+#[cfg_attr(docsrs, doc(cfg(feature = "msgpack")))]
+pub use codec::MessagePack;
+pub use codec::{Decode, DecodeError, Encode, EncodeError, Json, Raw};
+pub use engine::{
+    BackoffConfig, BackoffStrategy, BackpressureConfig, CloseError, CloseInfo, ClosedReason,
+    ConfigError, DropReason, Frame, GiveUp, HeartbeatConfig, HiddenPolicy, Jitter, MessageId,
+    OutboxConfig, Overflow, PongMatcher, Verdict,
+};
 pub use web::{diagnostics, Diagnostics};
+
+/// The crate README's examples, compiled by `cargo test --doc` on any target.
+#[cfg(doctest)]
+#[doc = include_str!("README.md")]
+pub struct ReadmeExamples;

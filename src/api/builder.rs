@@ -4,13 +4,14 @@ use std::marker::PhantomData;
 
 use futures::FutureExt;
 
+use super::error::ConnectError;
 use super::mailbox::{Mailbox, MailboxOutlet};
 use super::socket::{Handle, Socket};
 use super::url::UrlSource;
 use crate::codec::Json;
 use crate::engine::{
-    BackoffConfig, BackpressureConfig, CloseInfo, Config, ConfigError, Frame, HeartbeatConfig,
-    HiddenPolicy, OutboxConfig, Verdict,
+    BackoffConfig, BackpressureConfig, CloseInfo, Config, Frame, HeartbeatConfig, HiddenPolicy,
+    OutboxConfig, Verdict,
 };
 use crate::web::Runtime;
 
@@ -182,12 +183,18 @@ impl<In, Out, C> Builder<In, Out, C> {
         self
     }
 
-    /// Checks the options and starts connecting in the background.
-    pub fn connect(self) -> Result<Socket<In, Out, C>, ConfigError>
+    /// Checks the options and starts connecting in the background. Fails
+    /// with [`ConnectError::Config`] for options that are out of range or do
+    /// not fit together, and with [`ConnectError::NotWasm`] in a build that
+    /// does not target wasm32 (the API compiles there, but cannot connect).
+    pub fn connect(self) -> Result<Socket<In, Out, C>, ConnectError>
     where
         C: Clone,
     {
         self.config.validate()?;
+        if !cfg!(target_arch = "wasm32") {
+            return Err(ConnectError::NotWasm);
+        }
         let seed = self.seed.unwrap_or_else(crate::web::random_seed);
         let mailbox = Mailbox::new(self.url, self.protocols, self.max_message_size);
         let runtime = Runtime::new(

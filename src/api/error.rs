@@ -1,7 +1,7 @@
 use core::fmt;
 
 use crate::codec::{DecodeError, EncodeError};
-use crate::engine::{ClosedReason, Frame, GiveUp};
+use crate::engine::{ClosedReason, ConfigError, Frame, GiveUp};
 use crate::text::{text, Quoted};
 
 /// Why a send did not go out or into the outbox. The message is handed back.
@@ -155,3 +155,65 @@ impl fmt::Display for ClosedError {
 }
 
 impl std::error::Error for ClosedError {}
+
+/// Why [`Builder::connect`](super::Builder::connect) did not start a socket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConnectError {
+    /// An option is out of range, or options do not fit together.
+    Config(ConfigError),
+    /// This build does not target `wasm32`: the socket runs on the
+    /// platform's `WebSocket`, which only a wasm32 build can reach. The API
+    /// compiles everywhere (for `cargo check`, rust-analyzer and docs), but
+    /// connects only there.
+    NotWasm,
+}
+
+impl fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConnectError::Config(e) => e.fmt(f),
+            ConnectError::NotWasm => f.write_str(
+                "steadysocket connects only in a wasm32 build (the platform's WebSocket is reached through wasm-bindgen): build for wasm32-unknown-unknown",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ConnectError {}
+
+impl From<ConfigError> for ConnectError {
+    fn from(e: ConfigError) -> Self {
+        ConnectError::Config(e)
+    }
+}
+
+/// A JS `Error` with the error's text, so that `?` works in a
+/// `#[wasm_bindgen]` function returning `Result<_, JsValue>`.
+fn js_error(message: &str) -> wasm_bindgen::JsValue {
+    js_sys::Error::new(message).into()
+}
+
+impl From<ConnectError> for wasm_bindgen::JsValue {
+    fn from(e: ConnectError) -> Self {
+        js_error(&e.to_string())
+    }
+}
+
+impl<T> From<SendError<T>> for wasm_bindgen::JsValue {
+    fn from(e: SendError<T>) -> Self {
+        js_error(&e.to_string())
+    }
+}
+
+impl From<RecvError> for wasm_bindgen::JsValue {
+    fn from(e: RecvError) -> Self {
+        js_error(&e.to_string())
+    }
+}
+
+impl From<ClosedError> for wasm_bindgen::JsValue {
+    fn from(e: ClosedError) -> Self {
+        js_error(&e.message())
+    }
+}

@@ -60,7 +60,8 @@ impl Mailbox {
         }
     }
 
-    fn wake(&self) {
+    /// Wakes the receiver and every waiting future (they look at the state again).
+    pub fn wake(&self) {
         let receiver = borrow_for(&self.receiver, "waking the receiver").and_then(|mut r| r.take());
         let watchers = borrow_for(&self.watchers, "waking the waiting futures")
             .map(|mut w| std::mem::take(&mut *w))

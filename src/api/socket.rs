@@ -4,7 +4,8 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use futures::channel::mpsc;
-use futures::Stream;
+use futures::stream::FusedStream;
+use futures::{Sink, Stream};
 
 use super::error::{ClosedError, RecvError, SendError};
 use super::mailbox::Mailbox;
@@ -37,11 +38,13 @@ pub struct Socket<In, Out = In, C = Json> {
     receiver: Receiver<In, C>,
 }
 
-/// The sending half: cloneable, for tasks that only send.
+/// The sending half: cloneable, for tasks that only send. It is also a
+/// [`Sink`] of `Out` (`send_all` from a stream, `forward`).
 pub struct Sender<Out, C = Json> {
     handle: Rc<Handle>,
     codec: C,
-    _out: PhantomData<fn(Out)>,
+    // The Sink's started send that did not fit yet (the outbox was full).
+    waiting: Option<Out>,
 }
 
 /// The receiving half: a [`Stream`] of `Result<In, RecvError>`. An error
@@ -53,15 +56,25 @@ pub struct Receiver<In, C = Json> {
     codec: C,
     // The failure that closed the socket was the last item: the stream is over.
     ended: bool,
+    // The stream returned None (closed for good); reconnect() revives it.
+    terminated: bool,
     _in: PhantomData<fn() -> In>,
 }
 
+// Nothing in a Sender is pinned (a waiting message is moved, never polled),
+// so it is Unpin whatever Out and C are.
+impl<Out, C> Unpin for Sender<Out, C> {}
+// Nor in a Receiver.
+impl<In, C> Unpin for Receiver<In, C> {}
+
 impl<Out, C: Clone> Clone for Sender<Out, C> {
+    /// Another handle to the same socket (a started `Sink` send stays with
+    /// the original).
     fn clone(&self) -> Self {
         Sender {
             handle: self.handle.clone(),
             codec: self.codec.clone(),
-            _out: PhantomData,
+            waiting: None,
         }
     }
 }
@@ -73,12 +86,13 @@ impl<In, Out, C: Clone> Socket<In, Out, C> {
             sender: Sender {
                 handle: handle.clone(),
                 codec: codec.clone(),
-                _out: PhantomData,
+                waiting: None,
             },
             receiver: Receiver {
                 handle,
                 codec,
                 ended: false,
+                terminated: false,
                 _in: PhantomData,
             },
         }
@@ -95,10 +109,71 @@ impl<In, Out, C: Clone> Socket<In, Out, C> {
     }
 }
 
-impl<In, Out, C> std::ops::Deref for Socket<In, Out, C> {
-    type Target = Sender<Out, C>;
-    fn deref(&self) -> &Sender<Out, C> {
-        &self.sender
+/// The socket's own methods are its sending half's (a `Socket` is not a
+/// `Sender`: it does not deref to one; [`sender`](Socket::sender) gives one).
+impl<In, Out, C> Socket<In, Out, C> {
+    /// The state now.
+    pub fn state(&self) -> StateKind {
+        self.sender.state()
+    }
+
+    /// Lifecycle events, beginning with the current state: states, retries,
+    /// closes, drops, heartbeats.
+    pub fn events(&self) -> mpsc::UnboundedReceiver<Event> {
+        self.sender.events()
+    }
+
+    /// Waits for the socket to be open; fails if it closes for good first.
+    pub async fn opened(&self) -> Result<(), ClosedError> {
+        self.sender.opened().await
+    }
+
+    /// Closes for good and waits until closed; see [`Sender::close`].
+    pub async fn close(&self, code: u16, reason: &str) -> Result<(), CloseError> {
+        self.sender.close(code, reason).await
+    }
+
+    /// Starts closing for good without waiting; see [`Sender::close_now`].
+    pub fn close_now(&self, code: u16, reason: &str) -> Result<(), CloseError> {
+        self.sender.close_now(code, reason)
+    }
+
+    /// Closes and frees the socket now; see [`Sender::dispose`].
+    pub fn dispose(&self) {
+        self.sender.dispose()
+    }
+
+    /// Connects again now, from any state; see [`Sender::reconnect`].
+    pub fn reconnect(&self) {
+        self.sender.reconnect()
+    }
+
+    /// Messages waiting in the outbox, and their bytes.
+    pub fn outbox_len(&self) -> (usize, usize) {
+        self.sender.outbox_len()
+    }
+
+    /// Takes the queued messages out of the outbox; they will not be sent.
+    pub fn drain_outbox(&self) -> Vec<(MessageId, Frame)> {
+        self.sender.drain_outbox()
+    }
+
+    /// Sends a raw frame now or queues it, without waiting.
+    pub fn try_send_frame(&self, frame: Frame) -> Result<SendOutcome, SendError<Frame>> {
+        self.sender.try_send_frame(frame)
+    }
+}
+
+impl<In, Out, C: Encode<Out>> Socket<In, Out, C> {
+    /// Sends now or queues, without waiting; see [`Sender::try_send`].
+    pub fn try_send(&self, message: Out) -> Result<SendOutcome, SendError<Out>> {
+        self.sender.try_send(message)
+    }
+
+    /// Sends now or queues, waiting for room; see [`Sender::send`] (and its
+    /// cancel safety).
+    pub async fn send(&self, message: Out) -> Result<SendOutcome, SendError<Out>> {
+        self.sender.send(message).await
     }
 }
 
@@ -114,9 +189,12 @@ impl<Out, C> Sender<Out, C> {
             .map_or(StateKind::Connecting, |s| s.kind())
     }
 
-    /// Lifecycle events from now on: states, retries, closes, drops, heartbeats.
+    /// Lifecycle events, beginning with the current state: states, retries,
+    /// closes, drops, heartbeats.
     pub fn events(&self) -> mpsc::UnboundedReceiver<Event> {
         let (tx, rx) = mpsc::unbounded();
+        // The receiver is ours and open: this send cannot fail.
+        let _ = tx.unbounded_send(Event::State(self.state()));
         self.handle.mailbox.subscribe(tx);
         rx
     }
@@ -152,6 +230,22 @@ impl<Out, C> Sender<Out, C> {
         Ok(())
     }
 
+    /// Starts closing for good with `code` and `reason`, without waiting (for
+    /// a framework's unmount cleanup, say, where nothing can be awaited): the
+    /// receive stream ends once the socket is closed.
+    pub fn close_now(&self, code: u16, reason: &str) -> Result<(), CloseError> {
+        self.runtime().close(code, reason)
+    }
+
+    /// Closes the socket and frees its listeners and timers now, whatever
+    /// other handles remain: the receive stream ends, waiting futures settle
+    /// (`opened()` fails), and later sends fail with `Closed`. Dropping the
+    /// last handle does the same.
+    pub fn dispose(&self) {
+        self.runtime().shutdown();
+        self.handle.mailbox.wake();
+    }
+
     /// Connects again now, from any state: after a close, after giving up,
     /// while waiting to retry. The retry counter starts over.
     pub fn reconnect(&self) {
@@ -184,9 +278,9 @@ impl<Out, C> Sender<Out, C> {
             Ok(outcome) => Ok(outcome),
             Err(Refused::Busy(p)) => Err(SendError::Busy(frame_of(p))),
             Err(Refused::Engine(e)) => Err(match e {
-                engine::SendError::Closed(p) => SendError::Closed(frame_of(p)),
-                engine::SendError::OutboxFull(p) => SendError::OutboxFull(frame_of(p)),
-                engine::SendError::TooLarge { frame, limit } => SendError::TooLarge {
+                engine::SubmitError::Closed(p) => SendError::Closed(frame_of(p)),
+                engine::SubmitError::OutboxFull(p) => SendError::OutboxFull(frame_of(p)),
+                engine::SubmitError::TooLarge { frame, limit } => SendError::TooLarge {
                     size: frame.len(),
                     message: frame_of(frame),
                     limit,
@@ -224,6 +318,16 @@ impl<Out, C: Encode<Out>> Sender<Out, C> {
     /// (reject policy), waits for room instead of failing. Fails, handing the
     /// message back, only when it can never be sent: closed for good, too
     /// large, or not encodable.
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel safe while it waits for room: a `send().await` dropped then
+    /// (a `select!` that took another branch, say) drops its message, which
+    /// was neither sent nor queued. Where that matters, use
+    /// [`try_send`](Self::try_send), which hands the message back in
+    /// [`SendError::OutboxFull`], or the [`Sink`] implementation, which keeps
+    /// a started send until it fits. Once `send` has returned, the message is
+    /// on the socket or in the outbox.
     pub async fn send(&self, message: Out) -> Result<SendOutcome, SendError<Out>> {
         let mut message = message;
         loop {
@@ -260,7 +364,96 @@ impl<In, C> Receiver<In, C> {
     }
 }
 
-impl<In, C: Decode<In> + Unpin> Stream for Receiver<In, C> {
+/// The sending half as a [`Sink`]: `poll_ready` waits for room in the
+/// outbox for the send started last; `start_send` sends or queues at once
+/// when it can, else keeps the message until `poll_ready` or `poll_flush`
+/// places it; `poll_flush` is ready when every started send is on an open
+/// socket or in the outbox; `poll_close` flushes and leaves the socket open
+/// (other handles share it; close it with [`Sender::close`]).
+impl<Out, C: Encode<Out>> Sink<Out> for Sender<Out, C> {
+    type Error = SendError<Out>;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.get_mut().place(cx)
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: Out) -> Result<(), Self::Error> {
+        let this = self.get_mut();
+        match this.try_send(item) {
+            Ok(_) => Ok(()),
+            Err(SendError::OutboxFull(item)) => {
+                this.waiting = Some(item);
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.get_mut().place(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.get_mut().place(cx)
+    }
+}
+
+impl<Out, C: Encode<Out>> Sender<Out, C> {
+    /// Places the started send that was waiting for room, if any.
+    fn place(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), SendError<Out>>> {
+        let Some(item) = self.waiting.take() else {
+            return Poll::Ready(Ok(()));
+        };
+        match self.try_send(item) {
+            Ok(_) => Poll::Ready(Ok(())),
+            Err(SendError::OutboxFull(item)) => {
+                self.waiting = Some(item);
+                self.handle.mailbox.watch(cx.waker());
+                Poll::Pending
+            }
+            Err(e) => Poll::Ready(Err(e)),
+        }
+    }
+}
+
+/// A `Socket` is a [`Sink`] as its sending half is, but `poll_close` closes
+/// the socket for good (code 1000) once the started sends are placed, and is
+/// ready when it is closed.
+impl<In, Out, C: Encode<Out>> Sink<Out> for Socket<In, Out, C> {
+    type Error = SendError<Out>;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Pin::new(&mut self.get_mut().sender).poll_ready(cx)
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: Out) -> Result<(), Self::Error> {
+        Pin::new(&mut self.get_mut().sender).start_send(item)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Pin::new(&mut self.get_mut().sender).poll_flush(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        let sender = &mut self.get_mut().sender;
+        match sender.place(cx) {
+            Poll::Ready(Ok(())) => {}
+            other => return other,
+        }
+        if let Some(State::Closed(_)) = sender.runtime().state() {
+            return Poll::Ready(Ok(()));
+        }
+        sender.handle.mailbox.watch(cx.waker());
+        // Closing already, or closed for good in between: nothing to start.
+        let _ = sender.runtime().close(1000, "");
+        match sender.runtime().state() {
+            Some(State::Closed(_)) => Poll::Ready(Ok(())),
+            _ => Poll::Pending,
+        }
+    }
+}
+
+impl<In, C: Decode<In>> Stream for Receiver<In, C> {
     type Item = Result<In, RecvError>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -283,10 +476,12 @@ impl<In, C: Decode<In> + Unpin> Stream for Receiver<In, C> {
                         this.ended = true;
                         return Poll::Ready(Some(Err(RecvError::Closed(ClosedError(reason)))));
                     }
+                    this.terminated = true;
                     return Poll::Ready(None);
                 }
                 // Revived by reconnect(): a later failure is reported again.
                 this.ended = false;
+                this.terminated = false;
                 this.handle.mailbox.set_receiver(cx.waker());
                 Poll::Pending
             }
@@ -294,7 +489,24 @@ impl<In, C: Decode<In> + Unpin> Stream for Receiver<In, C> {
     }
 }
 
-impl<In, Out, C: Decode<In> + Unpin> Stream for Socket<In, Out, C> {
+/// Terminated once the stream has returned `None` (closed for good), so
+/// that `select!` needs no `.fuse()`. [`reconnect`](Sender::reconnect)
+/// revives the socket, and the stream then goes on (it is no longer
+/// terminated once polled again).
+impl<In, C: Decode<In>> FusedStream for Receiver<In, C> {
+    fn is_terminated(&self) -> bool {
+        // Still closed: a reconnect() since would have the stream go on.
+        self.terminated && matches!(self.runtime().state(), Some(State::Closed(_)))
+    }
+}
+
+impl<In, Out, C: Decode<In>> FusedStream for Socket<In, Out, C> {
+    fn is_terminated(&self) -> bool {
+        self.receiver.is_terminated()
+    }
+}
+
+impl<In, Out, C: Decode<In>> Stream for Socket<In, Out, C> {
     type Item = Result<In, RecvError>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {

@@ -22,7 +22,7 @@ use super::timers::Wakeup;
 use super::transport::{self, Transport};
 use crate::engine::{
     CloseError, ClosedReason, Command, Config, DropReason, Engine, Event, Frame, FrameNeed, Input,
-    MessageId, Payload, SendError, SendOutcome, SocketId, State,
+    MessageId, Payload, SendOutcome, SocketId, State, SubmitError,
 };
 
 /// What the runtime hands to the user side.
@@ -87,7 +87,7 @@ pub enum Refused {
     /// Called from inside a hook, where the engine is busy.
     Busy(Payload),
     /// The engine's refusal.
-    Engine(SendError),
+    Engine(SubmitError),
 }
 
 struct Inner {
@@ -309,7 +309,7 @@ impl Runtime {
         ttl: Option<core::time::Duration>,
     ) -> Result<SendOutcome, Refused> {
         if self.disposed.get() {
-            return Err(Refused::Engine(SendError::Closed(payload)));
+            return Err(Refused::Engine(SubmitError::Closed(payload)));
         }
         let (result, outputs) = {
             let Ok(mut inner) = self.inner.try_borrow_mut() else {

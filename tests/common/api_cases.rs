@@ -206,3 +206,67 @@ pub async fn jitter_differs_between_two_sockets_created_in_the_same_millisecond(
     assert_ne!(da, db, "two sockets drew the same delay");
     control("reset", &test, "").await;
 }
+
+/// The sending half as a `Sink`: `send_all` from a stream puts every message
+/// on the socket or in the outbox, in order; the receiving half is a
+/// `FusedStream`, so `select!` takes `rx.next()` with no `.fuse()`, and is
+/// terminated once the socket is closed for good.
+pub async fn a_sink_takes_send_all_and_the_receiver_works_in_select_without_fuse() {
+    use futures::stream::FusedStream;
+    use futures::{FutureExt, SinkExt};
+    let socket = Builder::<Note>::new(ws_url("/echo", &scope("api-sink")))
+        .connect()
+        .unwrap();
+    let (mut tx, mut rx) = socket.split();
+    let notes: Vec<Note> = (0..20)
+        .map(|n| Note {
+            n,
+            text: "sink".into(),
+        })
+        .collect();
+    // Sent while connecting: the outbox holds them until open.
+    let mut source = futures::stream::iter(notes.clone().into_iter().map(Ok));
+    tx.send_all(&mut source).await.unwrap();
+    let mut back = Vec::new();
+    let timeout = gloo_timers::future::TimeoutFuture::new(5000).fuse();
+    futures::pin_mut!(timeout);
+    while back.len() < notes.len() {
+        futures::select! {
+            item = rx.next() => back.push(item.expect("the stream goes on").unwrap()),
+            _ = timeout => panic!("only {} of {} echoed within 5 s", back.len(), notes.len()),
+        }
+    }
+    assert_eq!(back, notes);
+    assert!(!rx.is_terminated());
+    // Closing the Sender leaves the shared socket open.
+    SinkExt::close(&mut tx).await.unwrap();
+    assert_eq!(tx.state(), steadysocket::StateKind::Open);
+    tx.close(1000, "done").await.unwrap();
+    assert!(within(2000, "the end", rx.next()).await.is_none());
+    assert!(rx.is_terminated());
+}
+
+/// `events()` begins with the state as it is; `dispose()` frees the socket
+/// at once while another handle (a task's receiver) still holds it: the
+/// stream ends and later sends fail.
+pub async fn events_begin_with_the_current_state_and_dispose_ends_the_stream_at_once() {
+    let socket = Builder::<Note>::new(ws_url("/echo", &scope("api-dispose")))
+        .connect()
+        .unwrap();
+    socket.opened().await.unwrap();
+    let mut events = socket.events();
+    assert_eq!(
+        within(1000, "the first event", events.next()).await,
+        Some(steadysocket::Event::State(steadysocket::StateKind::Open))
+    );
+    let (tx, mut rx) = socket.split();
+    tx.dispose();
+    assert!(within(1000, "the end", rx.next()).await.is_none());
+    assert!(matches!(
+        tx.try_send(Note {
+            n: 1,
+            text: "late".into()
+        }),
+        Err(steadysocket::SendError::Closed(_))
+    ));
+}

@@ -219,6 +219,8 @@ macro_rules! all_api_cases {
             an_invalid_url_is_a_typed_error,
             a_blocked_port_is_a_typed_error,
             jitter_differs_between_two_sockets_created_in_the_same_millisecond,
+            a_sink_takes_send_all_and_the_receiver_works_in_select_without_fuse,
+            events_begin_with_the_current_state_and_dispose_ends_the_stream_at_once,
         );
     };
 }

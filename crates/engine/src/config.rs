@@ -284,7 +284,7 @@ accessors!(BackoffConfig {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Overflow {
-    /// The send fails with [`SendError::OutboxFull`](super::SendError::OutboxFull),
+    /// The send fails with [`SubmitError::OutboxFull`](super::SubmitError::OutboxFull),
     /// handing the message back (the default).
     Reject,
     /// The oldest queued messages make room; each is reported dropped.

@@ -4,7 +4,7 @@ use super::frame::Payload;
 use super::outbox::MessageId;
 use crate::text::text;
 
-/// What a successful [`Engine::send`] did with the message.
+/// What a successful [`Engine::send`](crate::Engine::send) did with the message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SendOutcome {
     /// Handed to the open socket.
@@ -24,10 +24,12 @@ impl SendOutcome {
     }
 }
 
-/// Why a send was refused. The message is handed back.
+/// Why the engine refused a message handed to [`Engine::send`](crate::Engine::send).
+/// The message is handed back. (The `steadysocket` crate's `SendError` is
+/// its API's own, carrying the typed message.)
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum SendError {
+pub enum SubmitError {
     /// The socket is closed for good (or closing) until `reconnect()`.
     Closed(Payload),
     /// The outbox is full and its policy is reject.
@@ -41,25 +43,25 @@ pub enum SendError {
     },
 }
 
-impl SendError {
+impl SubmitError {
     /// The message that was not sent.
     pub fn into_payload(self) -> Payload {
         match self {
-            SendError::Closed(f)
-            | SendError::OutboxFull(f)
-            | SendError::TooLarge { frame: f, .. } => f,
+            SubmitError::Closed(f)
+            | SubmitError::OutboxFull(f)
+            | SubmitError::TooLarge { frame: f, .. } => f,
         }
     }
 }
 
-impl SendError {
+impl SubmitError {
     /// What went wrong, in words (the `Display` text). Built without
     /// `core::fmt`, which would grow the wasm module.
     pub fn message(&self) -> String {
         match self {
-            SendError::Closed(_) => "the socket is closed; call reconnect() to reopen it".into(),
-            SendError::OutboxFull(_) => "the outbox is full".into(),
-            SendError::TooLarge { frame, limit } => text!(
+            SubmitError::Closed(_) => "the socket is closed; call reconnect() to reopen it".into(),
+            SubmitError::OutboxFull(_) => "the outbox is full".into(),
+            SubmitError::TooLarge { frame, limit } => text!(
                 "a ",
                 frame.len(),
                 "-byte message does not fit in the outbox (",
@@ -70,13 +72,13 @@ impl SendError {
     }
 }
 
-impl fmt::Display for SendError {
+impl fmt::Display for SubmitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message())
     }
 }
 
-impl std::error::Error for SendError {}
+impl std::error::Error for SubmitError {}
 
 /// Why a user close was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -41,7 +41,7 @@
 //!   current are ignored, so late platform events need no filtering.
 //! - [`Engine::send`], [`Engine::close`] and [`Engine::reconnect`] for the
 //!   app's own calls; `send` answers at once ([`SendOutcome`] or
-//!   [`SendError`]) and may also leave commands to carry out.
+//!   [`SubmitError`]) and may also leave commands to carry out.
 //!
 //! What the commands ask ([`Command`]): resolve the URL of an attempt and
 //! answer with `Input::Resolved`; open a socket ([`Command::Open`]) and
@@ -59,6 +59,7 @@
 //! Enums and settings are `#[non_exhaustive]` and settings change through
 //! accessors, so that a new input, command, event or option is not a
 //! breaking change.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod backoff;
 mod close_policy;
@@ -84,7 +85,7 @@ pub use config::{
 };
 pub use frame::{Frame, Payload};
 pub use io::{Command, DropReason, Endpoint, Event, FrameNeed, Input, OpenError, Timer};
-pub use machine::{CloseError, Engine, SendError, SendOutcome};
+pub use machine::{CloseError, Engine, SendOutcome, SubmitError};
 #[doc(hidden)]
 pub use outbox::insert_by_id;
 pub use outbox::{MessageId, MAX_QUEUED};

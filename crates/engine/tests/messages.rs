@@ -14,7 +14,7 @@ mod support;
 
 use steadysocket_engine::{
     Command, Config, DropReason, Event, Frame, FrameNeed, HeartbeatConfig, Input, MessageId,
-    Overflow, Payload, PongMatcher, SendError, SendOutcome, StateKind, CLOSE_HEARTBEAT_TIMEOUT,
+    Overflow, Payload, PongMatcher, SendOutcome, StateKind, SubmitError, CLOSE_HEARTBEAT_TIMEOUT,
 };
 use support::{ms, secs, Server, World};
 
@@ -69,7 +69,7 @@ fn send_while_closed_is_queued_or_refused_never_lost() {
         reason: String::new(),
     });
     match w.send("late") {
-        Err(SendError::Closed(frame)) => assert_eq!(frame, Frame::Text("late".into()).into()),
+        Err(SubmitError::Closed(frame)) => assert_eq!(frame, Frame::Text("late".into()).into()),
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
@@ -81,7 +81,7 @@ fn a_full_outbox_with_reject_hands_the_message_back() {
     w.send("b").unwrap();
     assert_eq!(
         w.send("c"),
-        Err(SendError::OutboxFull(Frame::Text("c".into()).into()))
+        Err(SubmitError::OutboxFull(Frame::Text("c".into()).into()))
     );
     reconnect(&mut w);
     assert_eq!(w.transmitted(), ["a", "b"]);
@@ -120,7 +120,7 @@ fn a_message_larger_than_the_outbox_is_refused_with_the_limit() {
     let mut w = down(c);
     assert_eq!(
         w.send("12345"),
-        Err(SendError::TooLarge {
+        Err(SubmitError::TooLarge {
             frame: Frame::Text("12345".into()).into(),
             limit: 4
         })
@@ -246,7 +246,10 @@ fn an_open_socket_holds_big_sends_within_the_held_limit_not_the_offline_outbox_l
     // Offline, the outbox's own limit applies again.
     w.server = Server::Down;
     w.server_close(1006, "");
-    assert!(matches!(w.send(&two_mib), Err(SendError::TooLarge { .. })));
+    assert!(matches!(
+        w.send(&two_mib),
+        Err(SubmitError::TooLarge { .. })
+    ));
 }
 
 #[test]
@@ -280,7 +283,7 @@ fn empty_messages_are_bounded_by_count_even_with_no_count_limit() {
     for _ in 0..cap + 10 {
         match w.engine.send(w.now, Frame::Text(String::new()), None) {
             Ok(_) => {}
-            Err(SendError::OutboxFull(_)) => refused += 1,
+            Err(SubmitError::OutboxFull(_)) => refused += 1,
             Err(e) => panic!("{e:?}"),
         }
     }

@@ -8,7 +8,7 @@ use super::events::{self, kind};
 use super::{frame_to_js, options};
 use crate::boundary::{frame_need, outcome};
 use steadysocket::web::{Outlet, Output, Queued, Refused, Runtime};
-use steadysocket_engine::{Endpoint, FrameNeed, Input, SendError, SendOutcome, SocketId, State};
+use steadysocket_engine::{Endpoint, FrameNeed, Input, SendOutcome, SocketId, State, SubmitError};
 
 /// One reconnecting socket, driven from JavaScript. The npm package's classes
 /// wrap it; it is not meant to be used directly.
@@ -265,11 +265,13 @@ impl SocketCore {
                 "busy",
                 "send() cannot be called from inside shouldReconnect or handshake",
             )),
-            Err(Refused::Engine(e @ SendError::Closed(_))) => Err(refusal("closed", &e.message())),
-            Err(Refused::Engine(e @ SendError::OutboxFull(_))) => {
+            Err(Refused::Engine(e @ SubmitError::Closed(_))) => {
+                Err(refusal("closed", &e.message()))
+            }
+            Err(Refused::Engine(e @ SubmitError::OutboxFull(_))) => {
                 Err(refusal("outbox-full", &e.message()))
             }
-            Err(Refused::Engine(e @ SendError::TooLarge { .. })) => {
+            Err(Refused::Engine(e @ SubmitError::TooLarge { .. })) => {
                 Err(refusal("too-large", &e.message()))
             }
             Err(Refused::Engine(e)) => Err(refusal("refused", &e.message())),

@@ -1,6 +1,6 @@
 //! Codecs turn typed messages into frames and back.
 //!
-//! [`Json`] (serde_json) is the default; [`MessagePack`] (rmp-serde) is behind
+//! [`Json`] (serde_json) is the default; `MessagePack` (rmp-serde) is behind
 //! the `msgpack` feature; [`Raw`] passes [`Frame`]s through untouched. A codec
 //! error never panics: it becomes an [`DecodeError`] carrying the frame kind
 //! and a short preview, and the stream goes on with the next frame.
@@ -14,6 +14,7 @@ use core::fmt;
 
 pub use json::Json;
 #[cfg(feature = "msgpack")]
+#[cfg_attr(docsrs, doc(cfg(feature = "msgpack")))]
 pub use msgpack::MessagePack;
 pub use raw::Raw;
 

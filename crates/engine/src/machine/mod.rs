@@ -23,7 +23,7 @@ use crate::text::text;
 /// A bfcache restore this recent makes the next retry immediate.
 const RESTORE_WINDOW: Duration = Duration::from_secs(2);
 
-pub use super::errors::{CloseError, SendError, SendOutcome};
+pub use super::errors::{CloseError, SendOutcome, SubmitError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Network {
@@ -336,7 +336,7 @@ impl Engine {
         now: Time,
         frame: impl Into<Payload>,
         ttl: Option<Duration>,
-    ) -> Result<SendOutcome, SendError> {
+    ) -> Result<SendOutcome, SubmitError> {
         let result = self.submit(now, frame.into(), ttl);
         self.report_direct();
         result
@@ -347,9 +347,9 @@ impl Engine {
         now: Time,
         frame: Payload,
         ttl: Option<Duration>,
-    ) -> Result<SendOutcome, SendError> {
+    ) -> Result<SendOutcome, SubmitError> {
         if matches!(self.state, State::Closed(_) | State::Closing { .. }) {
-            return Err(SendError::Closed(frame));
+            return Err(SubmitError::Closed(frame));
         }
         if let Some(socket) = self.sending_now() {
             let id = self.message_id();
@@ -359,7 +359,7 @@ impl Engine {
         let limits = self.queue_limits();
         if frame.len() > limits.max_bytes {
             let limit = limits.max_bytes;
-            return Err(SendError::TooLarge { frame, limit });
+            return Err(SubmitError::TooLarge { frame, limit });
         }
         let expires = ttl.or(limits.ttl).map(|d| now + d);
         let id = self.message_id();
@@ -390,7 +390,7 @@ impl Engine {
                     });
                     Ok(SendOutcome::Dropped(id))
                 }
-                Overflow::Reject | Overflow::DropOldest => Err(SendError::OutboxFull(item.frame)),
+                Overflow::Reject | Overflow::DropOldest => Err(SubmitError::OutboxFull(item.frame)),
             },
         }
     }

@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use steadysocket_engine::{
-    Command, Config, Endpoint, Engine, Event, Frame, Input, MessageId, Payload, SendError,
-    SendOutcome, SocketId, State, StateKind, Time, Timer,
+    Command, Config, Endpoint, Engine, Event, Frame, Input, MessageId, Payload, SendOutcome,
+    SocketId, State, StateKind, SubmitError, Time, Timer,
 };
 
 /// How the fake server answers a new socket.
@@ -84,13 +84,13 @@ impl World {
         self.pump();
     }
 
-    pub fn send(&mut self, text: &str) -> Result<SendOutcome, SendError> {
+    pub fn send(&mut self, text: &str) -> Result<SendOutcome, SubmitError> {
         let r = self.engine.send(self.now, Frame::Text(text.into()), None);
         self.pump();
         r
     }
 
-    pub fn send_ttl(&mut self, text: &str, ttl: Duration) -> Result<SendOutcome, SendError> {
+    pub fn send_ttl(&mut self, text: &str, ttl: Duration) -> Result<SendOutcome, SubmitError> {
         let r = self
             .engine
             .send(self.now, Frame::Text(text.into()), Some(ttl));

@@ -3,7 +3,7 @@
 //   import { msgpack } from "steadysocket/msgpack";
 //   new SteadySocket(url, { codec: msgpack });
 // The module loads as the main one does (js/load.ts); initMsgpack() preloads it.
-import { jsonToMsgpack, msgpackToJson } from "../pkg/msgpack/steadysocket_msgpack.js";
+import { decodeMsgpack, encodeMsgpack } from "../pkg/msgpack/steadysocket_msgpack.js";
 import { SteadySocketError } from "./events.js";
 import type { InitInput } from "./index.js";
 import { LOADER } from "./load.js";
@@ -26,19 +26,27 @@ function loaded(): void {
   }
 }
 
-/** Pass as `codec` to SteadySocket. */
+/**
+ * Pass as `codec` to SteadySocket. Values convert directly, with nothing
+ * changed silently: a map with string keys is an object with no prototype
+ * (other keys: a `Map`); integers beyond 2^53 are `BigInt`s; binary data is
+ * a `Uint8Array`; the timestamp extension is a `Date` (or `{ sec, nsec }`
+ * where a Date would lose precision), other extensions `{ type, data }`;
+ * floats stay exact, NaN and ±Infinity included. What cannot be encoded (a
+ * function, a symbol, a BigInt beyond 64 bits, nesting deeper than 512
+ * levels or a cycle) throws a TypeError, and so do bytes left over after a
+ * value.
+ */
 export const msgpack: CodecObject & { readonly name: "msgpack" } = Object.freeze({
   name: "msgpack" as const,
   [LOADER]: MSGPACK,
   encode(message: unknown): Uint8Array {
     loaded();
-    const json = JSON.stringify(message) as string | undefined;
-    if (json === undefined) throw new TypeError(`${typeof message} is not encodable`);
-    return jsonToMsgpack(json);
+    return encodeMsgpack(message);
   },
   decode(data: string | ArrayBuffer): unknown {
     loaded();
     if (typeof data === "string") throw new TypeError("expected a binary MessagePack frame, got text");
-    return JSON.parse(msgpackToJson(new Uint8Array(data)));
+    return decodeMsgpack(new Uint8Array(data));
   },
 });

@@ -49,6 +49,16 @@ cargo package --list --allow-dirty -p steadysocket-engine 2>/dev/null | same_as 
 
 log "crates: cargo package, with its verification build"
 export CARGO_TARGET_DIR="$ROOT/target/publish"
+# cargo verifies steadysocket against the engine it just packaged, through a
+# local registry that it unpacks into CARGO_HOME once per version: a copy
+# left from an earlier run of the same version would be used instead. No
+# crate of ours comes from crates.io, so every such copy is an old one. And
+# cargo takes a registry crate's build for good: the verification builds
+# start from nothing.
+for stale in "${CARGO_HOME:-$HOME/.cargo}"/registry/{src,cache}/*/steadysocket-engine-[0-9]*; do
+    rm -rf "$stale"
+done
+rm -rf "$CARGO_TARGET_DIR/package" "$CARGO_TARGET_DIR/debug"
 cargo package --allow-dirty -p steadysocket-engine -p steadysocket 2>&1 | grep -v "File system loop" | tail -3
 
 log "crates: a wasm32 build of the packaged steadysocket crate, outside the workspace"

@@ -1,62 +1,52 @@
 //! The MessagePack codec of the steadysocket npm package, in a wasm module of
-//! its own (`steadysocket/msgpack`). Values cross as JSON text: JSON.parse
-//! builds plain objects whose "__proto__" keys stay ordinary keys, where
-//! writing maps into objects directly would let such a key set the prototype.
+//! its own (`steadysocket/msgpack`). It converts between MessagePack bytes
+//! and JS values directly, deciding value by value, so that nothing changes
+//! silently on the way:
+//! - a map whose keys are all strings becomes an object with no prototype (a
+//!   `"__proto__"` key stays a plain key), any other map a `Map`;
+//! - an integer a double holds exactly becomes a number, a larger one a
+//!   `BigInt` (and a `BigInt` is written as a 64-bit integer);
+//! - binary data becomes a `Uint8Array` (and any `ArrayBuffer` or typed array
+//!   is written as binary data);
+//! - the timestamp extension (-1) becomes a `Date` when a `Date` holds it
+//!   exactly (whole milliseconds), else `{ sec, nsec }`; other extensions
+//!   become `{ type, data }`;
+//! - floats stay exact, NaN and the infinities included; -0 stays -0;
+//! - bytes left over after the value, invalid UTF-8, nesting deeper than
+//!   [`MAX_DEPTH`], and JS values with no MessagePack form (a function, a
+//!   symbol, a `BigInt` beyond 64 bits) are errors with a clear message.
+//!
+//! serde-wasm-bindgen decides such things for a whole conversion at once (all
+//! maps as objects, or all as `Map`s); a walk of our own decides per value,
+//! with `rmp` reading and writing the format.
 #![deny(missing_docs)]
 
-/// MessagePack bytes to JSON text.
-pub fn to_json(bytes: &[u8]) -> Result<String, String> {
-    let value: serde_json::Value = rmp_serde::from_slice(bytes).map_err(|e| e.to_string())?;
-    serde_json::to_string(&value).map_err(|e| e.to_string())
-}
-
-/// JSON text to MessagePack bytes (maps keep their field names).
-pub fn from_json(json: &str) -> Result<Vec<u8>, String> {
-    let value: serde_json::Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
-    rmp_serde::to_vec_named(&value).map_err(|e| e.to_string())
-}
+/// How deep values may nest, both ways (deeper input is refused rather than
+/// allowed to exhaust the wasm stack; cycles end here too).
+pub const MAX_DEPTH: usize = 512;
 
 // The same small allocator as the main module (dlmalloc is about 8 KB).
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
-#[cfg(target_arch = "wasm32")]
-mod js {
-    use wasm_bindgen::prelude::*;
+mod decode;
+mod encode;
 
-    fn type_error(message: String) -> JsValue {
-        js_sys::TypeError::new(&message).into()
-    }
+use wasm_bindgen::prelude::*;
 
-    /// MessagePack bytes to JSON text; throws a TypeError on bad input.
-    #[wasm_bindgen(js_name = msgpackToJson)]
-    pub fn msgpack_to_json(bytes: &[u8]) -> Result<String, JsValue> {
-        super::to_json(bytes).map_err(type_error)
-    }
-
-    /// JSON text to MessagePack bytes; throws a TypeError on bad input.
-    #[wasm_bindgen(js_name = jsonToMsgpack)]
-    pub fn json_to_msgpack(json: &str) -> Result<Vec<u8>, JsValue> {
-        super::from_json(json).map_err(type_error)
-    }
+fn type_error(message: &str) -> JsValue {
+    js_sys::TypeError::new(message).into()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// MessagePack bytes to a JS value; throws a TypeError saying what is wrong.
+#[wasm_bindgen(js_name = decodeMsgpack)]
+pub fn decode_msgpack(bytes: &[u8]) -> Result<JsValue, JsValue> {
+    decode::value_of(bytes).map_err(|e| type_error(&e))
+}
 
-    #[test]
-    fn round_trips_json_through_messagepack() {
-        let json = r#"{"seq":3,"list":["a",1.5,null,true],"nested":{"__proto__":{"x":1}}}"#;
-        let bytes = from_json(json).unwrap();
-        assert_eq!(to_json(&bytes).unwrap(), json);
-    }
-
-    #[test]
-    fn garbage_is_an_error_not_a_panic() {
-        assert!(to_json(&[0xc1, 0xff]).is_err());
-        assert!(to_json(&[]).is_err());
-        assert!(from_json("{not json").is_err());
-    }
+/// A JS value to MessagePack bytes; throws a TypeError saying what cannot be encoded.
+#[wasm_bindgen(js_name = encodeMsgpack)]
+pub fn encode_msgpack(value: &JsValue) -> Result<Vec<u8>, JsValue> {
+    encode::bytes_of(value).map_err(|e| type_error(&e))
 }

@@ -270,3 +270,79 @@ pub async fn events_begin_with_the_current_state_and_dispose_ends_the_stream_at_
         Err(steadysocket::SendError::Closed(_))
     ));
 }
+
+/// The shape of a framework component (the crate README's "In a front-end
+/// framework"): on mount a socket, a task that owns the receiver and writes
+/// the last message into local state, one that follows the state from
+/// `events()`; on unmount `dispose()`, with the task still owning the
+/// receiver: both tasks end, and nothing of the socket is left.
+pub async fn a_component_keeps_local_state_and_its_unmount_frees_everything() {
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+    use steadysocket::{Event, StateKind};
+    let before = steadysocket::diagnostics();
+    let state = Rc::new(RefCell::new(StateKind::Idle));
+    let last: Rc<RefCell<Option<Note>>> = Rc::new(RefCell::new(None));
+    let ended = Rc::new(Cell::new(0));
+    // Mount.
+    let (sender, mut receiver) = Builder::<Note>::new(ws_url("/echo", &scope("api-component")))
+        .connect()
+        .unwrap()
+        .split();
+    let mut events = sender.events();
+    {
+        let (state, ended) = (state.clone(), ended.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            while let Some(event) = events.next().await {
+                if let Event::State(now) = event {
+                    *state.borrow_mut() = now;
+                }
+            }
+            ended.set(ended.get() + 1);
+        });
+    }
+    {
+        let (last, ended) = (last.clone(), ended.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            while let Some(Ok(message)) = receiver.next().await {
+                *last.borrow_mut() = Some(message);
+            }
+            ended.set(ended.get() + 1);
+        });
+    }
+    let note = Note {
+        n: 9,
+        text: "component".into(),
+    };
+    sender.send(note.clone()).await.unwrap();
+    let until = |what: &'static str, ok: Box<dyn Fn() -> bool>| async move {
+        for _ in 0..100 {
+            if ok() {
+                return;
+            }
+            gloo_timers::future::TimeoutFuture::new(20).await;
+        }
+        panic!("{what} within 2 s");
+    };
+    {
+        let last = last.clone();
+        until(
+            "the echo",
+            Box::new(move || last.borrow().as_ref() == Some(&note)),
+        )
+        .await;
+    }
+    assert_eq!(*state.borrow(), StateKind::Open);
+    // Unmount: nothing can be awaited, and a task owns the receiver.
+    sender.dispose();
+    drop(sender);
+    {
+        let ended = ended.clone();
+        until("both tasks ended", Box::new(move || ended.get() == 2)).await;
+    }
+    // (Sockets of earlier tests may still be closing: at most as many as before.)
+    let after = steadysocket::diagnostics();
+    assert!(after.sockets <= before.sockets, "no platform socket left");
+    assert!(after.listeners <= before.listeners, "no listener left");
+    assert!(after.timers <= before.timers, "no timer left");
+}

@@ -221,6 +221,7 @@ macro_rules! all_api_cases {
             jitter_differs_between_two_sockets_created_in_the_same_millisecond,
             a_sink_takes_send_all_and_the_receiver_works_in_select_without_fuse,
             events_begin_with_the_current_state_and_dispose_ends_the_stream_at_once,
+            a_component_keeps_local_state_and_its_unmount_frees_everything,
         );
     };
 }

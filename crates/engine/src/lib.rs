@@ -72,6 +72,7 @@ mod io;
 mod machine;
 mod outbox;
 mod ports;
+pub mod resume;
 mod state;
 #[doc(hidden)]
 pub mod text;

@@ -1,7 +1,8 @@
 // Launches the system Chromium through playwright-core for page tests.
 // Never downloads a browser: the executable comes from the machine.
 import { chromium } from "playwright-core";
-import { existsSync, mkdtempSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -44,3 +45,22 @@ export async function launchBrowser(extraArgs = []) {
 }
 
 export const OUTPUT = new URL("../../test-output/", import.meta.url).pathname;
+
+/**
+ * A test server of its own serving `dir` (a built app) and its WebSocket
+ * endpoints; returns its address and a function that stops it.
+ */
+export async function serveDir(dir) {
+  const portFile = join(mkdtempSync(join(tmpdir(), "serve-")), "port");
+  const binary = new URL("../../target/debug/steadysocket-test-server", import.meta.url).pathname;
+  const server = spawn(binary, ["--port", "0", "--www", dir, "--port-file", portFile], { stdio: "ignore" });
+  for (let i = 0; i < 100; i++) {
+    try {
+      return { host: `127.0.0.1:${readFileSync(portFile, "utf8")}`, stop: () => server.kill() };
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  server.kill();
+  throw new Error("the test server did not start");
+}

@@ -7,23 +7,22 @@
 // leaving the room (unmount) closes it.
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { launch } from "./browser.mjs";
+import { launch, serveDir } from "./browser.mjs";
 
 const root = new URL("../../", import.meta.url).pathname;
 const app = join(root, "examples/leptos-chat");
 const out = join(root, "test-output/leptos");
 
 let context;
-let server;
+let stop;
 before(async () => {
   context = await launch();
 });
 after(async () => {
-  server?.kill();
+  stop?.();
   await context?.close();
 });
 
@@ -33,16 +32,9 @@ test("a Leptos app keeps the connection state in a signal, round-trips a message
   execFileSync("wasm-bindgen", ["--target", "web", "--no-typescript", "--out-dir", out, join(app, "target/wasm32-unknown-unknown/release/leptos_chat.wasm")], { stdio: "inherit" });
   writeFileSync(join(out, "index.html"), `<!doctype html><meta charset="utf-8"><title>leptos-chat</title><link rel="icon" href="data:,"><script type="module">import init from "./leptos_chat.js"; init();</script>`);
 
-  const portFile = join(mkdtempSync(join(tmpdir(), "leptos-")), "port");
-  server = spawn(join(root, "target/debug/steadysocket-test-server"), ["--port", "0", "--www", out, "--port-file", portFile], { stdio: "ignore" });
-  let host;
-  for (let i = 0; i < 100 && !host; i++) {
-    try {
-      host = `127.0.0.1:${readFileSync(portFile, "utf8")}`;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const served = await serveDir(out);
+  stop = served.stop;
+  const host = served.host;
   const scope = `leptos-${Date.now()}`;
   const echo = async () => (await (await fetch(`http://${host}/control/stats?test=${scope}`)).json()).endpoints["/echo"] ?? { accepted: 0, live: 0 };
 

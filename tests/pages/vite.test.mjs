@@ -14,11 +14,10 @@
 // - leaving (unmount) closes the connection.
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { launch } from "./browser.mjs";
+import { launch, serveDir } from "./browser.mjs";
 
 const root = new URL("../../", import.meta.url).pathname;
 const app = join(root, "tests/vite-app");
@@ -29,7 +28,7 @@ before(async () => {
   context = await launch();
 });
 after(async () => {
-  for (const s of servers) s.kill();
+  for (const stop of servers) stop();
   await context?.close();
 });
 
@@ -47,28 +46,14 @@ test("under Vitest, in its node and jsdom environments, the package works with n
   assert.match(out, /Tests\s+6 passed \(6\)/);
 });
 
-/** Serves `dist` with a test server of its own; returns its address. */
-async function serve(dist) {
-  const portFile = join(mkdtempSync(join(tmpdir(), "vite-")), "port");
-  const server = spawn(join(root, "target/debug/steadysocket-test-server"), ["--port", "0", "--www", dist, "--port-file", portFile], { stdio: "ignore" });
-  servers.push(server);
-  for (let i = 0; i < 100; i++) {
-    try {
-      return `127.0.0.1:${readFileSync(portFile, "utf8")}`;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error("the test server did not start");
-}
-
 for (const mode of ["development", "production"]) {
   test(`a ${mode} build of the React app: first render without the wasm, one connection under StrictMode, a key change carries queued messages, unmount closes`, async () => {
     const dist = join(root, `test-output/vite-${mode}`);
     execFileSync(process.execPath, [join(app, "node_modules/vite/bin/vite.js"), "build", "--mode", mode, "--outDir", dist], { cwd: app, stdio: "inherit" });
     const assets = readdirSync(join(dist, "assets"));
     assert.ok(assets.some((f) => f.endsWith(".wasm")), `no wasm among ${assets}`);
-    const host = await serve(dist);
+    const { host, stop } = await serveDir(dist);
+    servers.push(stop);
     const scope = `vite-${mode}-${Date.now()}`;
     const control = (action, query = "") => fetch(`http://${host}/control/${action}?test=${scope}&${query}`, { method: "POST" }).then((r) => r.json());
     const echo = async () => (await (await fetch(`http://${host}/control/stats?test=${scope}`)).json()).endpoints["/echo"] ?? { accepted: 0, live: 0 };

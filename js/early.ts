@@ -163,7 +163,7 @@ export class Early {
   fail(reason: string): void {
     if (this.#disposed) return;
     this.#failure = reason;
-    this.#on(KIND.ERROR, reason);
+    this.#on(KIND.ERROR, { message: reason, kind: "load" });
     this.#enter("closed");
   }
 

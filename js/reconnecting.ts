@@ -557,10 +557,10 @@ export class ReconnectingWebSocket extends EventTarget {
             }
           }
           // Theirs closes a timed-out attempt with the reason "timeout".
-          this.#reportClose(1006, String(a).startsWith("the connection attempt timed out") ? "timeout" : "", false);
+          this.#reportClose(1006, a.kind === "connect-timeout" ? "timeout" : "", false);
         }
-        this.#debug("error event", a);
-        return this.#fire("error", new SteadyEvent("error", { message: a }));
+        this.#debug("error event", a.message);
+        return this.#fire("error", new SteadyEvent("error", { message: a.message }));
       }
       case KIND.RECONNECTING:
         // A failed attempt (no close event before it) begins the next here.

@@ -370,7 +370,7 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
       case KIND.CLOSE:
         return this.#emit("close", a);
       case KIND.ERROR:
-        return this.#emit("error", { message: a });
+        return this.#emit("error", { message: a.message, kind: a.kind });
       case KIND.RECONNECTING:
         return this.#emit("reconnecting", a);
       case KIND.GIVE_UP:

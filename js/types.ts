@@ -72,8 +72,15 @@ export interface SteadySocketEventMap<In, Out = unknown> {
   open: Event & { protocol: string };
   message: Event & { data: In };
   close: Event & CloseInfo;
-  /** `fatal` is true when the wasm module trapped: the socket is closed for good. */
-  error: Event & { message: string; fatal?: boolean; error?: unknown };
+  /**
+   * `kind` says what failed: "connect-timeout", "socket" (the platform socket
+   * reported an error or could not be created), "url" (the URL provider
+   * failed), "forbidden" (a URL or port that may never be reached), "refused"
+   * (a call was refused) or "load" (the wasm module could not load); none
+   * for a hook that threw. `fatal` is true when the wasm module trapped: the
+   * socket is closed for good.
+   */
+  error: Event & { message: string; kind?: ErrorKind; fatal?: boolean; error?: unknown };
   state: Event & { state: State };
   reconnecting: Event & { attempt: number; delay: number };
   giveup: Event & { reason: string };
@@ -123,6 +130,9 @@ export interface ReconnectingWebSocketOptions {
   closeCodeTable?: boolean;
   [option: string]: unknown;
 }
+
+/** What an error event is about. */
+export type ErrorKind = "connect-timeout" | "socket" | "url" | "forbidden" | "refused" | "load";
 
 /** The error codes a SteadySocketError carries. */
 export type ErrorCode = "closed" | "disposed" | "unusable" | "outbox-full" | "too-large" | "encode" | "busy" | "invalid-data" | "unreadable" | "load" | "loading" | "error";

@@ -275,9 +275,12 @@ test("an upgrade the server never answers times out and is retried, the process 
   try {
     const socket = open("/echo", test, { connectionTimeout: 200, initialDelay: 20, maxDelay: 40 });
     const retries = [];
+    const errors = [];
     socket.addEventListener("reconnecting", (e) => retries.push(e.attempt));
+    socket.addEventListener("error", (e) => errors.push(e.kind));
     await sleep(900);
     assert.ok(retries.length >= 2, `retries after timeouts: ${retries}`);
+    assert.ok(errors.length >= 2 && errors.every((k) => k === "connect-timeout"), `error kinds: ${errors}`);
     assert.equal(socket.state === "connecting" || socket.state === "waiting", true, socket.state);
     await control("stall", test, "ms=0");
     await socket.opened();

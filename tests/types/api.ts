@@ -119,6 +119,11 @@ export async function everyMember(bytes: Uint8Array): Promise<void> {
   socket.removeEventListener("message", onMessage);
   socket.addEventListener("close", (e) => void (e.code satisfies number, e.reason satisfies string, e.wasClean satisfies boolean, e.byClient satisfies boolean));
   socket.addEventListener("error", (e) => void (e.message satisfies string, e.fatal satisfies boolean | undefined));
+  socket.addEventListener("error", (e) => {
+    if (e.kind === "connect-timeout") socket.reconnect();
+    // @ts-expect-error: a misspelt kind cannot match
+    if (e.kind === "timeout") socket.reconnect();
+  });
   socket.addEventListener("state", (e) => void (e.state satisfies State));
   socket.addEventListener("reconnecting", (e) => void (e.attempt satisfies number, e.delay satisfies number));
   socket.addEventListener("giveup", (e) => void (e.reason satisfies string));

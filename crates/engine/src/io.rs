@@ -303,6 +303,36 @@ pub enum Command {
     Emit(Event),
 }
 
+/// What an [`Event::Error`] is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The connection attempt took longer than the connect timeout.
+    ConnectTimeout,
+    /// The platform socket reported an error, or could not be created.
+    Socket,
+    /// The URL provider failed.
+    Url,
+    /// The URL or port may never be reached: the socket closes for good.
+    Forbidden,
+    /// A call was refused (a close code out of range, say).
+    Refused,
+}
+
+impl ErrorKind {
+    /// Its name, for the JS API: "connect-timeout", "socket", "url",
+    /// "forbidden" or "refused".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::ConnectTimeout => "connect-timeout",
+            ErrorKind::Socket => "socket",
+            ErrorKind::Url => "url",
+            ErrorKind::Forbidden => "forbidden",
+            ErrorKind::Refused => "refused",
+        }
+    }
+}
+
 /// What the user is told.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -316,8 +346,14 @@ pub enum Event {
     },
     /// A socket closed.
     Close(CloseInfo),
-    /// An attempt failed before the socket opened, or the provider failed.
-    Error(String),
+    /// An attempt failed before the socket opened, the provider failed, or a
+    /// call was refused: what kind of failure, and the message.
+    Error {
+        /// What failed.
+        kind: ErrorKind,
+        /// What happened, in words.
+        message: String,
+    },
     /// The next attempt is scheduled.
     Retrying {
         /// Its number in the episode (1 for the first retry).

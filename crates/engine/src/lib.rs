@@ -85,7 +85,7 @@ pub use config::{
     HeartbeatConfig, HiddenPolicy, OutboxConfig, Overflow, PongMatcher,
 };
 pub use frame::{Frame, Payload};
-pub use io::{Command, DropReason, Endpoint, Event, FrameNeed, Input, OpenError, Timer};
+pub use io::{Command, DropReason, Endpoint, ErrorKind, Event, FrameNeed, Input, OpenError, Timer};
 pub use machine::{CloseError, Engine, SendOutcome, SubmitError};
 #[doc(hidden)]
 pub use outbox::insert_by_id;

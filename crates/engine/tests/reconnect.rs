@@ -13,8 +13,8 @@
 mod support;
 
 use steadysocket_engine::{
-    BackoffConfig, ClosedReason, Command, Config, Event, GiveUp, HiddenPolicy, Input, Jitter,
-    PauseReason, State, StateKind, Verdict,
+    BackoffConfig, ClosedReason, Command, Config, ErrorKind, Event, GiveUp, HiddenPolicy, Input,
+    Jitter, PauseReason, State, StateKind, Verdict,
 };
 use support::{secs, url_for, Server, World};
 
@@ -91,9 +91,10 @@ fn a_failing_url_provider_is_retried_like_a_failed_connection() {
         result: Err("token endpoint down".into()),
     });
     assert_eq!(w.state(), StateKind::Waiting);
-    assert!(w.events().contains(&Event::Error(
-        "the URL provider failed: token endpoint down".into()
-    )));
+    assert!(w.events().contains(&Event::Error {
+        kind: ErrorKind::Url,
+        message: "the URL provider failed: token endpoint down".into()
+    }));
     w.advance(secs(6)); // the first retry comes within 2..6 s
     assert!(w.is_open());
 }

@@ -40,7 +40,16 @@ pub(crate) fn event(event: &Event) -> Option<(u8, JsValue)> {
             object(&[("protocol", JsValue::from_str(protocol))]),
         ),
         Event::Close(info) => (kind::CLOSE, close_info(info)),
-        Event::Error(message) => (kind::ERROR, JsValue::from_str(message)),
+        Event::Error {
+            kind: what,
+            message,
+        } => (
+            kind::ERROR,
+            object(&[
+                ("message", JsValue::from_str(message)),
+                ("kind", JsValue::from_str(what.as_str())),
+            ]),
+        ),
         Event::Retrying { attempt, delay } => (
             kind::RECONNECTING,
             object(&[("attempt", JsValue::from(*attempt)), ("delay", ms(*delay))]),

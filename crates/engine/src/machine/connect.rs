@@ -54,7 +54,10 @@ impl Engine {
                         port,
                         " is on the list of ports no page may reach"
                     );
-                    self.emit(Event::Error(message.clone()));
+                    self.emit(Event::Error {
+                        kind: ErrorKind::Forbidden,
+                        message: message.clone(),
+                    });
                     self.enter_closed(ClosedReason::Invalid(message));
                     return;
                 }
@@ -68,7 +71,10 @@ impl Engine {
             }
             Err(message) => {
                 self.cancel_timer(Timer::ConnectTimeout);
-                self.emit(Event::Error(text!("the URL provider failed: ", message)));
+                self.emit(Event::Error {
+                    kind: ErrorKind::Url,
+                    message: text!("the URL provider failed: ", message),
+                });
                 self.after_failure(now, Verdict::Reconnect);
             }
         }
@@ -81,11 +87,17 @@ impl Engine {
         self.cancel_timer(Timer::ConnectTimeout);
         match error {
             OpenError::InvalidUrl(message) | OpenError::Forbidden(message) => {
-                self.emit(Event::Error(message.clone()));
+                self.emit(Event::Error {
+                    kind: ErrorKind::Forbidden,
+                    message: message.clone(),
+                });
                 self.enter_closed(ClosedReason::Invalid(message));
             }
             OpenError::Other(message) => {
-                self.emit(Event::Error(message));
+                self.emit(Event::Error {
+                    kind: ErrorKind::Socket,
+                    message,
+                });
                 self.after_failure(now, Verdict::Reconnect);
             }
         }

@@ -13,7 +13,9 @@ use super::close_policy::{default_verdict, CloseInfo, Initiator, Verdict};
 use super::config::{Config, HiddenPolicy, Overflow};
 use super::frame::{Frame, Payload};
 use super::heartbeat::{self, Heartbeat};
-use super::io::{Command, DropReason, Endpoint, Event, FrameNeed, Input, OpenError, Timer};
+use super::io::{
+    Command, DropReason, Endpoint, ErrorKind, Event, FrameNeed, Input, OpenError, Timer,
+};
 use super::outbox::{MessageId, Outbox, Pushed, Queued};
 use super::state::{ClosedReason, GiveUp, PauseReason, Phase, SocketId, State};
 use super::time::Time;
@@ -212,7 +214,10 @@ impl Engine {
             }
             Input::Error { socket } => {
                 if self.state.socket() == Some(socket) {
-                    self.emit(Event::Error("the WebSocket reported an error".into()));
+                    self.emit(Event::Error {
+                        kind: ErrorKind::Socket,
+                        message: "the WebSocket reported an error".into(),
+                    });
                 }
                 // Before the open, an error is the end of the attempt: browsers
                 // send a close 1006 after it, but Node's WebSocket sends none.
@@ -259,7 +264,10 @@ impl Engine {
             Input::Restored => self.on_restored(now),
             Input::Close { code, reason } => match CloseError::check(code, &reason) {
                 Ok(()) => self.close_now(now, code, reason),
-                Err(e) => self.emit(Event::Error(e.message())),
+                Err(e) => self.emit(Event::Error {
+                    kind: ErrorKind::Refused,
+                    message: e.message(),
+                }),
             },
             Input::Reconnect => self.reconnect_now(now),
         }

@@ -17,11 +17,10 @@ impl Engine {
             Timer::ConnectTimeout => {
                 if let State::Connecting { socket, .. } = self.state {
                     let ms = self.config.backoff.connect_timeout.as_millis() as u64;
-                    self.emit(Event::Error(text!(
-                        "the connection attempt timed out after ",
-                        ms,
-                        " ms"
-                    )));
+                    self.emit(Event::Error {
+                        kind: ErrorKind::ConnectTimeout,
+                        message: text!("the connection attempt timed out after ", ms, " ms"),
+                    });
                     self.abandon(now, socket, CLOSE_CONNECT_TIMEOUT, "connect timeout");
                 }
             }

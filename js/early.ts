@@ -9,10 +9,10 @@
 // the messages stay in its outbox. The outbox's bounds and overflow policy
 // apply from the first send, as the engine applies them (a test compares
 // the two over random sequences).
-import { KIND, SteadySocketError } from "./events.js";
-import { isArrayBuffer, isBlob } from "./frames.js";
+import { KIND, messageOf, refusedWith, SteadySocketError } from "./events.js";
+import { isArrayBuffer, isBlob, type On } from "./frames.js";
 import { SEND_OUTCOME } from "./generated/boundary.js";
-import type { On } from "./frames.js";
+import type { ErrorCode } from "./types.js";
 
 /** The outbox's bounds while the link is down, from the options (see outboxLimits in options.ts). */
 export interface OutboxLimits {
@@ -21,13 +21,11 @@ export interface OutboxLimits {
   overflow: "reject" | "drop-oldest" | "drop-newest";
 }
 
+const QUEUED = SEND_OUTCOME.indexOf("queued");
 const DROPPED = SEND_OUTCOME.indexOf("dropped");
 
 /** An Error with the `code` the socket classes read, as SocketCore throws them. */
 const refusal = (code: ErrorCode, message: string) => Object.assign(new Error(message), { code });
-import type { ErrorCode } from "./types.js";
-
-const QUEUED = SEND_OUTCOME.indexOf("queued");
 
 /** A message whose codec was still loading too: encoded at the hand-over. */
 export class Later {
@@ -179,12 +177,12 @@ export class Early {
           try {
             data = data.encode();
           } catch (e) {
-            throw Object.assign(new Error(`cannot encode the message: ${(e as Error)?.message ?? e}`), { code: "encode" });
+            throw refusal("encode", `cannot encode the message: ${messageOf(e)}`);
           }
         }
         core.send(data, data === o.data ? o.bytes : measure(data));
       } catch (e) {
-        this.#drop(o, "refused", new SteadySocketError((e as { code?: ErrorCode }).code ?? "error", String((e as Error)?.message ?? e), original));
+        this.#drop(o, "refused", refusedWith(e, original));
       }
     }
     if (this.state === "connecting" && core.state === "idle") core.start();

@@ -32,6 +32,14 @@ export class SteadySocketError extends Error {
   }
 }
 
+/** An exception's message, or the thrown value as text. */
+export const messageOf = (e: unknown): string => String((e as { message?: unknown } | null)?.message ?? e);
+
+/** A refusal from SocketCore (an Error with a `code`) as a SteadySocketError carrying `data`. */
+export function refusedWith(e: unknown, data: unknown): SteadySocketError {
+  return new SteadySocketError((e as { code?: ErrorCode }).code ?? "error", messageOf(e), data);
+}
+
 /**
  * Reports a callback's exception the way the platform reports a throwing
  * event listener, so that it does not stop delivery to the others.

@@ -6,6 +6,7 @@
 // init() preloads it. Importing this module does nothing else: no timers, no
 // randomness, no listeners, no WebSocket lookup.
 import { version as wasmVersion, diagnostics as wasmDiagnostics } from "../pkg/steadysocket.js";
+import { SteadySocketError } from "./events.js";
 import { MAIN } from "./options.js";
 import type { ModuleSource } from "./types.js";
 
@@ -50,7 +51,6 @@ export function diagnostics(): { sockets: number; listeners: number; timers: num
   return wasmDiagnostics();
 }
 
-import { SteadySocketError } from "./events.js";
 export { SteadySocket } from "./socket.js";
 export { ReconnectingWebSocket, type ReconnectingWebSocketEventMap } from "./reconnecting.js";
 export { SteadySocketError, SteadyEvent } from "./events.js";

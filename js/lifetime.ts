@@ -8,7 +8,7 @@
 import type { SocketCore } from "../pkg/steadysocket.js";
 import { Early, type OutboxLimits } from "./early.js";
 import { frameBytes, type On } from "./frames.js";
-import { SteadySocketError } from "./events.js";
+import { messageOf, SteadySocketError } from "./events.js";
 import type { Hub } from "./options.js";
 
 const ACTIVE = new Set<object>();
@@ -142,13 +142,13 @@ export class GuardedCore {
         try {
           this.raw = build();
         } catch (e) {
-          return early.fail(String((e as Error)?.message ?? e));
+          return early.fail(messageOf(e));
         }
         this.early = null;
         adopted();
         early.handOver(this, frameBytes);
       },
-      (e: unknown) => early.fail(String((e as Error)?.message ?? e)),
+      (e: unknown) => early.fail(messageOf(e)),
     );
   }
 }

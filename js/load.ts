@@ -9,7 +9,7 @@
 //  - else a fetch of the file next to the glue (browsers, bundlers), which is
 //    asynchronous: sockets built meanwhile wait for it (js/early.ts).
 // init() and initSync() remain as optional preloads. Importing loads nothing.
-import { SteadySocketError } from "./events.js";
+import { messageOf, SteadySocketError } from "./events.js";
 
 /** Where a codec object keeps its own wasm module (MessagePack's), if it has one. */
 export const LOADER: unique symbol = Symbol("steadysocket.loader");
@@ -31,8 +31,6 @@ function fileReader(): Fs["readFileSync"] | null {
   if (typeof deno?.readFileSync === "function") return (path) => deno.readFileSync!(path);
   return null;
 }
-
-const messageOf = (e: unknown): string => String((e as { message?: unknown } | null)?.message ?? e);
 
 /** One of the package's wasm modules and how far it has loaded. */
 export class WasmModule {

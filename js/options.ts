@@ -3,8 +3,9 @@
 // crates/npm/boundary.json (the facade crate reads them by the same slots).
 // Reading a JS object field by field from wasm took a seventh of the module.
 // What depends on several options at once (initialDelay <= maxDelay,
-// lowWatermark <= highWatermark) is checked by the engine, which throws a
-// TypeError with its own message. createCore also wires the core's direct
+// lowWatermark <= highWatermark) is checked here too (checkTogether), so that
+// it throws before the wasm module has loaded, with the engine's message.
+// createCore also wires the core's direct
 // paths (js/frames.ts), so that both socket classes get them the same way.
 import wasmInit, { initSync as wasmInitSync, SocketCore } from "../pkg/steadysocket.js";
 import { DEFAULTS, JITTER_CHOICES, KIND, KNOWN, OVERFLOW_CHOICES, SIMPLE, SLOT, SLOTS, type Unit } from "./generated/boundary.js";
@@ -144,11 +145,11 @@ export type RawCoreOptions = Record<string, unknown> & {
  * `on(kind, a, b)`. Returns `{ core, sender, hub }`; throws a TypeError on a
  * bad option.
  */
-export function createCore(options: RawCoreOptions, on: On, codecLoad?: () => Promise<void> | undefined): { core: GuardedCore; sender: DirectSend; hub: Hub } {
+export function createCore(options: RawCoreOptions, on: On, codecLoading?: Promise<void>): { core: GuardedCore; sender: DirectSend; hub: Hub } {
   if (isUnusable()) throw unusableError();
   const { slots, ping, pong } = coreSlots(options);
   checkTogether(slots);
-  return wire(options, slots, ping, pong, on, codecLoad);
+  return wire(options, slots, ping, pong, on, codecLoading);
 }
 
 /**
@@ -202,7 +203,7 @@ export function coreSlots(options: RawCoreOptions): { slots: Float64Array; ping?
 }
 
 /** Builds the SocketCore (now, or once the modules have loaded) and its direct paths. */
-function wire(options: RawCoreOptions, slots: Float64Array, ping: string | undefined, pong: string | undefined, on: On, codecLoad?: () => Promise<void> | undefined) {
+function wire(options: RawCoreOptions, slots: Float64Array, ping: string | undefined, pong: string | undefined, on: On, codecLoading?: Promise<void>) {
   // The wasm side holds only the functions of weakCallbacks, which reach the
   // socket through a WeakRef: a socket the app dropped is then collectable
   // once nothing else holds it (js/lifetime.ts keeps the active ones alive, as
@@ -230,11 +231,10 @@ function wire(options: RawCoreOptions, slots: Float64Array, ping: string | undef
   };
   // Built now where the module can load synchronously; else the socket
   // starts early (js/early.ts) and the module loads meanwhile.
-  const waitFor = codecLoad?.();
-  if (MAIN.loadSync() && waitFor === undefined) {
+  if (MAIN.loadSync() && codecLoading === undefined) {
     core.raw = build();
     adopt();
-  } else core.wait(Promise.all([MAIN.load(), waitFor]), build, adopt, dispatch, outboxLimits(slots));
+  } else core.wait(Promise.all([MAIN.load(), codecLoading]), build, adopt, dispatch, outboxLimits(slots));
   hub.sender = new DirectSend(core);
   return { core, sender: hub.sender, hub };
 }

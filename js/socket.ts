@@ -3,16 +3,15 @@
 // holds no connection logic.
 import { checkClose, createCore, type Hub, type RawCoreOptions } from "./options.js";
 import { codecFor, preview } from "./codecs.js";
-import { KIND, MessageEventLike, reportError, SteadyEvent, SteadySocketError } from "./events.js";
+import { KIND, MessageEventLike, messageOf, refusedWith, reportError, SteadyEvent, SteadySocketError } from "./events.js";
 import { checkUrl, protocolList, resolveUrl } from "./url.js";
 import { SEND_OUTCOME, type SendOutcome } from "./generated/boundary.js";
 import { frameBytes, type DirectSend } from "./frames.js";
 import { Later } from "./early.js";
 import { LOADER, type WasmModule } from "./load.js";
 import { FATAL, disposable, endedError, letGo, register, track, type GuardedCore, type Registration } from "./lifetime.js";
-import type { CloseInfo, CodecObject, ErrorCode, Listener, ListenerOptions, State, SteadySocketEventMap, SteadySocketOptions, UrlSource } from "./types.js";
+import type { CloseInfo, CodecObject, Listener, ListenerOptions, State, SteadySocketEventMap, SteadySocketOptions, UrlSource } from "./types.js";
 
-const messageOf = (e: unknown): string => String((e as { message?: unknown } | null)?.message ?? e);
 
 /** One `for await` loop's end of the socket. */
 interface Sink<In> {
@@ -86,8 +85,7 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
         }
       };
     }
-    const waitFor = this.#codecModule;
-    const { core: socketCore, sender, hub } = createCore(core, (kind, a, b) => this.#on(kind, a, b), waitFor ? () => waitFor.load() : undefined);
+    const { core: socketCore, sender, hub } = createCore(core, (kind, a, b) => this.#on(kind, a, b), this.#codecModule?.load());
     this.#core = socketCore;
     this.#direct = sender;
     this.#hub = hub;
@@ -173,7 +171,7 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
     try {
       return SEND_OUTCOME[this.#core.send(data, frameBytes(data))];
     } catch (e) {
-      throw new SteadySocketError((e as { code?: ErrorCode }).code ?? "error", messageOf(e), message);
+      throw refusedWith(e, message);
     }
   }
 
@@ -182,7 +180,7 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
     try {
       return SEND_OUTCOME[this.#core.send(new Later(message, () => this.#codec.encode(message)), -1)];
     } catch (e) {
-      throw new SteadySocketError((e as { code?: ErrorCode }).code ?? "error", messageOf(e), message);
+      throw refusedWith(e, message);
     }
   }
 

@@ -1,5 +1,6 @@
 // Answers the core's request for the URL of one attempt: a string, a URL, or
 // a function (sync or async) asked before every attempt.
+import { messageOf } from "./events.js";
 import type { UrlSource } from "./types.js";
 import type { GuardedCore } from "./lifetime.js";
 
@@ -33,8 +34,6 @@ function checkWsUrl(text: string): void {
     throw new DOMException(`invalid WebSocket URL "${text}": a WebSocket URL has no fragment (#)`, "SyntaxError");
   }
 }
-
-const messageOf = (e: unknown): string => String((e as { message?: unknown } | null)?.message ?? e);
 
 /** `value` now, or once it settles if it is a thenable (one whose then() throws fails like a rejection). */
 function settle(value: unknown, done: (v: unknown) => void, fail: (e: unknown) => void): void {

@@ -98,67 +98,56 @@ impl<'a> Reader<'a> {
             Marker::I64 => signed(i64::from_be_bytes(self.array()?)),
             Marker::F32 => JsValue::from(f64::from(f32::from_be_bytes(self.array()?))),
             Marker::F64 => JsValue::from(f64::from_be_bytes(self.array()?)),
-            Marker::FixStr(n) => self.string(n as usize)?,
-            Marker::Str8 => {
-                let n = self.u8()? as usize;
+            Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 => {
+                let n = self.length(marker)?;
                 self.string(n)?
             }
-            Marker::Str16 => {
-                let n = self.u16()?;
-                self.string(n)?
-            }
-            Marker::Str32 => {
-                let n = self.u32()?;
-                self.string(n)?
-            }
-            Marker::Bin8 => {
-                let n = self.u8()? as usize;
+            Marker::Bin8 | Marker::Bin16 | Marker::Bin32 => {
+                let n = self.length(marker)?;
                 Uint8Array::from(self.take(n)?).into()
             }
-            Marker::Bin16 => {
-                let n = self.u16()?;
-                Uint8Array::from(self.take(n)?).into()
-            }
-            Marker::Bin32 => {
-                let n = self.u32()?;
-                Uint8Array::from(self.take(n)?).into()
-            }
-            Marker::FixArray(n) => self.list(n as usize, depth)?,
-            Marker::Array16 => {
-                let n = self.u16()?;
+            Marker::FixArray(_) | Marker::Array16 | Marker::Array32 => {
+                let n = self.length(marker)?;
                 self.list(n, depth)?
             }
-            Marker::Array32 => {
-                let n = self.u32()?;
-                self.list(n, depth)?
-            }
-            Marker::FixMap(n) => self.map(n as usize, depth)?,
-            Marker::Map16 => {
-                let n = self.u16()?;
+            Marker::FixMap(_) | Marker::Map16 | Marker::Map32 => {
+                let n = self.length(marker)?;
                 self.map(n, depth)?
             }
-            Marker::Map32 => {
-                let n = self.u32()?;
-                self.map(n, depth)?
-            }
-            Marker::FixExt1 => self.ext(1)?,
-            Marker::FixExt2 => self.ext(2)?,
-            Marker::FixExt4 => self.ext(4)?,
-            Marker::FixExt8 => self.ext(8)?,
-            Marker::FixExt16 => self.ext(16)?,
-            Marker::Ext8 => {
-                let n = self.u8()? as usize;
-                self.ext(n)?
-            }
-            Marker::Ext16 => {
-                let n = self.u16()?;
-                self.ext(n)?
-            }
-            Marker::Ext32 => {
-                let n = self.u32()?;
+            Marker::FixExt1
+            | Marker::FixExt2
+            | Marker::FixExt4
+            | Marker::FixExt8
+            | Marker::FixExt16
+            | Marker::Ext8
+            | Marker::Ext16
+            | Marker::Ext32 => {
+                let n = self.length(marker)?;
                 self.ext(n)?
             }
             Marker::Reserved => return Err("the MessagePack byte 0xc1 is never used".into()),
+        })
+    }
+
+    /// The length a string, binary, array, map or extension marker gives:
+    /// in the marker itself, or in the 1, 2 or 4 bytes after it.
+    fn length(&mut self, marker: Marker) -> Result<usize, String> {
+        Ok(match marker {
+            Marker::FixStr(n) | Marker::FixArray(n) | Marker::FixMap(n) => n as usize,
+            Marker::FixExt1 => 1,
+            Marker::FixExt2 => 2,
+            Marker::FixExt4 => 4,
+            Marker::FixExt8 => 8,
+            Marker::FixExt16 => 16,
+            Marker::Str8 | Marker::Bin8 | Marker::Ext8 => self.u8()? as usize,
+            Marker::Str16 | Marker::Bin16 | Marker::Array16 | Marker::Map16 | Marker::Ext16 => {
+                self.u16()?
+            }
+            Marker::Str32 | Marker::Bin32 | Marker::Array32 | Marker::Map32 | Marker::Ext32 => {
+                self.u32()?
+            }
+            // Only the markers above are asked about.
+            _ => return Err("a MessagePack marker with no length".into()),
         })
     }
 

@@ -66,6 +66,7 @@ pub struct Config {
     pub(crate) close_hook: Option<CloseHook>,
     pub(crate) handshake: Option<HandshakeHook>,
     pub(crate) direct_sends: bool,
+    pub(crate) resume: Option<ResumeConfig>,
 }
 
 impl Config {
@@ -139,6 +140,18 @@ impl Config {
         self.handshake = value;
         self
     }
+
+    /// The resume protocol (docs/PROTOCOL.md); `None` (the default) is
+    /// plain WebSocket.
+    pub fn resume(&self) -> Option<&ResumeConfig> {
+        self.resume.as_ref()
+    }
+
+    /// Sets [`resume`](Self::resume).
+    pub fn set_resume(&mut self, value: Option<ResumeConfig>) -> &mut Self {
+        self.resume = value;
+        self
+    }
 }
 
 accessors!(Config {
@@ -170,6 +183,7 @@ impl Default for Config {
             close_hook: None,
             handshake: None,
             direct_sends: false,
+            resume: None,
         }
     }
 }
@@ -187,6 +201,7 @@ impl fmt::Debug for Config {
             .field("close_hook", &self.close_hook.is_some())
             .field("handshake", &self.handshake.is_some())
             .field("direct_sends", &self.direct_sends)
+            .field("resume", &self.resume)
             .finish()
     }
 }
@@ -377,6 +392,43 @@ accessors!(HeartbeatConfig {
     pong / set_pong: PongMatcher,
 });
 
+/// The resume protocol's client settings: how much it keeps for replay, and
+/// how often it acknowledges.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ResumeConfig {
+    pub(crate) max_unacked_messages: usize,
+    pub(crate) max_unacked_bytes: usize,
+    pub(crate) ack_every: u32,
+    pub(crate) ack_delay: Duration,
+}
+
+impl Default for ResumeConfig {
+    fn default() -> ResumeConfig {
+        ResumeConfig {
+            max_unacked_messages: 1000,
+            max_unacked_bytes: 1 << 20,
+            ack_every: 32,
+            ack_delay: Duration::from_millis(100),
+        }
+    }
+}
+
+accessors!(ResumeConfig {
+    /// Messages sent and not yet acknowledged, at most (default 1000): past
+    /// it, further sends wait in the outbox, under its bounds and overflow
+    /// policy, until acknowledgements make room.
+    max_unacked_messages / set_max_unacked_messages: usize,
+    /// Payload bytes sent and not yet acknowledged, at most (default 1 MiB);
+    /// a single message larger than this still goes, alone.
+    max_unacked_bytes / set_max_unacked_bytes: usize,
+    /// Acknowledge after this many received messages at most (default 32).
+    ack_every / set_ack_every: u32,
+    /// Acknowledge a received message within this long at most (default
+    /// 100 ms).
+    ack_delay / set_ack_delay: Duration,
+});
+
 /// When sends are held back for a full send buffer.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -510,6 +562,14 @@ impl Config {
                 "must be above zero".into()
             })?;
             check(!h.timeout.is_zero(), "heartbeat.timeout", || {
+                "must be above zero".into()
+            })?;
+        }
+        if let Some(r) = &self.resume {
+            check(r.max_unacked_messages > 0, "resume.max_unacked_messages", || {
+                "must be above zero".into()
+            })?;
+            check(r.ack_every > 0, "resume.ack_every", || {
                 "must be above zero".into()
             })?;
         }

@@ -179,11 +179,13 @@ pub enum Timer {
     Hidden,
     /// Time to look at the open socket's `readyState` again.
     SocketCheck,
+    /// Resume: received messages are due to be acknowledged.
+    Ack,
 }
 
 impl Timer {
     /// Every timer.
-    pub const ALL: [Timer; 9] = [
+    pub const ALL: [Timer; 10] = [
         Timer::Retry,
         Timer::ConnectTimeout,
         Timer::Ping,
@@ -193,6 +195,7 @@ impl Timer {
         Timer::Backpressure,
         Timer::Hidden,
         Timer::SocketCheck,
+        Timer::Ack,
     ];
 
     /// The timer's slot in [`Timer::ALL`].
@@ -213,6 +216,11 @@ pub enum FrameNeed {
     /// Its content ([`Input::Received`]): a heartbeat waits for an exact
     /// pong, which is swallowed; other frames come back as [`Command::Deliver`].
     Content,
+    /// Every frame's content, also one over the adapter's size limit (the
+    /// resume protocol numbers frames by their position, so none may be
+    /// skipped): the adapter applies its limit to what comes back as
+    /// [`Command::Deliver`].
+    Every,
 }
 
 /// Why a message left the outbox without being sent.
@@ -225,15 +233,19 @@ pub enum DropReason {
     Expired,
     /// The user drained the outbox.
     Drained,
+    /// Resume: sent, not acknowledged, and the server no longer had the
+    /// session (see [`Event::Resync`]); it is not sent again.
+    Resync,
 }
 
 impl DropReason {
-    /// Its name: `overflow`, `expired` or `drained`.
+    /// Its name: `overflow`, `expired`, `drained` or `resync`.
     pub fn as_str(self) -> &'static str {
         match self {
             DropReason::Overflow => "overflow",
             DropReason::Expired => "expired",
             DropReason::Drained => "drained",
+            DropReason::Resync => "resync",
         }
     }
 }
@@ -317,11 +329,14 @@ pub enum ErrorKind {
     Forbidden,
     /// A call was refused (a close code out of range, say).
     Refused,
+    /// The server broke the resume protocol: the link is closed with 4400
+    /// and retried, in a new session.
+    Protocol,
 }
 
 impl ErrorKind {
     /// Its name, for the JS API: "connect-timeout", "socket", "url",
-    /// "forbidden" or "refused".
+    /// "forbidden", "refused" or "protocol".
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorKind::ConnectTimeout => "connect-timeout",
@@ -329,6 +344,7 @@ impl ErrorKind {
             ErrorKind::Url => "url",
             ErrorKind::Forbidden => "forbidden",
             ErrorKind::Refused => "refused",
+            ErrorKind::Protocol => "protocol",
         }
     }
 }
@@ -377,4 +393,16 @@ pub enum Event {
         /// The round-trip time.
         rtt: Duration,
     },
+    /// Resume: the server acknowledged every message sent up to and
+    /// including this one (ids grow in send order).
+    Acked {
+        /// The last message acknowledged.
+        through: MessageId,
+    },
+    /// Resume: the server no longer had the session (or the link broke the
+    /// protocol), so a new one began. Every message it had not acknowledged
+    /// was reported as [`Event::Dropped`] with [`DropReason::Resync`] just
+    /// before; the application reloads its state here. The handshake frames
+    /// run again.
+    Resync,
 }

@@ -82,11 +82,11 @@ pub use backoff::{Backoff, BackoffStrategy, Jitter, Random};
 pub use close_policy::{default_verdict, CloseInfo, Initiator, Verdict};
 pub use config::{
     BackoffConfig, BackpressureConfig, CloseHook, Config, ConfigError, HandshakeHook,
-    HeartbeatConfig, HiddenPolicy, OutboxConfig, Overflow, PongMatcher,
+    HeartbeatConfig, HiddenPolicy, OutboxConfig, Overflow, PongMatcher, ResumeConfig,
 };
 pub use frame::{Frame, Payload};
 pub use io::{Command, DropReason, Endpoint, ErrorKind, Event, FrameNeed, Input, OpenError, Timer};
-pub use machine::{CloseError, Engine, SendOutcome, SubmitError};
+pub use machine::{CloseError, Engine, ResumeStats, SendOutcome, SubmitError};
 #[doc(hidden)]
 pub use outbox::insert_by_id;
 pub use outbox::{MessageId, MAX_QUEUED};

@@ -89,6 +89,10 @@ impl Outbox {
         insert_by_id(&mut self.queue, item, |q| q.id);
     }
 
+    pub fn front(&self) -> Option<&Queued> {
+        self.queue.front()
+    }
+
     pub fn pop_front(&mut self) -> Option<Queued> {
         let item = self.queue.pop_front()?;
         self.bytes = self.bytes.saturating_sub(item.frame.len());

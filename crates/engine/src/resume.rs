@@ -1,7 +1,7 @@
 //! The resume protocol's wire format, version 1 (draft): its frames and their
 //! bytes, and how it is negotiated as a subprotocol. docs/PROTOCOL.md is the
 //! specification and holds the test vectors this module is tested against.
-//! The client state machine that uses it is not built yet.
+//! The client that uses it is part of the engine (`Config::set_resume`).
 
 /// The subprotocol token that turns resume on.
 pub const SUBPROTOCOL: &str = "steadysocket.resume.v1";
@@ -46,6 +46,10 @@ pub enum WireFrame {
         /// The session id and the last server sequence processed, to resume.
         resume: Option<(Vec<u8>, u64)>,
     },
+    /// A heartbeat probe; the peer answers with [`WireFrame::Pong`] at once.
+    Ping,
+    /// The answer to a [`WireFrame::Ping`].
+    Pong,
     /// The server's answer to the hello.
     Welcome {
         /// What became of the session.
@@ -67,6 +71,8 @@ const WITH_ACK: u8 = 0x02;
 const ACK: u8 = 0x10;
 const HELLO: u8 = 0x20;
 const WELCOME: u8 = 0x21;
+const PING: u8 = 0x30;
+const PONG: u8 = 0x31;
 
 impl WireFrame {
     /// The frame's bytes.
@@ -86,6 +92,8 @@ impl WireFrame {
                 out.push(ACK);
                 varint(&mut out, *n);
             }
+            WireFrame::Ping => out.push(PING),
+            WireFrame::Pong => out.push(PONG),
             WireFrame::Hello { resume } => {
                 out.push(HELLO);
                 match resume {
@@ -136,6 +144,8 @@ impl WireFrame {
                 });
             }
             ACK => WireFrame::Ack(r.varint()?),
+            PING => WireFrame::Ping,
+            PONG => WireFrame::Pong,
             HELLO => match r.varint()? {
                 0 => WireFrame::Hello { resume: None },
                 1 => {

@@ -14,6 +14,9 @@ pub enum Phase {
     Resolving,
     /// Waiting for the socket to open.
     Opening,
+    /// Resume: the socket is open and the engine waits for the server's
+    /// answer to its hello (within the connect timeout).
+    Resuming,
 }
 
 /// Why the engine is waiting with no socket and no retry scheduled.

@@ -67,6 +67,7 @@ impl Engine {
                     phase: Phase::Opening,
                     deadline,
                 };
+                let endpoint = self.offered(endpoint);
                 self.commands.push_back(Command::Open { socket, endpoint });
             }
             Err(message) => {
@@ -103,7 +104,9 @@ impl Engine {
         }
     }
 
-    pub(super) fn on_open(&mut self, now: Time, socket: SocketId, protocol: String) {
+    /// The link is up (with resume on: welcomed). `handshake`: run the
+    /// handshake hook (not after a resume, which replays instead).
+    pub(super) fn on_open(&mut self, now: Time, socket: SocketId, protocol: String, handshake: bool) {
         self.cancel_timer(Timer::ConnectTimeout);
         self.opens += 1;
         self.flow = Flow::Flowing;
@@ -116,10 +119,19 @@ impl Engine {
         self.emit(Event::Open { protocol });
         let check = now + self.config.socket_check;
         self.set_timer(Timer::SocketCheck, check);
-        // Handshake frames go out first, before anything queued.
-        if let Some(hook) = self.config.handshake.as_mut() {
-            for frame in hook() {
-                self.transmit(socket, None, frame.into());
+        // Handshake frames go out first, before anything queued; after a
+        // resume, what the server has not processed.
+        if !handshake {
+            self.replay(socket);
+        } else if let Some(hook) = self.config.handshake.as_mut() {
+            let frames = hook();
+            let live = self.session_live();
+            for frame in frames {
+                if live {
+                    self.send_in_session(socket, None, frame);
+                } else {
+                    self.transmit(socket, None, frame.into());
+                }
             }
         }
         self.expire_outbox(now);
@@ -164,6 +176,7 @@ impl Engine {
                 self.enter_closed(ClosedReason::User { code, reason });
             }
             State::Open { since, .. } => {
+                self.link_down(Some(info.code));
                 self.stop_link_timers();
                 self.emit(Event::Close(info.clone()));
                 if now - since >= self.config.backoff.min_uptime {
@@ -174,6 +187,7 @@ impl Engine {
             }
             _ => {
                 // Closed before it opened: a refused handshake looks like this (1006).
+                self.link_down(Some(info.code));
                 self.cancel_timer(Timer::ConnectTimeout);
                 self.emit(Event::Close(info.clone()));
                 let verdict = self.verdict(&info);
@@ -251,6 +265,7 @@ impl Engine {
 
     pub(super) fn enter_closed(&mut self, reason: ClosedReason) {
         self.stop_link_timers();
+        self.link_down(None);
         // Expiry too: queued messages are checked again when the link comes back.
         for timer in [
             Timer::Retry,
@@ -290,6 +305,7 @@ impl Engine {
             clean: false,
             initiator: Initiator::Local,
         }));
+        self.link_down(None);
         if since.is_some_and(|since| now - since >= self.config.backoff.min_uptime) {
             self.new_episode();
         }

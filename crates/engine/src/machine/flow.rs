@@ -37,15 +37,36 @@ impl Engine {
         self.set_timer(Timer::CloseTimeout, at);
     }
 
+    /// Sends a user message on the open socket: in the resume session's
+    /// envelope on a live link, else as it is.
+    pub(super) fn send_on(&mut self, socket: SocketId, id: MessageId, frame: Payload) {
+        match frame {
+            Payload::Frame(f) if self.session_live() => self.send_in_session(socket, Some(id), f),
+            frame => self.transmit(socket, Some(id), frame),
+        }
+    }
+
+    /// Whether message `id` waits in the resume session's replay buffer.
+    pub(super) fn in_session(&self, id: MessageId) -> bool {
+        self.session_holds(id)
+    }
+
     pub(super) fn flush(&mut self) {
         let State::Open { socket, .. } = self.state else {
             return;
         };
         while self.flow == Flow::Flowing {
+            let room = self
+                .outbox
+                .front()
+                .is_some_and(|item| self.session_room(item.frame.len()));
+            if !room {
+                break;
+            }
             let Some(item) = self.outbox.pop_front() else {
                 break;
             };
-            self.transmit(socket, Some(item.id), item.frame);
+            self.send_on(socket, item.id, item.frame);
         }
         if self.outbox.next_expiry().is_none() {
             self.cancel_timer(Timer::Expiry);

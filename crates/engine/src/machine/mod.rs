@@ -6,11 +6,15 @@ use core::time::Duration;
 mod connect;
 mod flow;
 mod platform;
+mod session;
 mod timers;
+
+pub use session::ResumeStats;
+use session::{Link, Session};
 
 use super::backoff::Backoff;
 use super::close_policy::{default_verdict, CloseInfo, Initiator, Verdict};
-use super::config::{Config, HiddenPolicy, Overflow};
+use super::config::{Config, HiddenPolicy, Overflow, PongMatcher};
 use super::frame::{Frame, Payload};
 use super::heartbeat::{self, Heartbeat};
 use super::io::{
@@ -81,6 +85,8 @@ pub struct Engine {
     next_socket: u64,
     next_message: u64,
     commands: VecDeque<Command>,
+    /// The resume session, with resume on.
+    session: Option<Session>,
 }
 
 impl fmt::Debug for Engine {
@@ -97,6 +103,7 @@ impl Engine {
     /// A new engine in [`State::Idle`]. `seed` seeds its own random source
     /// (the adapter draws it per instance, never at module load).
     pub fn new(config: Config, seed: u64) -> Engine {
+        let session = config.resume.as_ref().map(|_| Session::new());
         Engine {
             config,
             state: State::Idle,
@@ -119,6 +126,7 @@ impl Engine {
             next_socket: 0,
             next_message: 0,
             commands: VecDeque::new(),
+            session,
         }
     }
 
@@ -180,19 +188,11 @@ impl Engine {
             Input::Opened { socket, protocol } => {
                 if matches!(self.state, State::Connecting { socket: s, phase: Phase::Opening, .. } if s == socket)
                 {
-                    self.on_open(now, socket, protocol);
+                    self.on_socket_open(now, socket, protocol);
                 }
             }
-            Input::Received { socket, frame } => {
-                if self.accepts_frames_from(socket) {
-                    self.on_frame(now, Some(frame));
-                }
-            }
-            Input::Arrived { socket } => {
-                if self.accepts_frames_from(socket) {
-                    self.on_frame(now, None);
-                }
-            }
+            Input::Received { socket, frame } => self.on_received(now, socket, Some(frame)),
+            Input::Arrived { socket } => self.on_received(now, socket, None),
             Input::Closed {
                 socket,
                 code,
@@ -236,8 +236,9 @@ impl Engine {
                 // An open socket that refuses a frame is closing on its own.
                 self.on_peer_closing(now, socket);
                 // Only user messages go back; a lost ping or handshake is redone on
-                // the next open.
-                if let Some(id) = id {
+                // the next open. A message of the resume session waits in its
+                // replay buffer instead.
+                if let Some(id) = id.filter(|&id| !self.in_session(id)) {
                     self.outbox.put_back(Queued {
                         id,
                         frame,
@@ -275,15 +276,32 @@ impl Engine {
     }
 
     /// Whether frames of `socket` are taken now (it is the open or closing
-    /// socket).
+    /// socket, or one waiting for its resume welcome).
     fn accepts_frames_from(&self, socket: SocketId) -> bool {
-        matches!(self.state, State::Open { socket: s, .. } | State::Closing { socket: s, .. } if s == socket)
+        matches!(self.state,
+            State::Open { socket: s, .. }
+            | State::Closing { socket: s, .. }
+            | State::Connecting { socket: s, phase: Phase::Resuming, .. } if s == socket)
+    }
+
+    fn on_received(&mut self, now: Time, socket: SocketId, frame: Option<Frame>) {
+        if !self.accepts_frames_from(socket) {
+            return;
+        }
+        if self.session.as_ref().is_some_and(|s| s.link != Link::Plain) {
+            self.on_wire(now, socket, frame);
+        } else {
+            self.on_frame(now, frame);
+        }
     }
 
     /// What the engine needs of each received frame, for an adapter that can
     /// deliver frames itself: nothing, their arrival, or their content. It
     /// depends on the configuration alone.
     pub fn frame_need(&self) -> FrameNeed {
+        if self.session.is_some() {
+            return FrameNeed::Every;
+        }
         match &self.config.heartbeat {
             None => FrameNeed::Nothing,
             Some(h) if matches!(h.pong, super::config::PongMatcher::Exact(_)) => FrameNeed::Content,
@@ -297,18 +315,24 @@ impl Engine {
     /// message's id are returned; the adapter sends the payload itself (and
     /// reports [`Input::TransmitFailed`] if it cannot). `None`: call `send`.
     pub fn send_now(&mut self, len: usize) -> Option<(SocketId, MessageId)> {
-        let socket = self.sending_now()?;
+        if self.session.is_some() {
+            return None;
+        }
+        let socket = self.sending_now(len)?;
         let id = self.message_id();
         self.count_transmit(len);
         self.report_direct();
         Some((socket, id))
     }
 
-    /// The open socket, when a message sent now goes out at once and in order:
-    /// sends are flowing and nothing is queued ahead of it.
-    fn sending_now(&self) -> Option<SocketId> {
+    /// The open socket, when a message of `len` bytes sent now goes out at
+    /// once and in order: sends are flowing, nothing is queued ahead of it,
+    /// and the resume session has room for it.
+    fn sending_now(&self, len: usize) -> Option<SocketId> {
         match self.state {
-            State::Open { socket, .. } if self.flow == Flow::Flowing && self.outbox.is_empty() => {
+            State::Open { socket, .. }
+                if self.flow == Flow::Flowing && self.outbox.is_empty() && self.session_room(len) =>
+            {
                 Some(socket)
             }
             _ => None,
@@ -322,7 +346,11 @@ impl Engine {
         if !self.config.direct_sends {
             return;
         }
-        let socket = self.sending_now();
+        // The resume session numbers and keeps every message: none go past it.
+        let socket = match self.session {
+            Some(_) => None,
+            None => self.sending_now(0),
+        };
         if socket == self.direct && !self.direct_spent {
             return;
         }
@@ -359,9 +387,12 @@ impl Engine {
         if matches!(self.state, State::Closed(_) | State::Closing { .. }) {
             return Err(SubmitError::Closed(frame));
         }
-        if let Some(socket) = self.sending_now() {
+        if self.session.is_some() && matches!(frame, Payload::Kept(_)) {
+            return Err(SubmitError::NeedsFrame(frame));
+        }
+        if let Some(socket) = self.sending_now(frame.len()) {
             let id = self.message_id();
-            self.transmit(socket, Some(id), frame);
+            self.send_on(socket, id, frame);
             return Ok(SendOutcome::Sent(id));
         }
         let limits = self.queue_limits();
@@ -432,7 +463,7 @@ impl Engine {
             State::Open { socket, .. }
             | State::Connecting {
                 socket,
-                phase: Phase::Opening,
+                phase: Phase::Opening | Phase::Resuming,
                 ..
             } => {
                 self.stop_link_timers();
@@ -486,6 +517,7 @@ impl Engine {
             }
         }
         self.stop_link_timers();
+        self.link_down(None);
         self.cancel_timer(Timer::CloseTimeout);
         self.new_episode();
         self.begin_attempt(now, 0);

@@ -69,6 +69,7 @@ impl Engine {
                 }
             }
             Timer::Hidden => self.on_hidden_too_long(now),
+            Timer::Ack => self.send_ack(),
         }
     }
 
@@ -81,8 +82,9 @@ impl Engine {
         };
         match self.heartbeat.ping_due(now, config) {
             Ok(deadline) => {
-                let ping = config.ping.clone();
-                self.transmit(socket, None, ping.into());
+                if let Some(ping) = self.ping_frame() {
+                    self.transmit(socket, None, ping);
+                }
                 self.set_timer(Timer::PongTimeout, deadline);
             }
             Err(Some(due)) => self.set_timer(Timer::Ping, due),
@@ -117,9 +119,10 @@ impl Engine {
             return;
         };
         let deadline = self.heartbeat.reprobe(now, config);
-        let ping = config.ping.clone();
         self.cancel_timer(Timer::Ping);
-        self.transmit(socket, None, ping.into());
+        if let Some(ping) = self.ping_frame() {
+            self.transmit(socket, None, ping);
+        }
         self.set_timer(Timer::PongTimeout, deadline);
     }
 

@@ -48,6 +48,8 @@ fn frame(description: &str) -> WireFrame {
             },
         },
         "ack" => WireFrame::Ack(number_after(description, "ack")),
+        "ping" => WireFrame::Ping,
+        "pong" => WireFrame::Pong,
         "hello" if words[1] == "new" => WireFrame::Hello { resume: None },
         "hello" => WireFrame::Hello {
             resume: Some((hex(quoted[0]), number_after(description, "last"))),

@@ -40,12 +40,16 @@ export interface Taker {
   readonly state: string;
   start(): void;
   send(data: unknown, bytes: number): number;
+  sendAcked(data: unknown, bytes: number): unknown[];
   close(code: number, reason: string): void;
 }
 
+/** Told the id a message sent with sendAcked got at the hand-over, or why it got none. */
+export type AckedId = (id: number, refusal?: Error) => void;
+
 export class Early {
   state: "idle" | "connecting" | "closed" = "idle";
-  #sends: { data: unknown; bytes: number }[] = [];
+  #sends: { data: unknown; bytes: number; acked?: AckedId }[] = [];
   #failure: string | undefined;
   #bytes = 0;
   #disposed = false;
@@ -80,6 +84,17 @@ export class Early {
     this.#enter("closed");
   }
 
+  /** As send(); `acked` learns the message's id once the engine has it. */
+  sendAcked(data: unknown, bytes: number, acked: AckedId): [number, number] {
+    const outcome = this.send(data, bytes);
+    if (outcome === QUEUED) this.#sends[this.#sends.length - 1].acked = acked;
+    return [outcome, 0];
+  }
+
+  get resumeStats(): undefined {
+    return undefined;
+  }
+
   send(data: unknown, bytes: number): number {
     if (this.state === "closed") throw refusal("closed", "the socket is closed; call reconnect() to reopen it");
     if (!(data instanceof Later || typeof data === "string" || isArrayBuffer(data) || ArrayBuffer.isView(data) || isBlob(data))) {
@@ -110,7 +125,8 @@ export class Early {
   }
 
   /** A drop event, as the engine reports one; id 0: it never reached the engine. */
-  #drop(message: { data: unknown }, reason: string, error?: Error): void {
+  #drop(message: { data: unknown; acked?: AckedId }, reason: string, error?: Error): void {
+    if (reason !== "refused") message.acked?.(0, new SteadySocketError("dropped", `the message was dropped (${reason})`));
     this.#on(KIND.DROP, { id: 0, data: message.data, reason, ...(error && { error }) });
   }
 
@@ -180,9 +196,13 @@ export class Early {
             throw refusal("encode", `cannot encode the message: ${messageOf(e)}`);
           }
         }
-        core.send(data, data === o.data ? o.bytes : measure(data));
+        const bytes = data === o.data ? o.bytes : measure(data);
+        if (o.acked) o.acked(core.sendAcked(data, bytes)[1] as number);
+        else core.send(data, bytes);
       } catch (e) {
-        this.#drop(o, "refused", refusedWith(e, original));
+        const error = refusedWith(e, original);
+        o.acked?.(0, error);
+        this.#drop(o, "refused", error);
       }
     }
     if (this.state === "connecting" && core.state === "idle") core.start();

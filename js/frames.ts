@@ -100,6 +100,9 @@ export function directListener(core: GuardedCore, on: On): (event: { data: unkno
       // (and wasm-bindgen's checks) recognise.
       else if (!(data instanceof ArrayBuffer)) data = new Uint8Array(data).slice().buffer;
     }
+    // Resume numbers frames by their place: every one goes to the engine,
+    // which hands back what to deliver (the limit is applied then).
+    if (need === FRAME_NEED.EVERY) return core.received(socket, data);
     if (over) {
       // Too large to deliver, but it proves the link alive all the same.
       if (need !== FRAME_NEED.NOTHING) core.arrived(socket);

@@ -6,7 +6,7 @@
 // once unreachable it is collected and wasm-bindgen's finalizer frees its
 // wasm side. dispose() frees the wasm side at once.
 import type { SocketCore } from "../pkg/steadysocket.js";
-import { Early, type OutboxLimits } from "./early.js";
+import { Early, type AckedId, type OutboxLimits } from "./early.js";
 import { frameBytes, type On } from "./frames.js";
 import { messageOf, SteadySocketError } from "./events.js";
 import type { Hub } from "./options.js";
@@ -115,8 +115,8 @@ function trapped(e: unknown): void {
 /** Whether the module is unusable. */
 export const isUnusable = (): boolean => unusable !== null;
 
-const METHODS = ["configSnapshot", "start", "send", "close", "reconnect", "outbox", "drainOutbox", "resolved", "resolveFailed", "sentDirectly", "arrived", "received", "dispose", "free"] as const;
-const GETTERS = ["state", "protocol", "bufferedAmount", "outboxBytes", "outboxLength", "closedReason", "closedFailure", "maxMessageSize", "frameNeed"] as const;
+const METHODS = ["configSnapshot", "start", "send", "sendAcked", "close", "reconnect", "outbox", "drainOutbox", "resolved", "resolveFailed", "sentDirectly", "arrived", "received", "dispose", "free"] as const;
+const GETTERS = ["state", "protocol", "resumeStats", "bufferedAmount", "outboxBytes", "outboxLength", "closedReason", "closedFailure", "maxMessageSize", "frameNeed"] as const;
 
 /**
  * SocketCore behind a guard: every call checks that the module is usable,
@@ -124,7 +124,10 @@ const GETTERS = ["state", "protocol", "bufferedAmount", "outboxBytes", "outboxLe
  * loaded (see js/load.ts) the calls go to an Early core (js/early.ts), which
  * hands them over to the SocketCore once there is one.
  */
-export interface GuardedCore extends Pick<SocketCore, (typeof METHODS)[number] | (typeof GETTERS)[number]> {}
+export interface GuardedCore extends Pick<SocketCore, (typeof METHODS)[number] | (typeof GETTERS)[number]> {
+  /** SocketCore's, or (before the module has loaded) the early core's, which tells `acked` the id later. */
+  sendAcked(data: unknown, bytes: number, acked?: AckedId): any[];
+}
 export class GuardedCore {
   raw: SocketCore | null = null;
   early: Early | null = null;

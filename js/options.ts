@@ -102,6 +102,7 @@ export function checkTogether(slots: Float64Array): void {
     aboveZero(SLOT.HEARTBEAT_INTERVAL, "heartbeat.interval");
     aboveZero(SLOT.HEARTBEAT_TIMEOUT, "heartbeat.timeout");
   }
+  if (slots[SLOT.RESUME] === 1) aboveZero(SLOT.RESUME_MAX_MESSAGES, "resume.maxUnackedMessages");
   const low = valueAt(slots, SLOT.LOW_WATERMARK, "lowWatermark");
   const high = valueAt(slots, SLOT.HIGH_WATERMARK, "highWatermark");
   if (low > high) throw new TypeError(`invalid option lowWatermark: ${low} is above the high watermark ${high}`);
@@ -198,6 +199,19 @@ export function coreSlots(options: RawCoreOptions): { slots: Float64Array; ping?
     numberAt(slots, SLOT.HEARTBEAT_TIMEOUT, "heartbeat.timeout", h.timeout, "ms");
     ping = stringOf("heartbeat.ping", h.ping);
     pong = stringOf("heartbeat.pong", h.pong);
+  }
+  const { resume } = options;
+  if (resume !== undefined && resume !== false) {
+    if (resume !== true && (resume === null || typeof resume !== "object")) fail("resume", "true or an object", resume);
+    const r = (resume === true ? {} : resume) as Record<string, unknown>;
+    for (const key of Object.keys(r)) {
+      if (!["maxUnackedMessages", "maxUnackedBytes"].includes(key)) {
+        throw new TypeError(`unknown option resume.${key}; the resume options are: maxUnackedMessages, maxUnackedBytes`);
+      }
+    }
+    slots[SLOT.RESUME] = 1;
+    numberAt(slots, SLOT.RESUME_MAX_MESSAGES, "resume.maxUnackedMessages", r.maxUnackedMessages, "count");
+    numberAt(slots, SLOT.RESUME_MAX_BYTES, "resume.maxUnackedBytes", r.maxUnackedBytes, "bytes");
   }
   return { slots, ping, pong };
 }

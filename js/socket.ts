@@ -10,7 +10,7 @@ import { frameBytes, type DirectSend } from "./frames.js";
 import { Later } from "./early.js";
 import { LOADER, type WasmModule } from "./load.js";
 import { FATAL, disposable, endedError, letGo, register, track, type GuardedCore, type Registration } from "./lifetime.js";
-import type { CloseInfo, CodecObject, Listener, ListenerOptions, State, SteadySocketEventMap, SteadySocketOptions, UrlSource } from "./types.js";
+import type { CloseInfo, CodecObject, Listener, ListenerOptions, ResumeStats, State, SteadySocketEventMap, SteadySocketOptions, UrlSource } from "./types.js";
 
 
 /** One `for await` loop's end of the socket. */
@@ -44,6 +44,9 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
   // per-message event is not built at all (for await needs no event).
   #messageListeners = 0;
   #callbacks = new Set<(message: In) => void>();
+  // sendAcked() promises by message id (0: not handed to the engine yet).
+  #acks = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  #resume: boolean;
 
   constructor(url: UrlSource, options: SteadySocketOptions<Out> = {}) {
     super();
@@ -59,6 +62,7 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
     this.#codecModule = module && !module.loadSync() ? module : null;
     this.#url = url;
     this.#protocols = protocolList(core.protocols);
+    this.#resume = core.resume !== undefined && core.resume !== false;
     // Hooks run inside the engine: one that throws is reported, and the
     // default verdict applies (shouldReconnect) or nothing is sent (handshake).
     if (typeof rest.handshake === "function") {
@@ -175,6 +179,60 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
     }
   }
 
+  /**
+   * With the resume option: sends (or queues) `message` like send(), and
+   * resolves once the server has acknowledged it, that is, once the
+   * server's application has processed it. Rejects when it is dropped (a
+   * full outbox, expiry, a resync: SteadySocketError "dropped"), when the
+   * socket is disposed or closes for good first, when the server does not
+   * speak the resume protocol ("no-resume"), and as send() throws.
+   */
+  sendAcked(message: Out): Promise<void> {
+    if (this.#disposed) return Promise.reject(endedError(message));
+    if (!this.#resume) return Promise.reject(new SteadySocketError("no-resume", "sendAcked() needs the resume option", message));
+    if (this.#core.state === "open" && this.#core.resumeStats?.live === false) return Promise.reject(noResume(message));
+    let data: unknown;
+    if (this.#codecModule !== null && !this.#codecModule.ready) data = new Later(message, () => this.#codec.encode(message));
+    else {
+      try {
+        data = this.#codec.encode(message);
+      } catch (e) {
+        return Promise.reject(new SteadySocketError("encode", `cannot encode the message: ${messageOf(e)}`, message));
+      }
+    }
+    return new Promise<void>((resolve, reject) => {
+      const entry = { resolve, reject };
+      // Before the module has loaded, the id comes at the hand-over.
+      const later = (id: number, refusal?: Error) => {
+        if (refusal) return reject(refusal);
+        this.#acks.set(id, entry);
+      };
+      let outcome: number, id: number;
+      try {
+        [outcome, id] = this.#core.sendAcked(data, data instanceof Later ? -1 : frameBytes(data), later);
+      } catch (e) {
+        return reject(refusedWith(e, message));
+      }
+      if (SEND_OUTCOME[outcome] === "dropped") reject(new SteadySocketError("dropped", "the message was dropped (overflow)", message));
+      else if (id !== 0) this.#acks.set(id, entry);
+    });
+  }
+
+  /** With the resume option: the session's counters; else undefined. */
+  get resumeStats(): ResumeStats | undefined {
+    return this.#disposed ? undefined : this.#core.resumeStats;
+  }
+
+  /** Settles the sendAcked() promises up to `through`, or rejects them all (`error`). */
+  #settleAcks(through: number, error?: Error): void {
+    for (const [id, entry] of this.#acks) {
+      if (error) entry.reject(error);
+      else if (id <= through) entry.resolve();
+      else continue;
+      this.#acks.delete(id);
+    }
+  }
+
   /** A message for a codec still loading: encoded when the socket hands its messages to the engine. */
   #sendLater(message: Out): SendOutcome {
     try {
@@ -220,6 +278,7 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
     if (this.#disposed) return;
     this.#disposed = true;
     letGo(this, this.#core, this.#hub, this.#registration);
+    this.#settleAcks(0, endedError());
     this.#setState("closed");
     this.#endIterators();
   }
@@ -320,7 +379,10 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
     this.#state = state;
     this.#emit("state", { state });
     for (const waiter of [...this.#waiters]) waiter(state);
-    if (state === "closed") this.#endIterators();
+    if (state === "closed") {
+      this.#endIterators();
+      if (this.#acks.size) this.#settleAcks(0, this.#disposed ? endedError() : new SteadySocketError("closed", this.#core.closedReason ?? "closed"));
+    }
   }
 
   /** A hook threw: reported as an error event once the engine is done. */
@@ -364,7 +426,13 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
       case KIND.STATE:
         return this.#setState(a);
       case KIND.OPEN:
+        // A server that did not pick the resume protocol acknowledges nothing.
+        if (this.#acks.size && this.#core.resumeStats?.live === false) this.#settleAcks(0, noResume());
         return this.#emit("open", { protocol: a.protocol });
+      case KIND.ACKED:
+        return this.#settleAcks(a);
+      case KIND.RESYNC:
+        return this.#emit("resync", {});
       case KIND.CLOSE:
         return this.#emit("close", a);
       case KIND.ERROR:
@@ -373,8 +441,14 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
         return this.#emit("reconnecting", a);
       case KIND.GIVE_UP:
         return this.#emit("giveup", { reason: a });
-      case KIND.DROP:
+      case KIND.DROP: {
+        const entry = this.#acks.get(a.id);
+        if (entry) {
+          this.#acks.delete(a.id);
+          entry.reject(new SteadySocketError("dropped", `the message was dropped (${a.reason})`, this.#decodeOr(a.data)));
+        }
         return this.#emit("drop", { id: a.id, data: this.#decodeOr(a.data), reason: a.reason, ...(a.error && { error: a.error }) });
+      }
       case KIND.HEARTBEAT:
         return this.#emit("heartbeat", { rtt: a });
       case KIND.RESOLVE:
@@ -389,6 +463,11 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
         return this.#emit("decode-error", { error: new SteadySocketError("unreadable", `cannot read ${a}`), kind: "unknown", preview: "" });
     }
   }
+}
+
+/** A sendAcked() whose server does not speak the resume protocol. */
+function noResume(message?: unknown): SteadySocketError {
+  return new SteadySocketError("no-resume", "the server did not pick the resume protocol, so nothing acknowledges messages", message);
 }
 
 disposable(SteadySocket);

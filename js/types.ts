@@ -76,7 +76,9 @@ export interface SteadySocketEventMap<In, Out = unknown> {
    * `kind` says what failed: "connect-timeout", "socket" (the platform socket
    * reported an error or could not be created), "url" (the URL provider
    * failed), "forbidden" (a URL or port that may never be reached), "refused"
-   * (a call was refused) or "load" (the wasm module could not load); none
+   * (a call was refused), "protocol" (the server broke the resume protocol:
+   * the link is closed with 4400 and a new session begins) or "load" (the
+   * wasm module could not load); none
    * for a hook that threw. `fatal` is true when the wasm module trapped: the
    * socket is closed for good.
    */
@@ -88,11 +90,39 @@ export interface SteadySocketEventMap<In, Out = unknown> {
    * A message that will not be sent: pushed out of a full outbox ("overflow"),
    * expired ("expired"), drained, or refused by the engine when a socket built
    * before the wasm module had loaded handed it over ("refused", id 0, with the
-   * error).
+   * error), or (resume) sent and never acknowledged by a server that lost the
+   * session ("resync"; it is not sent again).
    */
-  drop: Event & { id: number; data: Out; reason: "overflow" | "expired" | "drained" | "refused"; error?: Error };
+  drop: Event & { id: number; data: Out; reason: "overflow" | "expired" | "drained" | "refused" | "resync"; error?: Error };
   "decode-error": Event & { error: Error; kind: string; preview: string };
   heartbeat: Event & { rtt: number };
+  /**
+   * Resume: the server no longer had the session, so a new one began. Every
+   * message it had not acknowledged was reported as a drop (reason
+   * "resync") just before; reload the application's state here. The
+   * handshake messages go again.
+   */
+  resync: Event;
+}
+
+/** The resume session's counters (`resumeStats`). */
+export interface ResumeStats {
+  /** Messages sent for the first time. */
+  sent: number;
+  /** Of those, how many the server acknowledged. */
+  acknowledged: number;
+  /** Messages sent again after a resume. */
+  replayed: number;
+  /** Sessions lost (resync events). */
+  resyncs: number;
+  /** Messages received. */
+  received: number;
+  /** Successful resumes. */
+  resumes: number;
+  /** Messages sent and not yet acknowledged. */
+  unacked: number;
+  /** Whether the current link speaks the protocol (false before the first welcome, and with a server that does not). */
+  live: boolean;
 }
 
 /** Subprotocols, or a function (sync or async) asked before every attempt. */
@@ -132,7 +162,7 @@ export interface ReconnectingWebSocketOptions {
 }
 
 /** What an error event is about. */
-export type ErrorKind = "connect-timeout" | "socket" | "url" | "forbidden" | "refused" | "load";
+export type ErrorKind = "connect-timeout" | "socket" | "url" | "forbidden" | "refused" | "protocol" | "load";
 
 /** The error codes a SteadySocketError carries. */
-export type ErrorCode = "closed" | "disposed" | "unusable" | "outbox-full" | "too-large" | "encode" | "busy" | "invalid-data" | "unreadable" | "load" | "loading" | "error";
+export type ErrorCode = "closed" | "disposed" | "unusable" | "outbox-full" | "too-large" | "encode" | "busy" | "invalid-data" | "unreadable" | "load" | "loading" | "dropped" | "no-resume" | "error";

@@ -148,6 +148,10 @@ pub struct Runtime {
     max_message_size: usize,
     outlet: Box<dyn Outlet>,
     constructor: Option<Function>,
+    /// With resume on the engine numbers, keeps and reads every frame: sent
+    /// values become frames, and every received frame goes in, whatever its
+    /// size.
+    resumes: bool,
 }
 
 impl Runtime {
@@ -159,6 +163,7 @@ impl Runtime {
         constructor: Option<Function>,
         outlet: Box<dyn Outlet>,
     ) -> Rc<Runtime> {
+        let resumes = config.resume().is_some();
         Rc::new_cyclic(|me| Runtime {
             me: me.clone(),
             clock: Clock::new(),
@@ -176,6 +181,7 @@ impl Runtime {
             max_message_size,
             outlet,
             constructor,
+            resumes,
         })
     }
 
@@ -298,6 +304,12 @@ impl Runtime {
     ) -> Option<Result<SendOutcome, Refused>> {
         if !transport::is_frame_value(&value) {
             return None;
+        }
+        if self.resumes {
+            // Kept until acknowledged, in the engine: a Blob cannot be read
+            // in time and is refused.
+            let frame = transport::frame_from_js(&value)?;
+            return Some(self.submit(Payload::Frame(frame), None, None));
         }
         Some(self.submit(Payload::Kept(len), Some(value), None))
     }
@@ -496,7 +508,9 @@ impl Runtime {
             Ready::Event(transport::Event::Input(input)) => self.input(input),
             Ready::Event(transport::Event::Message(socket, data)) => {
                 let (smallest, _) = transport::js_len_bounds(&data).unwrap_or((0, 0));
-                if smallest > self.max_message_size {
+                // With resume on none may be skipped (frames are numbered by
+                // their place): the outlet applies the limit to what comes out.
+                if smallest > self.max_message_size && !self.resumes {
                     // Too large: never copied into wasm memory. It still
                     // proves the link alive.
                     self.input(Input::Arrived { socket });

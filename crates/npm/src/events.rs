@@ -72,6 +72,8 @@ pub(crate) fn event(event: &Event) -> Option<(u8, JsValue)> {
             (kind::DROP, dropped(*id, data, *reason))
         }
         Event::Heartbeat { rtt } => (kind::HEARTBEAT, ms(*rtt)),
+        Event::Acked { through } => (kind::ACKED, JsValue::from_f64(through.0 as f64)),
+        Event::Resync => (kind::RESYNC, JsValue::UNDEFINED),
         _ => return None,
     })
 }

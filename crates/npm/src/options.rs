@@ -11,7 +11,7 @@ use crate::boundary::{self, jitter, js_name, ms, overflow, slot, Slots};
 
 use steadysocket_engine::{
     CloseInfo, Config, Frame, HeartbeatConfig, HiddenPolicy, Initiator, Jitter, Overflow,
-    PongMatcher, Verdict,
+    PongMatcher, ResumeConfig, Verdict,
 };
 
 /// The engine's config and the largest inbound message from the options
@@ -78,6 +78,16 @@ pub(crate) fn config(
             h.set_pong(PongMatcher::Exact(Frame::Text(p)));
         }
         config.set_heartbeat(Some(h));
+    }
+    if s.flag(slot::RESUME) == Some(true) {
+        let mut r = ResumeConfig::default();
+        if let Some(n) = s.count(slot::RESUME_MAX_MESSAGES) {
+            r.set_max_unacked_messages(usize::try_from(n).unwrap_or(usize::MAX));
+        }
+        if let Some(n) = s.count(slot::RESUME_MAX_BYTES) {
+            r.set_max_unacked_bytes(usize::try_from(n).unwrap_or(usize::MAX));
+        }
+        config.set_resume(Some(r));
     }
     if let Some(d) = s.ms(slot::HIDDEN_TIMEOUT) {
         config.set_hidden(HiddenPolicy::CloseAfter(d));
@@ -165,6 +175,19 @@ pub(crate) fn snapshot(config: &Config, max_message_size: usize) -> JsValue {
         Some(h) => object(&[("interval", ms(h.interval())), ("timeout", ms(h.timeout()))]),
         None => JsValue::FALSE,
     };
+    let resume = match config.resume() {
+        Some(r) => object(&[
+            (
+                "maxUnackedMessages",
+                JsValue::from_f64(r.max_unacked_messages() as f64),
+            ),
+            (
+                "maxUnackedBytes",
+                JsValue::from_f64(r.max_unacked_bytes() as f64),
+            ),
+        ]),
+        None => JsValue::FALSE,
+    };
     let restart = Array::of2(&ms(b.restart_delay().0), &ms(b.restart_delay().1));
     let hidden = match config.hidden() {
         HiddenPolicy::CloseAfter(d) => ms(d),
@@ -178,6 +201,7 @@ pub(crate) fn snapshot(config: &Config, max_message_size: usize) -> JsValue {
         ("hiddenTimeout", hidden),
         ("maxMessageSize", JsValue::from_f64(max_message_size as f64)),
         ("heartbeat", heartbeat),
+        ("resume", resume),
     ];
     let all: Vec<(&str, JsValue)> = simple.into_iter().chain(custom).collect();
     object(&all)

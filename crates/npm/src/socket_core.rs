@@ -216,6 +216,7 @@ impl SocketCore {
         match self.runtime.frame_need() {
             FrameNeed::Nothing => frame_need::NOTHING,
             FrameNeed::Arrival => frame_need::ARRIVAL,
+            FrameNeed::Every => frame_need::EVERY,
             _ => frame_need::CONTENT,
         }
     }
@@ -245,6 +246,55 @@ impl SocketCore {
     /// "invalid-data" or "busy" when refused. The value is never copied into
     /// wasm memory: the engine counts its size only.
     pub fn send(&self, data: JsValue, bytes: f64) -> Result<u8, JsValue> {
+        match self.submit(data, bytes)? {
+            SendOutcome::Sent(_) => Ok(outcome::SENT),
+            SendOutcome::Queued(_) => Ok(outcome::QUEUED),
+            _ => Ok(outcome::DROPPED),
+        }
+    }
+
+    /// As `send`, for a message whose acknowledgement the caller waits for
+    /// (resume on): returns `[outcome, id]`, the id that ACKED and DROP
+    /// events name.
+    #[wasm_bindgen(js_name = sendAcked)]
+    pub fn send_acked(&self, data: JsValue, bytes: f64) -> Result<Array, JsValue> {
+        let sent = self.submit(data, bytes)?;
+        let code = match sent {
+            SendOutcome::Sent(_) => outcome::SENT,
+            SendOutcome::Queued(_) => outcome::QUEUED,
+            _ => outcome::DROPPED,
+        };
+        Ok(Array::of2(
+            &JsValue::from(code),
+            &JsValue::from_f64(sent.id().0 as f64),
+        ))
+    }
+
+    /// With resume on: the session's counters (`sent`, `acknowledged`,
+    /// `replayed`, `resyncs`, `received`, `resumes`, `unacked`) and whether
+    /// the current link speaks the protocol (`live`); else undefined.
+    #[wasm_bindgen(getter, js_name = resumeStats)]
+    pub fn resume_stats(&self) -> JsValue {
+        let Some(Some((stats, live))) = self
+            .runtime
+            .with_engine(|e| e.resume_stats().map(|s| (s, e.resume_live())))
+        else {
+            return JsValue::UNDEFINED;
+        };
+        let n = |v: u64| JsValue::from_f64(v as f64);
+        events::object(&[
+            ("sent", n(stats.sent)),
+            ("acknowledged", n(stats.acknowledged)),
+            ("replayed", n(stats.replayed)),
+            ("resyncs", n(stats.resyncs)),
+            ("received", n(stats.received)),
+            ("resumes", n(stats.resumes)),
+            ("unacked", n(stats.unacked as u64)),
+            ("live", JsValue::from_bool(live)),
+        ])
+    }
+
+    fn submit(&self, data: JsValue, bytes: f64) -> Result<SendOutcome, JsValue> {
         super::trap_if_armed();
         let len = if bytes.is_finite() && bytes >= 0.0 {
             bytes as usize
@@ -254,13 +304,11 @@ impl SocketCore {
         let sent = self.runtime.send_kept(data, len).ok_or_else(|| {
             refusal(
                 "invalid-data",
-                "send() takes a string, an ArrayBuffer or a typed array",
+                "send() takes a string, an ArrayBuffer or a typed array (with resume on, not a Blob)",
             )
         })?;
         match sent {
-            Ok(SendOutcome::Sent(_)) => Ok(outcome::SENT),
-            Ok(SendOutcome::Queued(_)) => Ok(outcome::QUEUED),
-            Ok(SendOutcome::Dropped(_)) => Ok(outcome::DROPPED),
+            Ok(outcome) => Ok(outcome),
             Err(Refused::Busy(_)) => Err(refusal(
                 "busy",
                 "send() cannot be called from inside shouldReconnect or handshake",

@@ -112,6 +112,13 @@ impl Engine {
         })
     }
 
+    /// With resume on: whether the current link speaks the protocol and
+    /// its session is in force (messages are numbered and kept until
+    /// acknowledged). False on a link whose server did not pick it.
+    pub fn resume_live(&self) -> bool {
+        self.session_live()
+    }
+
     /// With resume on: whether the link is welcomed (messages go in the
     /// protocol's envelope).
     pub(super) fn session_live(&self) -> bool {

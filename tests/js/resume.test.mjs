@@ -1,0 +1,326 @@
+// What is tested here, in Node against steadysocket/server over the ws
+// package (tests/js/resume_server.mjs), with real faults:
+// - the JS wire codec against docs/PROTOCOL.md's test vectors;
+// - client to server and server to client, every message exactly once and
+//   in order across dropped and black-holed links and refused reconnects,
+//   with the replay path proven to have run;
+// - sendAcked() settles at the server's commit point, and rejects on a
+//   resync, with a server that does not speak the protocol, and on dispose;
+// - a lost session: a resync event, drops of reason "resync", a new
+//   handshake; a successful resume runs no handshake;
+// - hostile clients: a guessed id and another identity's id are refused
+//   alike, out-of-range acks, text frames and a missing hello close 4400.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import WebSocket from "ws";
+import { platform, sleep } from "./helpers.mjs";
+import { SteadySocket, SteadySocketError } from "../../dist/index.js";
+import { decode, encode, SUBPROTOCOL } from "../../dist/wire.js";
+import { startResumeServer } from "./resume_server.mjs";
+
+const fast = { initialDelay: 20, maxDelay: 100, connectionTimeout: 2000, heartbeat: { interval: 300, timeout: 300 } };
+
+async function until(what, check, ms = 15000) {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+const hexOf = (bytes) => Buffer.from(bytes).toString("hex");
+const fromHex = (hex) => new Uint8Array(Buffer.from(hex, "hex"));
+
+/** The vectors table of PROTOCOL.md as [description, hex] rows. */
+function vectors() {
+  const doc = readFileSync(new URL("../../docs/PROTOCOL.md", import.meta.url), "utf8");
+  const table = doc.split("<!-- vectors:start -->")[1].split("<!-- vectors:end -->")[0];
+  return table
+    .split("\n")
+    .filter((l) => l.startsWith("| ") && !l.startsWith("| frame") && !l.startsWith("| ---"))
+    .map((l) => l.split("|").map((c) => c.trim()))
+    .map(([, description, bytes]) => [description, bytes.replace(/`/g, "")]);
+}
+
+/** The frame a vector's description names (the same reading as the engine's test). */
+function frameOf(description) {
+  const quoted = [...description.matchAll(/`([^`]*)`/g)].map((m) => m[1]);
+  const words = description.split(" ");
+  const after = (word) => Number(description.split(word + " ")[1].split(/[ ,]/)[0]);
+  switch (words[0]) {
+    case "data": {
+      const text = words[1] === "text";
+      const ack = description.includes(", ack") ? after(", ack") : undefined;
+      const payload = text ? new TextEncoder().encode(quoted[0]) : fromHex(quoted[0].replace(/ /g, ""));
+      return { type: "data", text, ...(ack !== undefined && { ack }), payload };
+    }
+    case "ack":
+      return { type: "ack", ack: after("ack") };
+    case "ping":
+    case "pong":
+      return { type: words[0] };
+    case "hello":
+      return words[1] === "new" ? { type: "hello" } : { type: "hello", resume: { session: fromHex(quoted[0]), last: after("last") } };
+    case "welcome":
+      return { type: "welcome", outcome: { new: 0, resumed: 1, failed: 2 }[words[1]], session: fromHex(quoted[0]), last: after("last") };
+  }
+  throw new Error(`no frame called ${words[0]}`);
+}
+
+test("the JS wire codec encodes and decodes PROTOCOL.md's test vectors", () => {
+  const rows = vectors();
+  assert.ok(rows.length >= 12, `only ${rows.length} vectors`);
+  let checked = 0;
+  for (const [description, hex] of rows) {
+    const frame = frameOf(description);
+    // Numbers beyond 2^53 - 1 are out of a JS number's exact range: the JS
+    // codec refuses them (no session reaches them), as PROTOCOL.md allows.
+    if (Object.values(frame).some((v) => typeof v === "number" && !Number.isSafeInteger(v))) {
+      assert.throws(() => decode(fromHex(hex)), /beyond 2\^53/);
+      continue;
+    }
+    assert.equal(hexOf(encode(frame)), hex, description);
+    const back = decode(fromHex(hex));
+    assert.deepEqual({ ...back, ...(back.payload && { payload: hexOf(back.payload) }), ...(back.session && { session: hexOf(back.session) }), ...(back.resume && { resume: { ...back.resume, session: hexOf(back.resume.session) } }) },
+      { ...frame, ...(frame.payload && { payload: hexOf(frame.payload) }), ...(frame.session && { session: hexOf(frame.session) }), ...(frame.resume && { resume: { ...frame.resume, session: hexOf(frame.resume.session) } }) }, description);
+    checked++;
+  }
+  assert.ok(checked >= 11);
+  const doc = readFileSync(new URL("../../docs/PROTOCOL.md", import.meta.url), "utf8");
+  const refused = doc.split("Byte strings that must be refused:")[1].split("\n\n")[0];
+  const bad = [...refused.matchAll(/`([0-9a-f]*)`/g)].map((m) => m[1]);
+  assert.ok(bad.length >= 10);
+  for (const hex of bad) assert.throws(() => decode(fromHex(hex)), undefined, `accepted ${hex || "(empty)"}`);
+});
+
+test("client to server: every message once and in order across drops, black holes and refusals", async () => {
+  const server = await startResumeServer();
+  const socket = new SteadySocket(server.url, { ...platform, ...fast, codec: "text", resume: true });
+  try {
+    await socket.opened();
+    const total = 600;
+    let drops = 0;
+    for (let i = 1; i <= total; i++) {
+      socket.send(`c${i}`);
+      // Messages sent right after a fault go into the dead link.
+      if (i % 60 === 0) {
+        server.faults.drop();
+        drops++;
+      }
+      if (i % 60 === 10) await until("the resume", () => socket.resumeStats.resumes >= drops && socket.state === "open");
+      if (i === 315) server.faults.blackhole(true);
+      if (i === 330) {
+        await until("the black hole found", () => socket.state !== "open");
+        server.faults.blackhole(false);
+        server.faults.refuse(true);
+      }
+      if (i === 340) {
+        await sleep(100);
+        server.faults.refuse(false);
+        await until("the resume after the refusals", () => socket.state === "open");
+        drops = socket.resumeStats.resumes;
+      }
+    }
+    await until("every message at the server", () => server.sessions[0]?.received.length >= total);
+    await until("every message acknowledged", () => socket.resumeStats.unacked === 0 && socket.resumeStats.acknowledged === total);
+    assert.equal(server.sessions.length, 1, "one session throughout");
+    assert.deepEqual(server.sessions[0].received, Array.from({ length: total }, (_, i) => `c${i + 1}`));
+    const stats = socket.resumeStats;
+    assert.equal(stats.sent, total);
+    assert.ok(stats.resumes >= 5, `resumed ${stats.resumes} times`);
+    assert.ok(stats.replayed > 0, "the replay path ran");
+    assert.equal(stats.resyncs, 0);
+  } finally {
+    socket.dispose();
+    await server.close();
+  }
+});
+
+test("server to client: every message once and in order across drops", async () => {
+  const server = await startResumeServer();
+  const socket = new SteadySocket(server.url, { ...platform, ...fast, codec: "text", resume: true });
+  const got = [];
+  socket.onMessage((m) => got.push(m));
+  try {
+    await socket.opened();
+    const session = server.sessions[0].session;
+    const total = 600;
+    let drops = 0;
+    for (let i = 1; i <= total; i++) {
+      await session.send(`s${i}`);
+      if (i % 75 === 0) {
+        server.faults.drop();
+        drops++;
+      }
+      if (i % 75 === 10) await until("the resume", () => session.stats.resumes >= drops && session.connected);
+    }
+    await until("every message at the client", () => got.length >= total);
+    await until("every message acknowledged", () => session.unacked === 0);
+    assert.deepEqual(got, Array.from({ length: total }, (_, i) => `s${i + 1}`));
+    assert.ok(session.stats.replayed > 0, "the server's replay path ran");
+    assert.ok(session.stats.resumes >= 5);
+  } finally {
+    socket.dispose();
+    await server.close();
+  }
+});
+
+test("sendAcked resolves once the server's handler has finished", async () => {
+  const done = [];
+  const server = await startResumeServer({}, (session) => {
+    session.onmessage = async (m) => {
+      await sleep(60);
+      done.push(m);
+    };
+  });
+  const socket = new SteadySocket(server.url, { ...platform, ...fast, resume: true });
+  try {
+    await socket.opened();
+    const first = socket.sendAcked({ n: 1 });
+    const second = socket.sendAcked({ n: 2 });
+    await first;
+    assert.equal(done[0], '{"n":1}', "resolved after the first handler, not before");
+    await second;
+    assert.equal(done.length, 2);
+    // Queued while the link is down, acknowledged after the reconnect.
+    server.faults.refuse(true);
+    server.faults.drop();
+    await until("the link down", () => socket.state !== "open");
+    const third = socket.sendAcked({ n: 3 });
+    server.faults.refuse(false);
+    await third;
+    assert.equal(done.at(-1), '{"n":3}');
+  } finally {
+    socket.dispose();
+    await server.close();
+  }
+});
+
+test("a lost session: resync, drops of reason resync, a new handshake; a resume runs none", async () => {
+  const server = await startResumeServer();
+  let handshakes = 0;
+  const socket = new SteadySocket(server.url, { ...platform, ...fast, codec: "text", resume: true, handshake: () => `hello${++handshakes}` });
+  const drops = [];
+  const resyncs = [];
+  socket.addEventListener("drop", (e) => drops.push([e.data, e.reason]));
+  socket.addEventListener("resync", () => resyncs.push(drops.length));
+  try {
+    await socket.opened();
+    socket.send("a");
+    await until("a at the server", () => server.sessions[0].received.includes("a"));
+    server.faults.drop();
+    await until("resumed", () => socket.resumeStats.resumes === 1 && socket.state === "open");
+    assert.equal(handshakes, 1, "a resume does not run the handshake");
+    // Sent into a black hole, then the server loses the session.
+    server.faults.blackhole(true);
+    const acked = socket.sendAcked("b");
+    socket.send("c");
+    await sleep(50);
+    server.faults.blackhole(false);
+    server.resume.forget(server.sessions[0].session);
+    server.faults.drop();
+    await assert.rejects(acked, (e) => e instanceof SteadySocketError && e.code === "dropped" && /resync/.test(e.message));
+    await until("a new session", () => server.sessions.length === 2 && server.sessions[1].received.length >= 1);
+    assert.deepEqual(drops, [["b", "resync"], ["c", "resync"]]);
+    assert.deepEqual(resyncs, [2], "resync after its drops");
+    assert.equal(handshakes, 2);
+    assert.deepEqual(server.sessions[1].received, ["hello2"]);
+    assert.equal(socket.resumeStats.resyncs, 1);
+    socket.send("d");
+    await until("d in the new session", () => server.sessions[1].received.includes("d"));
+  } finally {
+    socket.dispose();
+    await server.close();
+  }
+});
+
+test("a server that does not pick the protocol: plain WebSocket, and sendAcked rejects", async () => {
+  // It picks the application's own protocol (a server must pick one of the
+  // offered protocols: the platform fails a handshake whose answer names none).
+  const server = await startResumeServer({ plain: true });
+  const socket = new SteadySocket(server.url, { ...platform, ...fast, codec: "text", resume: true, protocols: ["chat"] });
+  try {
+    await socket.opened();
+    assert.equal(socket.protocol, "chat");
+    assert.equal(socket.resumeStats.live, false);
+    await assert.rejects(socket.sendAcked("x"), (e) => e.code === "no-resume");
+    socket.send("plain");
+    const echo = await new Promise((resolve) => socket.onMessage(resolve));
+    assert.equal(echo, "plain");
+  } finally {
+    socket.dispose();
+    await server.close();
+  }
+  const plain = new SteadySocket("ws://127.0.0.1:1/", { ...platform, startClosed: true });
+  await assert.rejects(plain.sendAcked("x"), (e) => e.code === "no-resume" && /resume option/.test(e.message));
+  plain.dispose();
+});
+
+test("sendAcked rejects on dispose", async () => {
+  const server = await startResumeServer();
+  const socket = new SteadySocket(server.url, { ...platform, ...fast, codec: "raw", resume: true });
+  await socket.opened();
+  server.faults.blackhole(true);
+  const pending = socket.sendAcked("never acknowledged");
+  await sleep(20);
+  socket.dispose();
+  await assert.rejects(pending, (e) => e.code === "disposed");
+  await server.close();
+});
+
+/** A raw client speaking the protocol by hand; resolves with its first answer or close. */
+function raw(url, frames, headers) {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, [SUBPROTOCOL], { headers });
+    const got = [];
+    ws.on("open", () => frames.forEach((f) => ws.send(f)));
+    ws.on("message", (data, binary) => {
+      got.push(binary ? decode(new Uint8Array(data)) : String(data));
+      if (got.length === 1 && got[0].type === "welcome" && frames.length === 1) {
+        ws.close();
+      }
+    });
+    ws.on("close", (code) => resolve({ code, got }));
+  });
+}
+
+test("hostile clients: ids that are not theirs fail alike; broken frames close 4400", async () => {
+  const server = await startResumeServer({ authorize: (req) => new URL(req.url, "http://x").searchParams.get("user") ?? null });
+  const alice = new SteadySocket(server.url + "?user=alice", { ...platform, ...fast, codec: "text", resume: true });
+  try {
+    await alice.opened();
+    const aliceId = server.sessions[0].session.raw;
+    const hello = (id, last = 0) => encode({ type: "hello", resume: { session: id, last } });
+    // Another identity presenting alice's id, and anyone guessing one.
+    const mallory = await raw(server.url + "?user=mallory", [hello(aliceId)]);
+    const guess = await raw(server.url + "?user=alice", [hello(new Uint8Array(16).fill(7))]);
+    for (const { got } of [mallory, guess]) {
+      assert.equal(got[0].type, "welcome");
+      assert.equal(got[0].outcome, 2, "resume failed");
+      assert.equal(got[0].last, 0);
+      assert.notEqual(hexOf(got[0].session), hexOf(aliceId));
+    }
+    // Alice's session is untouched by either.
+    alice.send("still mine");
+    await until("alice's message", () => server.sessions[0].received.includes("still mine"));
+    // No identity: refused.
+    assert.equal((await raw(server.url, [encode({ type: "hello" })])).code, 1008);
+    // A resume from a server sequence never sent, an ack beyond what was
+    // sent, a text frame, a first frame that is no hello, garbage.
+    const cases = [
+      [hello(aliceId, 99)],
+      [encode({ type: "hello" }), encode({ type: "ack", ack: 5 })],
+      [encode({ type: "hello" }), "text"],
+      [encode({ type: "ping" })],
+      [new Uint8Array([0x20, 0x07])],
+    ];
+    for (const frames of cases) {
+      const { code } = await raw(server.url + "?user=alice", frames);
+      assert.equal(code, 4400, `frames ${frames.map((f) => (typeof f === "string" ? f : hexOf(f))).join(",")}`);
+    }
+  } finally {
+    alice.dispose();
+    await server.close();
+  }
+});

@@ -2,7 +2,7 @@
 // type is generated from crates/npm/boundary.json (js/generated/boundary.ts).
 import type { CoreOptions } from "./generated/boundary.js";
 
-export type { CoreOptions, HeartbeatOptions, SendOutcome } from "./generated/boundary.js";
+export type { CoreOptions, HeartbeatOptions, ResumeOptions, SendOutcome } from "./generated/boundary.js";
 
 // The declarations name no DOM type, so that they compile in a project
 // without the DOM lib (Node's types instead): these stand in for the few the

@@ -25,7 +25,7 @@ use steadysocket_engine::text;
 pub mod web;
 
 pub use api::{
-    Builder, ClosedError, ConnectError, Receiver, RecvError, SendError, Sender, Socket,
+    AckError, Builder, ClosedError, ConnectError, Receiver, RecvError, SendError, Sender, Socket,
     DEFAULT_MAX_MESSAGE_SIZE,
 };
 pub use engine::{Event, SendOutcome, StateKind};
@@ -38,7 +38,7 @@ pub use codec::{Decode, DecodeError, Encode, EncodeError, Json, Raw};
 pub use engine::{
     BackoffConfig, BackoffStrategy, BackpressureConfig, CloseError, CloseInfo, ClosedReason,
     ConfigError, DropReason, Frame, GiveUp, HeartbeatConfig, HiddenPolicy, Jitter, MessageId,
-    OutboxConfig, Overflow, PongMatcher, Verdict,
+    OutboxConfig, Overflow, PongMatcher, ResumeConfig, ResumeStats, Verdict,
 };
 pub use web::{diagnostics, Diagnostics};
 

@@ -11,7 +11,7 @@ use super::url::UrlSource;
 use crate::codec::Json;
 use crate::engine::{
     BackoffConfig, BackpressureConfig, CloseInfo, Config, Frame, HeartbeatConfig, HiddenPolicy,
-    OutboxConfig, Verdict,
+    OutboxConfig, ResumeConfig, Verdict,
 };
 use crate::web::Runtime;
 
@@ -130,6 +130,15 @@ impl<In, Out, C> Builder<In, Out, C> {
     /// Turns on application-level heartbeats.
     pub fn heartbeat(mut self, heartbeat: HeartbeatConfig) -> Self {
         self.config.set_heartbeat(Some(heartbeat));
+        self
+    }
+
+    /// Turns on the resume protocol: exactly-once, in-order delivery across
+    /// reconnects with a server that speaks it (see the engine's
+    /// `resume` module and docs/PROTOCOL.md in the repository), and
+    /// [`Sender::send_acked`](super::Sender::send_acked).
+    pub fn resume(mut self, resume: ResumeConfig) -> Self {
+        self.config.set_resume(Some(resume));
         self
     }
 

@@ -33,6 +33,41 @@ pub enum SendError<T> {
     Busy(T),
 }
 
+/// Why [`send_acked`](super::Sender::send_acked) did not end with the server's
+/// acknowledgement.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum AckError<T> {
+    /// The message was not sent or queued (it is handed back).
+    Send(SendError<T>),
+    /// It left the outbox or the replay buffer unacknowledged: pushed out of a
+    /// full outbox, expired, drained, or lost with the session
+    /// ([`DropReason::Resync`](crate::engine::DropReason::Resync)).
+    Dropped(crate::engine::DropReason),
+    /// The socket closed for good, or was disposed, before the acknowledgement.
+    Closed,
+    /// The socket has no resume option, or its server did not pick the
+    /// protocol: nothing acknowledges messages.
+    NoResume,
+}
+
+impl<T> fmt::Display for AckError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AckError::Send(e) => e.fmt(f),
+            AckError::Dropped(reason) => {
+                f.write_str(&text!("the message was dropped (", reason.as_str(), ")"))
+            }
+            AckError::Closed => f.write_str("the socket closed before the acknowledgement"),
+            AckError::NoResume => f.write_str(
+                "nothing acknowledges messages: no resume option, or the server did not pick the protocol",
+            ),
+        }
+    }
+}
+
+impl<T: fmt::Debug> std::error::Error for AckError<T> {}
+
 impl<T> SendError<T> {
     /// The message that was not sent.
     pub fn into_message(self) -> T {

@@ -7,5 +7,5 @@ mod socket;
 mod url;
 
 pub use builder::{Builder, DEFAULT_MAX_MESSAGE_SIZE};
-pub use error::{ClosedError, ConnectError, RecvError, SendError};
+pub use error::{AckError, ClosedError, ConnectError, RecvError, SendError};
 pub use socket::{Receiver, Sender, Socket};

@@ -7,7 +7,7 @@ use futures::channel::mpsc;
 use futures::stream::FusedStream;
 use futures::{Sink, Stream};
 
-use super::error::{ClosedError, RecvError, SendError};
+use super::error::{AckError, ClosedError, RecvError, SendError};
 use super::mailbox::Mailbox;
 use crate::codec::{Decode, Encode, Json};
 use crate::engine::{self, CloseError, Event, Frame, MessageId, SendOutcome, State, StateKind};
@@ -153,6 +153,11 @@ impl<In, Out, C> Socket<In, Out, C> {
         self.sender.outbox_len()
     }
 
+    /// The resume session's counters; see [`Sender::resume_stats`].
+    pub fn resume_stats(&self) -> Option<engine::ResumeStats> {
+        self.sender.resume_stats()
+    }
+
     /// Takes the queued messages out of the outbox; they will not be sent.
     pub fn drain_outbox(&self) -> Vec<(MessageId, Frame)> {
         self.sender.drain_outbox()
@@ -165,6 +170,12 @@ impl<In, Out, C> Socket<In, Out, C> {
 }
 
 impl<In, Out, C: Encode<Out>> Socket<In, Out, C> {
+    /// Sends and waits for the server's acknowledgement; see
+    /// [`Sender::send_acked`].
+    pub async fn send_acked(&self, message: Out) -> Result<(), AckError<Out>> {
+        self.sender.send_acked(message).await
+    }
+
     /// Sends now or queues, without waiting; see [`Sender::try_send`].
     pub fn try_send(&self, message: Out) -> Result<SendOutcome, SendError<Out>> {
         self.sender.try_send(message)
@@ -253,6 +264,12 @@ impl<Out, C> Sender<Out, C> {
         self.runtime().input(engine::Input::Reconnect);
     }
 
+    /// With [`Builder::resume`](super::Builder::resume): the session's
+    /// counters (sent, acknowledged, replayed, resyncs, ...); else `None`.
+    pub fn resume_stats(&self) -> Option<engine::ResumeStats> {
+        self.runtime().with_engine(|e| e.resume_stats()).flatten()
+    }
+
     /// Messages waiting in the outbox, and their bytes.
     pub fn outbox_len(&self) -> (usize, usize) {
         self.runtime()
@@ -312,6 +329,51 @@ impl<Out, C: Encode<Out>> Sender<Out, C> {
             },
             SendError::Encode { error, .. } => SendError::Encode { message, error },
         })
+    }
+
+    /// With [`Builder::resume`](super::Builder::resume): sends like
+    /// [`send`](Self::send), then waits until the server acknowledges the
+    /// message, that is, until the server's application has processed it.
+    /// Fails when the message is dropped (a full outbox, expiry, a lost
+    /// session), when the socket closes for good or is disposed first, and
+    /// when nothing acknowledges messages.
+    ///
+    /// Cancel safe once sent: dropping the future stops the wait, not the
+    /// message.
+    pub async fn send_acked(&self, message: Out) -> Result<(), AckError<Out>> {
+        use futures::StreamExt;
+        let resumes = self
+            .runtime()
+            .with_engine(|e| e.config().resume().is_some())
+            .unwrap_or(false);
+        if !resumes {
+            return Err(AckError::NoResume);
+        }
+        let live = || self.runtime().with_engine(|e| e.resume_live()).unwrap_or(false);
+        if self.state() == StateKind::Open && !live() {
+            return Err(AckError::NoResume);
+        }
+        // Listening before the send: its acknowledgement cannot be missed.
+        let mut events = self.events();
+        let id = match self.send(message).await {
+            Ok(SendOutcome::Dropped(_)) => {
+                return Err(AckError::Dropped(engine::DropReason::Overflow))
+            }
+            Ok(outcome) => outcome.id(),
+            Err(e) => return Err(AckError::Send(e)),
+        };
+        while let Some(event) = events.next().await {
+            match event {
+                Event::Acked { through } if through >= id => return Ok(()),
+                Event::Dropped { id: d, reason, .. } if d == id => {
+                    return Err(AckError::Dropped(reason))
+                }
+                Event::State(StateKind::Closed) => return Err(AckError::Closed),
+                Event::Open { .. } if !live() => return Err(AckError::NoResume),
+                _ => {}
+            }
+        }
+        Err(AckError::Closed)
     }
 
     /// Sends now, or queues while the link is down. When the outbox is full

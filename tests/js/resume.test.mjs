@@ -14,7 +14,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import WebSocket from "ws";
-import { platform, sleep } from "./helpers.mjs";
+import { control, next, platform, report, scope, sleep, wsUrl } from "./helpers.mjs";
 import { SteadySocket, SteadySocketError } from "../../dist/index.js";
 import { decode, encode, SUBPROTOCOL } from "../../dist/wire.js";
 import { startResumeServer } from "./resume_server.mjs";
@@ -163,6 +163,51 @@ test("server to client: every message once and in order across drops", async () 
   } finally {
     socket.dispose();
     await server.close();
+  }
+});
+
+test("the test server speaks it too: both directions once and in order across its drop fault", async () => {
+  const test = scope("resume-test-server");
+  const socket = new SteadySocket(wsUrl("/echo", test, "&echo=0"), { ...platform, ...fast, codec: "text", resume: true, protocols: ["chat"] });
+  const got = [];
+  socket.onMessage((m) => got.push(m));
+  try {
+    await socket.opened();
+    assert.equal(socket.protocol, "chat", "the application's protocol, without the resume token");
+    const total = 400;
+    for (let i = 1; i <= total; i++) {
+      // Sent into a black hole, then dropped: lost in flight, replayed.
+      if (i === 201) await control("blackhole", test, "on=true");
+      socket.send(`c${i}`);
+      if (i === 230) {
+        await control("drop", test);
+        await control("blackhole", test, "on=false");
+      }
+      if (i % 50 === 0) {
+        // Sent and produced just before the drop: some are in flight.
+        await Promise.all([control("produce", test, "n=50"), control("drop", test)]);
+        await until("the resume", () => socket.resumeStats.resumes >= i / 50 && socket.state === "open");
+      }
+    }
+    let stats;
+    for (let i = 0; i < 300 && !(stats?.[0]?.received >= total && got.length >= total); i++) {
+      stats = await report("resume", test);
+      await sleep(20);
+    }
+    assert.deepEqual(
+      { received: stats[0].received, duplicated: stats[0].duplicated, reordered: stats[0].reordered, highest: stats[0].highest },
+      { received: total, duplicated: 0, reordered: 0, highest: total },
+    );
+    assert.deepEqual(got, Array.from({ length: total }, (_, i) => `s${i + 1}`));
+    assert.ok(socket.resumeStats.replayed > 0, "the client's replay ran");
+    assert.equal(socket.resumeStats.resyncs, 0);
+    // Its forget fault: the next resume fails, and the client resyncs.
+    await control("forget", test);
+    await control("drop", test);
+    await next(socket, "resync");
+    assert.equal(socket.resumeStats.resyncs, 1);
+  } finally {
+    socket.dispose();
   }
 });
 

@@ -16,6 +16,8 @@ import init, {
   type CodecObject,
   type ErrorCode,
   type ReconnectingWebSocketEventMap,
+  type ResumeOptions,
+  type ResumeStats,
   type SendOutcome,
   type State,
   type SteadySocketEventMap,
@@ -23,6 +25,34 @@ import init, {
   type UrlSource,
 } from "steadysocket";
 import { initMsgpack, initMsgpackSync, msgpack } from "steadysocket/msgpack";
+import { MemoryStore, ResumeServer, type ServerConnection, type ServerSession } from "steadysocket/server";
+
+// The resume server: options, sessions and their messages typed.
+export function resumeServer(ws: ServerConnection, request: unknown): ServerSession[] {
+  const sessions: ServerSession[] = [];
+  const server = new ResumeServer({
+    store: new MemoryStore(),
+    sessionTtl: 60_000,
+    authorize: (req) => (req ? "someone" : null),
+    onSession(session) {
+      sessions.push(session);
+      session.onmessage = async (message) => {
+        if (typeof message === "string") await session.send(message.toUpperCase());
+        else await session.send(message);
+      };
+      void (session.shortId satisfies string, session.identity satisfies string, session.connected satisfies boolean);
+    },
+  });
+  // @ts-expect-error: an unknown option
+  new ResumeServer({ ttl: 5 });
+  const picked: string | false = server.handleProtocols(["steadysocket.resume.v1~chat"]);
+  const taken: boolean = server.accept(ws, request);
+  void picked, taken;
+  const settings: ResumeOptions = { maxUnackedMessages: 10 };
+  const stats: ResumeStats | undefined = undefined;
+  void settings, stats;
+  return sessions;
+}
 
 type In = { type: "chat"; text: string } | { type: "joined"; name: string };
 type Out = { type: "say"; text: string };
@@ -129,11 +159,23 @@ export async function everyMember(bytes: Uint8Array): Promise<void> {
   socket.addEventListener("giveup", (e) => void (e.reason satisfies string));
   socket.addEventListener("drop", (e) => {
     const dropped: Out = e.data;
-    const reason: "overflow" | "expired" | "drained" | "refused" = e.reason;
+    const reason: "overflow" | "expired" | "drained" | "refused" | "resync" = e.reason;
     void dropped, reason, e.id satisfies number, e.error satisfies Error | undefined;
   });
   socket.addEventListener("decode-error", (e) => void (e.error satisfies Error, e.kind satisfies string, e.preview satisfies string));
   socket.addEventListener("heartbeat", (e) => void (e.rtt satisfies number));
+  socket.addEventListener("resync", (e) => void (e satisfies Event));
+  // Resume: sendAcked takes Out messages, and the counters are typed.
+  const acked: Promise<void> = socket.sendAcked({ type: "say", text: "once" });
+  // @ts-expect-error: sendAcked takes Out messages too
+  void socket.sendAcked({ type: "chat", text: "wrong direction" });
+  const counters = socket.resumeStats;
+  if (counters) void (counters.sent satisfies number, counters.acknowledged satisfies number, counters.replayed satisfies number, counters.resyncs satisfies number, counters.live satisfies boolean);
+  void acked;
+  new SteadySocket<In, Out>(url, { resume: true });
+  new SteadySocket<In, Out>(url, { resume: { maxUnackedMessages: 100, maxUnackedBytes: 65536 } });
+  // @ts-expect-error: not a resume setting
+  new SteadySocket<In, Out>(url, { resume: { window: 3 } });
   socket.addEventListener("state", (e) => void e, { once: true });
   // @ts-expect-error: a typo in an event name
   socket.addEventListener("reconecting", () => {});

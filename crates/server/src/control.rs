@@ -17,6 +17,9 @@
 //! | `GET /control/stats` | counters per endpoint, as JSON |
 //! | `GET /control/received` | text frames received, oldest first, as JSON |
 //! | `GET /control/closes` | close frames clients sent (`code`, `reason`), oldest first |
+//! | `POST /control/produce?n=N` | resume: the server sends N numbered texts (`s1`, `s2`, ...) in every session of the scope |
+//! | `POST /control/forget` | resume: forget the scope's sessions (resumes then fail) |
+//! | `GET /control/resume` | resume: each session's counters (received, duplicated, reordered, produced, ...) |
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -60,6 +63,7 @@ pub async fn report(
         "stats" => Json(hub.stats(scope)).into_response(),
         "received" => Json(hub.received(scope)).into_response(),
         "closes" => Json(hub.closes(scope)).into_response(),
+        "resume" => Json(hub.scope(scope).resume.stats()).into_response(),
         _ => (
             StatusCode::NOT_FOUND,
             Json(json!({ "error": "no such report" })),
@@ -146,6 +150,17 @@ fn run(hub: &Hub, action: &str, params: &Params) -> Result<serde_json::Value, St
         "reset" => {
             hub.reset(scope);
             hub.set_blackhole(&target, false)
+        }
+        "produce" => {
+            let n: u64 = number(params, "n")?.unwrap_or(1);
+            if n > 1_000_000 {
+                return Err("at most 1000000 messages at a time".into());
+            }
+            hub.scope(scope).resume.produce(n) as usize
+        }
+        "forget" => {
+            hub.scope(scope).resume.forget();
+            0
         }
         other => return Err(format!("unknown action {other:?}")),
     };

@@ -110,6 +110,8 @@ pub struct Scope {
     counters: Mutex<BTreeMap<Endpoint, Counters>>,
     received: Mutex<VecDeque<String>>,
     closes: Mutex<VecDeque<ClientClose>>,
+    /// The scope's resume sessions (`/echo` with the resume protocol).
+    pub resume: Arc<crate::resume::Sessions>,
 }
 
 /// A close frame a client sent, for `/control/closes`.
@@ -147,6 +149,7 @@ impl Scope {
             counters: Mutex::new(BTreeMap::new()),
             received: Mutex::new(VecDeque::new()),
             closes: Mutex::new(VecDeque::new()),
+            resume: Arc::default(),
         }
     }
 
@@ -336,6 +339,7 @@ impl Hub {
         lock(&scope.counters).clear();
         lock(&scope.received).clear();
         lock(&scope.closes).clear();
+        scope.resume.forget();
     }
 
     /// The counters of a scope.

@@ -4,7 +4,8 @@
 
 pub mod control;
 pub mod hub;
-pub mod ws;
+mod resume;
+mod ws;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -47,20 +47,37 @@ pub async fn upgrade(
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(1000)
         .clamp(TICKER_MS.0, TICKER_MS.1);
-    // Echo the first offered subprotocol, so clients can test protocol negotiation.
-    let protocol = req
+    let offered = req
         .headers()
         .get(header::SEC_WEBSOCKET_PROTOCOL)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|p| p.trim().to_owned())
-        .filter(|p| !p.is_empty());
+        .unwrap_or("")
+        .to_owned();
+    // /echo speaks the resume protocol when a client offers it.
+    let resume = match endpoint {
+        Endpoint::Echo => crate::resume::pick(&offered),
+        _ => None,
+    };
+    let echo = query.get("echo").is_none_or(|v| v != "0");
+    // Else echo the first offered subprotocol, so clients can test protocol
+    // negotiation.
+    let protocol = resume.clone().or_else(|| {
+        offered
+            .split(',')
+            .next()
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty())
+    });
 
     let registration = hub.register(&scope, endpoint);
     tokio::spawn(async move {
         let Ok(upgraded) = upgrade.await else { return };
         let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
-        serve(ws, registration, endpoint, Duration::from_millis(interval)).await;
+        if resume.is_some() {
+            crate::resume::serve(ws, registration, echo).await;
+        } else {
+            serve(ws, registration, endpoint, Duration::from_millis(interval)).await;
+        }
     });
 
     let mut response = Response::new(Body::empty());
@@ -83,10 +100,10 @@ fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
     r
 }
 
-type Socket = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
+pub(crate) type Socket = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 
 /// What the connection loop should do next.
-enum Step {
+pub(crate) enum Step {
     Continue,
     Stop,
 }
@@ -173,7 +190,7 @@ async fn send(ws: &mut Socket, reg: &Registration, endpoint: Endpoint, msg: Mess
     }
 }
 
-async fn apply_fault(
+pub(crate) async fn apply_fault(
     ws: &mut Socket,
     reg: &Registration,
     endpoint: Endpoint,

@@ -296,16 +296,15 @@ impl Engine {
     /// Sends what the server has not processed, in order: after a resume,
     /// the replay buffer from its start.
     pub(super) fn replay(&mut self, socket: SocketId) {
-        let Some(session) = self.session.as_mut() else {
-            return;
-        };
-        let frames: Vec<(Option<MessageId>, Frame)> = session
-            .unacked
-            .iter()
-            .map(|u| (u.id, u.frame.clone()))
-            .collect();
-        session.stats.replayed += frames.iter().filter(|(id, _)| id.is_some()).count() as u64;
-        for (id, frame) in frames {
+        let count = self.session.as_ref().map_or(0, |s| s.unacked.len());
+        for i in 0..count {
+            let Some(u) = self.session.as_mut().and_then(|s| s.unacked.get(i)) else {
+                break;
+            };
+            let (id, frame) = (u.id, u.frame.clone());
+            if let Some(s) = self.session.as_mut().filter(|_| id.is_some()) {
+                s.stats.replayed += 1;
+            }
             let wire = self.envelope(frame);
             self.transmit(socket, id, wire);
         }
@@ -424,17 +423,14 @@ impl Engine {
         let Some(session) = self.session.as_mut() else {
             return;
         };
-        let lost: Vec<Unacked> = session.unacked.drain(..).collect();
-        let stats = ResumeStats {
-            resyncs: session.stats.resyncs + 1,
-            ..session.stats
-        };
-        *session = Session {
-            link: session.link,
-            app_protocol: core::mem::take(&mut session.app_protocol),
-            stats,
-            ..Session::new()
-        };
+        let lost = core::mem::take(&mut session.unacked);
+        session.stats.resyncs += 1;
+        session.id = None;
+        session.sent = 0;
+        session.acked = 0;
+        session.unacked_bytes = 0;
+        session.received = 0;
+        session.ack_sent = 0;
         self.cancel_timer(Timer::Ack);
         for u in lost {
             if let Some(id) = u.id {

@@ -9,3 +9,4 @@ mod common;
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 all_api_cases!();
+all_resume_cases!();

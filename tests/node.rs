@@ -5,4 +5,5 @@
 mod common;
 
 all_api_cases!();
+all_resume_cases!();
 all_reconnect_cases!();

@@ -4,6 +4,7 @@
 
 pub mod api_cases;
 pub mod reconnect_cases;
+pub mod resume_cases;
 
 /// One `#[wasm_bindgen_test]` per shared case: `cases!(api_cases: a, b, #[cfg(..)] c)`.
 #[macro_export]
@@ -222,6 +223,17 @@ macro_rules! all_api_cases {
             a_sink_takes_send_all_and_the_receiver_works_in_select_without_fuse,
             events_begin_with_the_current_state_and_dispose_ends_the_stream_at_once,
             a_component_keeps_local_state_and_its_unmount_frees_everything,
+        );
+    };
+}
+
+/// A test for every case in `common::resume_cases`, for each runner's file.
+#[macro_export]
+macro_rules! all_resume_cases {
+    () => {
+        cases!(resume_cases:
+            resume_soak_delivers_both_directions_once_and_in_order,
+            send_acked_resolves_once_processed_and_fails_on_a_lost_session,
         );
     };
 }

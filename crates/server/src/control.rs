@@ -19,6 +19,7 @@
 //! | `GET /control/closes` | close frames clients sent (`code`, `reason`), oldest first |
 //! | `POST /control/produce?n=N` | resume: the server sends N numbered texts (`s1`, `s2`, ...) in every session of the scope |
 //! | `POST /control/forget` | resume: forget the scope's sessions (resumes then fail) |
+//! | `POST /control/log?line=L` | keep a line (the soak's results) for `GET /control/lines`, across scopes |
 //! | `GET /control/resume` | resume: each session's counters (received, duplicated, reordered, produced, ...) |
 
 use std::collections::HashMap;
@@ -64,6 +65,7 @@ pub async fn report(
         "received" => Json(hub.received(scope)).into_response(),
         "closes" => Json(hub.closes(scope)).into_response(),
         "resume" => Json(hub.scope(scope).resume.stats()).into_response(),
+        "lines" => Json(hub.lines()).into_response(),
         _ => (
             StatusCode::NOT_FOUND,
             Json(json!({ "error": "no such report" })),
@@ -157,6 +159,11 @@ fn run(hub: &Hub, action: &str, params: &Params) -> Result<serde_json::Value, St
                 return Err("at most 1000000 messages at a time".into());
             }
             hub.scope(scope).resume.produce(n) as usize
+        }
+        "log" => {
+            let line = params.get("line").cloned().unwrap_or_default();
+            hub.log_line(line);
+            0
         }
         "forget" => {
             hub.scope(scope).resume.forget();

@@ -198,6 +198,7 @@ pub struct Hub {
     next_id: AtomicU64,
     conns: Mutex<HashMap<u64, Conn>>,
     scopes: Mutex<HashMap<String, Arc<Scope>>>,
+    lines: Mutex<Vec<String>>,
 }
 
 struct Conn {
@@ -354,6 +355,19 @@ impl Hub {
             scope: name,
             endpoints,
         }
+    }
+
+    /// Keeps a line a test reported (at most 10,000).
+    pub fn log_line(&self, line: String) {
+        let mut lines = lock(&self.lines);
+        if lines.len() < 10_000 {
+            lines.push(line);
+        }
+    }
+
+    /// The lines tests reported, oldest first.
+    pub fn lines(&self) -> Vec<String> {
+        lock(&self.lines).clone()
     }
 
     /// The text frames the scope received, oldest first.

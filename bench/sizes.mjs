@@ -35,13 +35,15 @@ export const ENTRIES = {
   react: { js: `export * from "./dist/react.js";`, wasm: "pkg/steadysocket_bg.wasm", external: ["react"] },
   // The optional MessagePack module (its own wasm).
   msgpack: { js: `export * from "./dist/msgpack.js";`, wasm: "pkg/msgpack/steadysocket_msgpack_bg.wasm" },
+  // The resume protocol's Node server adapter (no wasm; ws is the app's).
+  server: { js: `export * from "./dist/server.js";`, wasm: null },
 };
 
 /** Each entry's sizes: { wasm, js, total } with raw, gzip and brotli bytes. */
 export function measureEntries() {
   const out = {};
   for (const [name, entry] of Object.entries(ENTRIES)) {
-    const wasm = size(readFileSync(root + entry.wasm));
+    const wasm = entry.wasm ? size(readFileSync(root + entry.wasm)) : size(Buffer.alloc(0));
     const js = size(bundle(entry.js, entry.external));
     out[name] = { wasm, js, total: sum(wasm, js) };
   }

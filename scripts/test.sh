@@ -100,6 +100,9 @@ step firefox expect "Running headless tests in Firefox" \
 # The suites that need no window, in Node 22 (the runner uses `node` on PATH).
 node_suite() { PATH="$(dirname "$(node22)"):$PATH" wasm-pack test --node . --all-features --test node; }
 step node22 node_suite
+# The short resume soak ran in the three steps above (resume_cases.rs): its
+# lines, one per runtime and direction, must all be there and clean.
+step soak-lines "$(node22)" scripts/soak-lines.mjs node22 chromium firefox
 # The declarations, compiled as a user compiles them: with the DOM lib and in
 # a Node-only project without it, with the current TypeScript and the oldest
 # the package supports (5.2, tests/types/node_modules).

@@ -2,11 +2,15 @@
 // a server drop, a reconnect, and a message after it, on both receive paths:
 // the direct one (no heartbeat: frames go from the socket to the JS API) and
 // the engine's (an exact-pong heartbeat: every frame goes through wasm). Each
-// run proves which path it took. Returns the results; the callers print them.
+// run proves which path it took. Then the resume protocol: messages sent into
+// a black hole and one dropped link later arrive once and in order, and
+// sendAcked settles at the server's acknowledgement. Returns the results; the
+// callers print them.
 export async function smoke({ SteadySocket, diagnostics, server, scope }) {
   const results = [
     ...(await smokeOne({ SteadySocket, server, scope: `${scope}-direct`, path: "direct path" })),
     ...(await smokeOne({ SteadySocket, server, scope: `${scope}-engine`, path: "engine path" })),
+    ...(await smokeResume({ SteadySocket, server, scope: `${scope}-resume` })),
   ];
   const { dropped } = diagnostics();
   results.push({ name: "no work dropped inside the library", ok: dropped === 0, detail: `${dropped} dropped` });
@@ -57,6 +61,48 @@ async function smokeOne({ SteadySocket, server, scope, path }) {
     } else {
       check("no frame went through the engine (no heartbeat events)", heartbeats === 0, `${heartbeats} heartbeats`);
     }
+  } catch (e) {
+    check("no exception", false, String(e?.stack ?? e));
+  } finally {
+    socket.dispose();
+  }
+  return results;
+}
+
+async function smokeResume({ SteadySocket, server, scope }) {
+  const results = [];
+  const check = (name, ok, detail = "") => results.push({ name: `resume: ${name}`, ok: Boolean(ok), detail });
+  const control = async (action, query = "") => (await fetch(`http://${server}/control/${action}?test=${scope}&${query}`, { method: "POST" })).json();
+  const report = async (name) => (await fetch(`http://${server}/control/${name}?test=${scope}`)).json();
+  const until = async (what, test, ms = 10000) => {
+    for (const end = Date.now() + ms; !(await test()); ) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const socket = new SteadySocket(`ws://${server}/echo?test=${scope}&echo=0`, {
+    codec: "text",
+    resume: true,
+    initialDelay: 20,
+    maxDelay: 200,
+    heartbeat: { interval: 200, timeout: 200 },
+  });
+  try {
+    await socket.opened();
+    check("the session is live", socket.resumeStats?.live === true, JSON.stringify(socket.resumeStats));
+    await socket.sendAcked("c1");
+    const first = await report("resume");
+    check("sendAcked resolves once the server has it", first[0]?.received === 1, JSON.stringify(first));
+    // Into a black hole: lost in flight, until the heartbeat drops the link.
+    await control("blackhole", "on=true");
+    for (let i = 2; i <= 50; i++) socket.send(`c${i}`);
+    await until("the black hole found", () => socket.state !== "open");
+    await control("drop");
+    await control("blackhole", "on=false");
+    await until("every message at the server", async () => (await report("resume"))[0]?.received >= 50);
+    const [stats] = await report("resume");
+    check("every message once and in order", stats.received === 50 && stats.duplicated === 0 && stats.reordered === 0 && stats.highest === 50, JSON.stringify(stats));
+    check("the replay path ran", socket.resumeStats.replayed > 0 && socket.resumeStats.resumes >= 1, JSON.stringify(socket.resumeStats));
   } catch (e) {
     check("no exception", false, String(e?.stack ?? e));
   } finally {

@@ -1,6 +1,9 @@
 // Echo throughput in Node 22, where no browser process sits in between: the
-// raw WebSocket with JSON against SteadySocket, alternated over rounds.
-// Prints JSON: { rounds: [{ raw, steadysocket }], ... }.
+// raw WebSocket with JSON against SteadySocket, plain and with the resume
+// protocol (the test server's /echo speaks it), alternated over rounds; and
+// the bytes each SteadySocket puts on the wire per message, both ways,
+// counted at its WebSocket. Prints JSON: { rounds: [{ raw, steadysocket,
+// resume }], bytes: { steadysocket, resume }, ... }.
 import { readFileSync } from "node:fs";
 import { initSync, SteadySocket } from "../dist/index.js";
 
@@ -11,6 +14,21 @@ const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const MS = Number(process.env.MS ?? 1500);
 let n = 0;
 
+// Bytes sent and received at the platform socket, per client kind.
+const bytes = { steadysocket: { up: 0, down: 0, messages: 0 }, resume: { up: 0, down: 0, messages: 0 } };
+const sizeOf = (d) => (typeof d === "string" ? Buffer.byteLength(d) : d.byteLength);
+const counting = (tally) =>
+  class extends WebSocket {
+    constructor(url, protocols) {
+      super(url, protocols);
+      this.addEventListener("message", (e) => (tally.down += sizeOf(e.data)));
+    }
+    send(data) {
+      tally.up += sizeOf(data);
+      super.send(data);
+    }
+  };
+
 const clients = {
   raw: () => {
     const ws = new WebSocket(`ws://${server}/echo?test=node-raw-${++n}`);
@@ -18,13 +36,20 @@ const clients = {
     ws.addEventListener("message", (e) => cb(JSON.parse(e.data)));
     return { ready: new Promise((r) => ws.addEventListener("open", r, { once: true })), send: (m) => ws.send(JSON.stringify(m)), on: (f) => (cb = f), close: () => ws.close() };
   },
-  steadysocket: () => {
-    const s = new SteadySocket(`ws://${server}/echo?test=node-ss-${++n}`);
-    let cb;
-    s.onMessage((m) => cb(m));
-    return { ready: s.opened(), send: (m) => s.send(m), on: (f) => (cb = f), close: () => s.dispose() };
-  },
+  steadysocket: () => steady("steadysocket", {}),
+  resume: () => steady("resume", { resume: true }),
 };
+
+function steady(kind, options) {
+  const tally = bytes[kind];
+  const s = new SteadySocket(`ws://${server}/echo?test=node-${kind}-${++n}`, { ...options, WebSocket: counting(tally) });
+  let cb;
+  s.onMessage((m) => {
+    tally.messages++;
+    cb(m);
+  });
+  return { ready: s.opened(), send: (m) => s.send(m), on: (f) => (cb = f), close: () => s.dispose() };
+}
 
 async function throughput(name, ms) {
   const c = clients[name]();
@@ -55,5 +80,8 @@ for (let r = 0; r < ROUNDS; r++) {
   }
   rounds.push(round);
 }
-console.log(JSON.stringify({ node: process.version, rounds }));
+// Per message echoed: its JSON is the same for both, so the difference is
+// the protocol's envelope and acknowledgements.
+const perMessage = Object.fromEntries(Object.entries(bytes).map(([k, t]) => [k, { up: t.up / t.messages, down: t.down / t.messages }]));
+console.log(JSON.stringify({ node: process.version, rounds, bytes: perMessage }));
 process.exit(0);

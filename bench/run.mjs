@@ -166,7 +166,13 @@ const results = {
   wasmBreakdown: wasmParts,
   coldStart: cold,
   throughput: { perSecond: med(tput), ratio: ratioTo(tput, "raw"), spread: spreadTo(tput, "raw") },
-  throughputNode: { perSecond: med(nodeRun.rounds), ratio: ratioTo(nodeRun.rounds, "raw"), spread: spreadTo(nodeRun.rounds, "raw") },
+  throughputNode: {
+    perSecond: med(nodeRun.rounds),
+    ratio: ratioTo(nodeRun.rounds, "raw"),
+    spread: spreadTo(nodeRun.rounds, "raw"),
+    resumeToPlain: median(nodeRun.rounds.map((r) => r.resume / r.steadysocket)),
+    bytesPerMessage: nodeRun.bytes,
+  },
   latency: {
     p50: med(lat, (x) => x.p50),
     p99: med(lat, (x) => x.p99),
@@ -221,6 +227,7 @@ const t = results.throughput;
 row("echo, msgs/s (Chromium)", ...NET.map((c) => `${Math.round(t.perSecond[c])}${c === "raw" ? "" : ` (×${f(t.ratio[c])})`}`));
 const tn = results.throughputNode;
 row("echo, msgs/s (Node 22)", `${Math.round(tn.perSecond.raw)}`, `${Math.round(tn.perSecond.steadysocket)} (×${f(tn.ratio.steadysocket)})`, "–", "–", "–");
+row("echo with resume, msgs/s (Node 22)", "–", `${Math.round(tn.perSecond.resume)} (×${f(tn.ratio.resume)} raw, ×${f(tn.resumeToPlain)} plain)`, "–", "–", "–");
 const l = results.latency;
 row("latency p50 / p99, ms", ...NET.map((c) => `${f(l.p50[c])} / ${f(l.p99[c])}`));
 const b = results.binaryMBps;
@@ -250,6 +257,7 @@ rows.push(
   `- Cold start: medians of ${cs.plain.steadysocket.n} alternating pairs per row, each load in a fresh Chromium context over loopback; the page renders text and connects at module top level (bench/cold/); neither page has an init step (steadysocket's socket starts once its wasm has loaded). Preload hints: the app's module, and steadysocket's wasm.`,
   `- SteadySocket receives through onMessage(callback); with a "message" EventTarget listener instead, its receive path costs ${f(cp.receive["steadysocket-events"], 0)} ns (×${f(cp.receiveRatio["steadysocket-events"])}).`,
   `- The CPU rows are ratios to a plain baseline with no socket at all: JSON.parse + a callback (${f(cp.receive.baseline, 0)} ns) and JSON.stringify + a send() that only counts (${f(cp.send.baseline, 0)} ns). The raw column is the platform's own event dispatch over a fake WebSocket.`,
+  `- Resume, Node 22 echo of a JSON message with a 64-byte string: bytes on the wire per message, up / down, ${f(tn.bytesPerMessage.steadysocket.up, 1)} / ${f(tn.bytesPerMessage.steadysocket.down, 1)} plain and ${f(tn.bytesPerMessage.resume.up, 1)} / ${f(tn.bytesPerMessage.resume.down, 1)} with resume: ${f(tn.bytesPerMessage.resume.up - tn.bytesPerMessage.steadysocket.up, 2)} B more up (the data envelope and the client's acks) and ${f(tn.bytesPerMessage.resume.down - tn.bytesPerMessage.steadysocket.down, 2)} B more down per message; throughput ×${f(tn.resumeToPlain)} of plain.`,
   `- Reconnect overhead beyond the configured delay: median ${f(results.reconnectOverheadMs.median, 1)} ms, p90 ${f(results.reconnectOverheadMs.p90, 1)} ms.`,
   `- Dead-link detection (heartbeat 500 ms + timeout 500 ms): median ${f(results.deadLinkMs.median, 0)} ms, worst ${f(results.deadLinkMs.max, 0)} ms of a ${results.deadLinkMs.budget} ms budget.`,
   `- Memory after 1,000 reconnect cycles: wasm ${mb(memReconnect.before.wasm)} → ${mb(memReconnect.after.wasm)} MiB, JS heap ${mb(memReconnect.before.heap)} → ${mb(memReconnect.after.heap)} MiB.`,

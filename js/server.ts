@@ -471,9 +471,12 @@ export class ServerSession {
     this.#ackTimer ??= setTimeout(() => this.flushAck(), this.#server.settings.ackDelay);
   }
 
-  /** @internal The ack to carry now, if one is due (and counts it sent). */
-  takeAck(): number | undefined {
-    if (this.record.processed <= this.#ackSent || !this.#link) return undefined;
+  /**
+   * @internal The ack to carry on a data frame now, once half of ackEvery
+   * messages wait for one (the timer covers fewer), and counts it sent.
+   */
+  takeAck(least = Math.max(1, Math.floor(this.#server.settings.ackEvery / 2))): number | undefined {
+    if (this.record.processed - this.#ackSent < least || !this.#link) return undefined;
     this.#ackSent = this.record.processed;
     if (this.#ackTimer) {
       clearTimeout(this.#ackTimer);
@@ -490,7 +493,7 @@ export class ServerSession {
     }
     const link = this.#link;
     if (!link) return;
-    const ack = this.takeAck();
+    const ack = this.takeAck(1);
     if (ack !== undefined) link.write({ type: "ack", ack });
   }
 

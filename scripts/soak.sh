@@ -20,6 +20,8 @@ export STEADYSOCKET_TEST_SERVER="$SERVER_ADDR"
 export STEADYSOCKET_SOAK_MESSAGES="$messages" STEADYSOCKET_SOAK_FAULTS="$faults"
 use_wasm_toolchain
 filter=resume_soak
+# The runner gives a browser test 20 s by default; a long soak takes minutes.
+export WASM_BINDGEN_TEST_TIMEOUT=1800
 log "soak: $messages messages each way and $faults faults per runtime"
 PATH="$(dirname "$(node22)"):$PATH" wasm-pack test --node . --all-features --test node -- "$filter"
 env -u GECKODRIVER wasm-pack test --headless --chrome . --all-features --test browser_api -- "$filter"

@@ -104,6 +104,48 @@ const bars = $("tick-bars");
   }
 })().catch((err) => note("error", `ticker closed for good: ${err.message}`));
 
+// ----- exactly once: a numbered flood over /echo, with or without resume -----
+let flood = null;
+function startFlood(resume) {
+  if (flood) {
+    clearInterval(flood.timer);
+    flood.socket.dispose();
+  }
+  const socket = new SteadySocket(ws("/echo"), { codec: "text", resume, initialDelay: 200, maxDelay: 2000, heartbeat: { interval: 2000, timeout: 1500 } });
+  // Lost: numbers never echoed though later ones were (a gap), counted once
+  // the echo of a later number shows it.
+  const f = { socket, sent: 0, received: 0, highest: 0, lost: 0, duplicated: 0 };
+  socket.onMessage((m) => {
+    const n = Number(m.slice(1));
+    if (!(n > f.highest)) f.duplicated++;
+    else {
+      f.lost += n - f.highest - 1;
+      f.highest = n;
+      f.received++;
+    }
+  });
+  f.timer = setInterval(() => {
+    try {
+      socket.send(`m${f.sent + 1}`);
+      f.sent++;
+    } catch {
+      // a full outbox: skipped, not counted as sent
+    }
+    const stats = socket.resumeStats;
+    $("r-sent").textContent = f.sent;
+    $("r-received").textContent = f.received;
+    $("r-lost").textContent = f.lost;
+    $("r-acked").textContent = stats ? stats.acknowledged : "–";
+    $("r-replayed").textContent = stats ? stats.replayed : "–";
+    $("r-resumes").textContent = stats ? stats.resumes : "–";
+  }, 50);
+  socket.addEventListener("resync", () => note("error", "resume: the server lost the session (resync)"));
+  flood = f;
+  note("fault", `exactly-once flood ${resume ? "with" : "without"} resume`);
+}
+$("resume").addEventListener("change", (e) => startFlood(e.target.checked));
+startFlood($("resume").checked);
+
 // ----- faults -----
 async function fault(action, query = "") {
   const res = await fetch(`/control/${action}?test=${encodeURIComponent(scope)}&${query}`, { method: "POST" });

@@ -73,3 +73,36 @@ test("the demo page chats, survives a drop and delivers what was typed while dow
   await page.screenshot({ path: `${OUTPUT}demo.png`, fullPage: true });
   assert.deepEqual(errors, []);
 });
+
+test("the demo's exactly-once card: a black hole loses messages without resume, none with it", async () => {
+  const scope = `demo-resume-${Date.now()}`;
+  const page = await context.newPage();
+  await page.goto(serverUrl(`/?test=${scope}`));
+  const number = async (id) => Number(await page.locator(`#${id}`).textContent());
+  const until = async (what, check, ms = 20000) => {
+    for (const end = Date.now() + ms; !(await check()); await page.waitForTimeout(100)) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    }
+  };
+  const blackHoleFor = async (ms) => {
+    await page.click('[data-fault="blackhole"]');
+    await page.waitForTimeout(ms);
+    await page.click('[data-fault="blackhole"]');
+  };
+  await until("echoes", async () => (await number("r-received")) > 10);
+  // Without resume: what was in flight when the heartbeat gave up is gone.
+  await blackHoleFor(4500);
+  await until("losses counted", async () => (await number("r-lost")) > 0);
+  assert.equal(await page.locator("#r-replayed").textContent(), "–");
+  // With resume: a new flood; the same fault loses nothing.
+  await page.check("#resume");
+  await until("echoes with resume", async () => (await number("r-received")) > 10 && (await number("r-acked")) > 0);
+  await blackHoleFor(4500);
+  await until("the resume", async () => (await number("r-resumes")) >= 1);
+  const sentBy = await number("r-sent");
+  await until("the echoes caught up", async () => (await number("r-received")) >= sentBy);
+  assert.equal(await number("r-lost"), 0, "nothing lost with resume");
+  assert.ok((await number("r-replayed")) > 0, "the replay path ran");
+  await page.screenshot({ path: `${OUTPUT}demo-resume.png`, fullPage: true });
+  await page.close();
+});

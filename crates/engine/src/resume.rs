@@ -1,4 +1,4 @@
-//! The resume protocol's wire format, version 1 (draft): its frames and their
+//! The resume protocol's wire format, version 1: its frames and their
 //! bytes, and how it is negotiated as a subprotocol. docs/PROTOCOL.md is the
 //! specification and holds the test vectors this module is tested against.
 //! The client that uses it is part of the engine (`Config::set_resume`).

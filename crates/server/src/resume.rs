@@ -348,7 +348,7 @@ impl Conn {
             let Some((text, payload)) = s.unacked.get((seq - s.acked - 1) as usize) else {
                 break;
             };
-            let ack = (self.ack_due > 0).then(|| {
+            let ack = (self.ack_due >= ACK_EVERY / 2).then(|| {
                 self.ack_due = 0;
                 s.processed
             });

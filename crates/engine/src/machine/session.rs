@@ -328,10 +328,13 @@ impl Engine {
         self.transmit(socket, id, wire);
     }
 
-    /// A data frame, with the pending acknowledgement carried along.
+    /// A data frame, with the acknowledgement carried along once half of
+    /// `ack_every` messages wait for one (the ack timer covers fewer): a
+    /// few bytes every so many messages rather than on every frame.
     fn envelope(&mut self, frame: Frame) -> Payload {
+        let half = self.resume_config().map_or(1, |c| u64::from(c.ack_every / 2).max(1));
         let ack = self.session.as_mut().and_then(|s| {
-            (s.received > s.ack_sent).then(|| {
+            (s.received - s.ack_sent >= half).then(|| {
                 s.ack_sent = s.received;
                 s.received
             })

@@ -10,6 +10,7 @@
 //   handshake; a successful resume runs no handshake;
 // - hostile clients: a guessed id and another identity's id are refused
 //   alike, out-of-range acks, text frames and a missing hello close 4400.
+// - the server's limits: session expiry, resume rate limits, the replay cap.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -367,5 +368,68 @@ test("hostile clients: ids that are not theirs fail alike; broken frames close 4
   } finally {
     alice.dispose();
     await server.close();
+  }
+});
+
+test("the server's limits: an expired session resyncs, resumes are rate-limited, a full replay buffer makes send() wait", async () => {
+  // Expiry: a session without a connection for longer than sessionTtl is gone.
+  {
+    const server = await startResumeServer({ sessionTtl: 150 });
+    const socket = new SteadySocket(server.url, { ...platform, ...fast, codec: "text", resume: true });
+    try {
+      await socket.opened();
+      server.faults.refuse(true);
+      server.faults.drop();
+      await sleep(400);
+      server.faults.refuse(false);
+      await next(socket, "resync", 10000);
+      assert.equal(server.sessions.length, 2, "a new session after the old one expired");
+    } finally {
+      socket.dispose();
+      await server.close();
+    }
+  }
+  // Rate limit: the third resume of one id within a minute is closed with 1013.
+  {
+    const server = await startResumeServer({ maxResumesPerSession: 2 });
+    const socket = new SteadySocket(server.url, { ...platform, ...fast, codec: "text", resume: true, startClosed: true });
+    try {
+      const first = await raw(server.url, [encode({ type: "hello" })]);
+      const id = first.got[0].session;
+      const resume = () => raw(server.url, [encode({ type: "hello", resume: { session: id, last: 0 } })]);
+      assert.equal((await resume()).got[0]?.outcome, 1);
+      assert.equal((await resume()).got[0]?.outcome, 1);
+      const third = await resume();
+      assert.equal(third.code, 1013);
+      assert.deepEqual(third.got, []);
+    } finally {
+      socket.dispose();
+      await server.close();
+    }
+  }
+  // Replay cap: with 3 unacknowledged, the 4th send waits until acks free room.
+  {
+    const server = await startResumeServer({ maxReplayMessages: 3 });
+    const socket = new SteadySocket(server.url, { ...platform, ...fast, codec: "text", resume: true });
+    const got = [];
+    socket.onMessage((m) => got.push(m));
+    try {
+      await socket.opened();
+      const session = server.sessions[0].session;
+      server.faults.blackhole(true);
+      const settled = [];
+      const sends = [1, 2, 3, 4].map((n) => session.send(`s${n}`).then(() => settled.push(n)));
+      await sleep(100);
+      assert.deepEqual(settled, [1, 2, 3], "the fourth waits for room");
+      assert.equal(session.unacked, 3);
+      server.faults.drop();
+      server.faults.blackhole(false);
+      await Promise.all(sends);
+      await until("all four at the client", () => got.length === 4);
+      assert.deepEqual(got, ["s1", "s2", "s3", "s4"]);
+    } finally {
+      socket.dispose();
+      await server.close();
+    }
   }
 });

@@ -30,6 +30,14 @@ async function until(what, check, ms = 15000) {
   }
 }
 
+/** A text socket with resume on, and the messages it receives. */
+function receiving(url, options = {}) {
+  const socket = new SteadySocket(url, { ...platform, ...fast, codec: "text", resume: true, ...options });
+  const got = [];
+  socket.onMessage((m) => got.push(m));
+  return { socket, got };
+}
+
 const hexOf = (bytes) => Buffer.from(bytes).toString("hex");
 const fromHex = (hex) => new Uint8Array(Buffer.from(hex, "hex"));
 
@@ -140,9 +148,7 @@ test("client to server: every message once and in order across drops, black hole
 
 test("server to client: every message once and in order across drops", async () => {
   const server = await startResumeServer();
-  const socket = new SteadySocket(server.url, { ...platform, ...fast, codec: "text", resume: true });
-  const got = [];
-  socket.onMessage((m) => got.push(m));
+  const { socket, got } = receiving(server.url);
   try {
     await socket.opened();
     const session = server.sessions[0].session;
@@ -410,9 +416,7 @@ test("the server's limits: an expired session resyncs, resumes are rate-limited,
   // Replay cap: with 3 unacknowledged, the 4th send waits until acks free room.
   {
     const server = await startResumeServer({ maxReplayMessages: 3 });
-    const socket = new SteadySocket(server.url, { ...platform, ...fast, codec: "text", resume: true });
-    const got = [];
-    socket.onMessage((m) => got.push(m));
+    const { socket, got } = receiving(server.url);
     try {
       await socket.opened();
       const session = server.sessions[0].session;

@@ -349,7 +349,11 @@ impl<Out, C: Encode<Out>> Sender<Out, C> {
         if !resumes {
             return Err(AckError::NoResume);
         }
-        let live = || self.runtime().with_engine(|e| e.resume_live()).unwrap_or(false);
+        let live = || {
+            self.runtime()
+                .with_engine(|e| e.resume_live())
+                .unwrap_or(false)
+        };
         if self.state() == StateKind::Open && !live() {
             return Err(AckError::NoResume);
         }

@@ -83,7 +83,9 @@ pub async fn resume_soak_delivers_both_directions_once_and_in_order() {
         let (got, seen) = (got.clone(), seen.clone());
         wasm_bindgen_futures::spawn_local(async move {
             while let Some(item) = receiver.next().await {
-                let Ok(Frame::Text(text)) = item else { continue };
+                let Ok(Frame::Text(text)) = item else {
+                    continue;
+                };
                 let Some(n) = number(&text) else { continue };
                 let mut g = got.borrow_mut();
                 g.0 += 1;
@@ -172,7 +174,8 @@ pub async fn resume_soak_delivers_both_directions_once_and_in_order() {
         server = report("resume", &test).await;
         let received = server[0]["received"].as_u64().unwrap_or(0);
         let unacked = sender.resume_stats().map_or(1, |s| s.unacked);
-        if received >= total && got.borrow().0 >= total && unacked == 0 && server[0]["unacked"] == 0 {
+        if received >= total && got.borrow().0 >= total && unacked == 0 && server[0]["unacked"] == 0
+        {
             break;
         }
         sleep(20).await;
@@ -195,7 +198,14 @@ pub async fn resume_soak_delivers_both_directions_once_and_in_order() {
         )
     };
     let lines = [
-        line("client-to-server", stats.sent, up.0, up.1, up.2, stats.replayed),
+        line(
+            "client-to-server",
+            stats.sent,
+            up.0,
+            up.1,
+            up.2,
+            stats.replayed,
+        ),
         line(
             "server-to-client",
             s["produced"].as_u64().unwrap_or(0),
@@ -214,7 +224,12 @@ pub async fn resume_soak_delivers_both_directions_once_and_in_order() {
     }
     assert_eq!(stats.sent, total);
     assert_eq!(up, (total, 0, 0), "client to server: {}", lines[0]);
-    assert_eq!((down.0, down.1, down.2), (total, 0, 0), "server to client: {}", lines[1]);
+    assert_eq!(
+        (down.0, down.1, down.2),
+        (total, 0, 0),
+        "server to client: {}",
+        lines[1]
+    );
     assert_eq!(stats.resyncs, 0);
     assert_eq!(policy_dropped, 0);
     assert!(closes >= faults, "{closes} disconnects for {faults} faults");
@@ -231,7 +246,10 @@ pub async fn send_acked_resolves_once_processed_and_fails_on_a_lost_session() {
         .await
         .expect("acknowledged");
     let server = report("resume", &test).await;
-    assert_eq!(server[0]["received"], 1, "acknowledged after the server got it");
+    assert_eq!(
+        server[0]["received"], 1,
+        "acknowledged after the server got it"
+    );
     // Into a black hole, then the server forgets the session.
     control("blackhole", &test, "on=true").await;
     let pending = socket.send_acked(Frame::Text("lost".into()));

@@ -566,9 +566,11 @@ impl Config {
             })?;
         }
         if let Some(r) = &self.resume {
-            check(r.max_unacked_messages > 0, "resume.max_unacked_messages", || {
-                "must be above zero".into()
-            })?;
+            check(
+                r.max_unacked_messages > 0,
+                "resume.max_unacked_messages",
+                || "must be above zero".into(),
+            )?;
             check(r.ack_every > 0, "resume.ack_every", || {
                 "must be above zero".into()
             })?;

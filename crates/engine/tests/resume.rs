@@ -20,9 +20,8 @@ use std::time::Duration;
 use proptest::prelude::*;
 use steadysocket_engine::resume::{Outcome, WireFrame};
 use steadysocket_engine::{
-    Command, Config, DropReason, Endpoint, Engine, Event, Frame, HeartbeatConfig, Input,
-    MessageId, Overflow, Payload, PongMatcher, ResumeConfig, SendOutcome, SocketId, StateKind,
-    Time,
+    Command, Config, DropReason, Endpoint, Engine, Event, Frame, HeartbeatConfig, Input, MessageId,
+    Overflow, Payload, PongMatcher, ResumeConfig, SendOutcome, SocketId, StateKind, Time,
 };
 
 /// One WebSocket connection of the fake network.
@@ -93,7 +92,11 @@ impl ModelServer {
     }
 
     fn release(&mut self, ack: u64) {
-        assert!(ack <= self.sent, "the client acknowledged {ack}, beyond {}", self.sent);
+        assert!(
+            ack <= self.sent,
+            "the client acknowledged {ack}, beyond {}",
+            self.sent
+        );
         while self.acked < ack {
             self.unacked.pop_front();
             self.acked += 1;
@@ -326,8 +329,12 @@ impl Net {
     /// Up to `n` frames from the client reach the server.
     fn deliver_to_server(&mut self, n: usize) {
         for _ in 0..n {
-            let Some(conn) = self.conn.as_mut() else { return };
-            let Some(bytes) = conn.to_server.pop_front() else { return };
+            let Some(conn) = self.conn.as_mut() else {
+                return;
+            };
+            let Some(bytes) = conn.to_server.pop_front() else {
+                return;
+            };
             let replies = self.server.on_frame(conn, &bytes);
             conn.to_client.extend(replies);
         }
@@ -336,8 +343,12 @@ impl Net {
     /// Up to `n` frames from the server reach the client.
     fn deliver_to_client(&mut self, n: usize) {
         for _ in 0..n {
-            let Some(conn) = self.conn.as_mut() else { return };
-            let Some(bytes) = conn.to_client.pop_front() else { return };
+            let Some(conn) = self.conn.as_mut() else {
+                return;
+            };
+            let Some(bytes) = conn.to_client.pop_front() else {
+                return;
+            };
             let socket = conn.socket;
             self.input(Input::Received {
                 socket,
@@ -347,7 +358,9 @@ impl Net {
     }
 
     fn produce(&mut self) {
-        let Some(text) = self.server.produce() else { return };
+        let Some(text) = self.server.produce() else {
+            return;
+        };
         if let Some(conn) = self.conn.as_mut() {
             if conn.welcomed && self.server.current == Some(conn.socket) && !conn.blackhole {
                 conn.to_client.push_back(data(&text, None));
@@ -372,13 +385,16 @@ impl Net {
     /// A frame still in flight on a connection let go of arrives late, at
     /// the server (fenced off) and at the client (ignored).
     fn late(&mut self) {
-        let Some(mut old) = self.old.pop() else { return };
+        let Some(mut old) = self.old.pop() else {
+            return;
+        };
         // A late hello for a new session makes an orphan session on a real
         // server (one per hello), which touches no other: left out here, as
         // this model holds one session.
-        let orphan = old.to_server.front().is_some_and(|b| {
-            matches!(WireFrame::decode(b), Ok(WireFrame::Hello { resume: None }))
-        });
+        let orphan = old
+            .to_server
+            .front()
+            .is_some_and(|b| matches!(WireFrame::decode(b), Ok(WireFrame::Hello { resume: None })));
         if orphan {
             old.to_server.pop_front();
         } else if let Some(bytes) = old.to_server.pop_front() {
@@ -455,7 +471,9 @@ fn config(max_unacked: usize, overflow: Overflow, lose: bool) -> Config {
         .set_initial(Duration::from_millis(100))
         .set_max(Duration::from_millis(400))
         .set_connect_timeout(Duration::from_millis(1500));
-    c.outbox_mut().set_overflow(overflow).set_max_messages(if lose { 8 } else { 100_000 });
+    c.outbox_mut()
+        .set_overflow(overflow)
+        .set_max_messages(if lose { 8 } else { 100_000 });
     let mut h = HeartbeatConfig::default();
     h.set_interval(Duration::from_millis(1000))
         .set_timeout(Duration::from_millis(500))
@@ -474,7 +492,12 @@ fn config(max_unacked: usize, overflow: Overflow, lose: bool) -> Config {
     c
 }
 
-fn run(actions: Vec<Action>, max_unacked: usize, overflow: Overflow, small_outbox: bool) -> Result<(), TestCaseError> {
+fn run(
+    actions: Vec<Action>,
+    max_unacked: usize,
+    overflow: Overflow,
+    small_outbox: bool,
+) -> Result<(), TestCaseError> {
     let mut net = Net::new(config(max_unacked, overflow, small_outbox));
     net.input(Input::Connect);
     for action in actions {
@@ -515,7 +538,10 @@ fn run(actions: Vec<Action>, max_unacked: usize, overflow: Overflow, small_outbo
         net.deliver_to_client(64);
         net.advance(Duration::from_millis(200));
         let settled = net.engine.state().kind() == StateKind::Open
-            && net.conn.as_ref().is_some_and(|c| c.to_server.is_empty() && c.to_client.is_empty())
+            && net
+                .conn
+                .as_ref()
+                .is_some_and(|c| c.to_server.is_empty() && c.to_client.is_empty())
             && net.engine.resume_stats().is_some_and(|s| s.unacked == 0)
             && net.engine.outbox_len().0 == 0
             && net.server.unacked.is_empty();
@@ -525,7 +551,11 @@ fn run(actions: Vec<Action>, max_unacked: usize, overflow: Overflow, small_outbo
     }
     check_order(&net)?;
     let stats = net.engine.resume_stats().expect("resume is on");
-    prop_assert_eq!(stats.unacked, 0, "messages still unacknowledged after settling");
+    prop_assert_eq!(
+        stats.unacked,
+        0,
+        "messages still unacknowledged after settling"
+    );
     prop_assert_eq!(net.engine.outbox_len().0, 0);
     // Every client message: delivered, or dropped by a named policy.
     let resync = net.dropped(DropReason::Resync);
@@ -534,9 +564,17 @@ fn run(actions: Vec<Action>, max_unacked: usize, overflow: Overflow, small_outbo
         let delivered = net.server.app_received.contains(text);
         let dropped = resync.contains(id) || overflow.contains(id);
         prop_assert!(delivered || dropped, "{} was lost", text);
-        prop_assert!(!(delivered && overflow.contains(id)), "{} delivered and dropped", text);
+        prop_assert!(
+            !(delivered && overflow.contains(id)),
+            "{} delivered and dropped",
+            text
+        );
     }
-    let resyncs = net.events.iter().filter(|e| matches!(e, Event::Resync)).count();
+    let resyncs = net
+        .events
+        .iter()
+        .filter(|e| matches!(e, Event::Resync))
+        .count();
     prop_assert_eq!(stats.resyncs as usize, resyncs);
     if net.server.sessions_lost == 0 {
         prop_assert!(resync.is_empty(), "resync drops with no session lost");
@@ -547,7 +585,12 @@ fn run(actions: Vec<Action>, max_unacked: usize, overflow: Overflow, small_outbo
         // Only what the lost sessions held may be missing (some of it may
         // have arrived before its acknowledgement did).
         let missing = net.server.produced - net.delivered.len() as u64;
-        prop_assert!(missing <= net.server.lost, "{} missing, {} lost", missing, net.server.lost);
+        prop_assert!(
+            missing <= net.server.lost,
+            "{} missing, {} lost",
+            missing,
+            net.server.lost
+        );
     }
     // The handshake runs once per new session (the first, and one per
     // resync), and the session in force got the last.
@@ -566,7 +609,13 @@ fn check_order(net: &Net) -> Result<(), TestCaseError> {
         ("client", numbers(&net.delivered)),
     ] {
         for pair in seen.windows(2) {
-            prop_assert!(pair[0] < pair[1], "the {} got {} after {}", who, pair[1], pair[0]);
+            prop_assert!(
+                pair[0] < pair[1],
+                "the {} got {} after {}",
+                who,
+                pair[1],
+                pair[0]
+            );
         }
     }
     Ok(())
@@ -608,5 +657,9 @@ fn a_drop_replays_what_was_in_flight() {
     let stats = net.engine.resume_stats().unwrap();
     assert_eq!(stats.replayed, 3, "{stats:?}");
     assert_eq!(stats.resumes, 1);
-    assert_eq!(net.server.handshakes, ["h1"], "a resume does not run the handshake");
+    assert_eq!(
+        net.server.handshakes,
+        ["h1"],
+        "a resume does not run the handshake"
+    );
 }

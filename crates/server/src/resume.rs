@@ -224,7 +224,10 @@ pub async fn serve(mut ws: Socket, mut reg: Registration, echo: bool) {
 impl Conn {
     fn frame(&mut self, sessions: &Arc<Sessions>, reg: &Registration, bytes: &[u8]) -> Out {
         let Ok(frame) = WireFrame::decode(bytes) else {
-            return Out::Close(CLOSE_PROTOCOL_ERROR, "resume protocol error: a malformed frame");
+            return Out::Close(
+                CLOSE_PROTOCOL_ERROR,
+                "resume protocol error: a malformed frame",
+            );
         };
         let Some(id) = self.session else {
             let WireFrame::Hello { resume } = frame else {
@@ -241,7 +244,10 @@ impl Conn {
             WireFrame::Data { text, ack, payload } => {
                 if let Some(ack) = ack {
                     if !release(s, ack) {
-                        return Out::Close(CLOSE_PROTOCOL_ERROR, "resume protocol error: an ack of a message never sent");
+                        return Out::Close(
+                            CLOSE_PROTOCOL_ERROR,
+                            "resume protocol error: an ack of a message never sent",
+                        );
                     }
                 }
                 let seq = self.next_in;
@@ -273,12 +279,18 @@ impl Conn {
                 if release(s, n) {
                     Out::Frames(Vec::new())
                 } else {
-                    Out::Close(CLOSE_PROTOCOL_ERROR, "resume protocol error: an ack of a message never sent")
+                    Out::Close(
+                        CLOSE_PROTOCOL_ERROR,
+                        "resume protocol error: an ack of a message never sent",
+                    )
                 }
             }
             WireFrame::Ping => Out::Frames(vec![WireFrame::Pong.encode()]),
             WireFrame::Pong => Out::Frames(Vec::new()),
-            _ => Out::Close(CLOSE_PROTOCOL_ERROR, "resume protocol error: a frame out of place"),
+            _ => Out::Close(
+                CLOSE_PROTOCOL_ERROR,
+                "resume protocol error: a frame out of place",
+            ),
         }
     }
 
@@ -294,7 +306,10 @@ impl Conn {
                     return Out::Close(CLOSE_PROTOCOL_ERROR, "resume protocol error");
                 };
                 if last > s.sent || last < s.acked {
-                    return Out::Close(CLOSE_PROTOCOL_ERROR, "resume protocol error: a resume from a sequence never sent");
+                    return Out::Close(
+                        CLOSE_PROTOCOL_ERROR,
+                        "resume protocol error: a resume from a sequence never sent",
+                    );
                 }
                 release(s, last);
                 s.stats.resumes += 1;

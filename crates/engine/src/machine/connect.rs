@@ -106,7 +106,13 @@ impl Engine {
 
     /// The link is up (with resume on: welcomed). `handshake`: run the
     /// handshake hook (not after a resume, which replays instead).
-    pub(super) fn on_open(&mut self, now: Time, socket: SocketId, protocol: String, handshake: bool) {
+    pub(super) fn on_open(
+        &mut self,
+        now: Time,
+        socket: SocketId,
+        protocol: String,
+        handshake: bool,
+    ) {
         self.cancel_timer(Timer::ConnectTimeout);
         self.opens += 1;
         self.flow = Flow::Flowing;

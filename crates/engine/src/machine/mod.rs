@@ -331,7 +331,9 @@ impl Engine {
     fn sending_now(&self, len: usize) -> Option<SocketId> {
         match self.state {
             State::Open { socket, .. }
-                if self.flow == Flow::Flowing && self.outbox.is_empty() && self.session_room(len) =>
+                if self.flow == Flow::Flowing
+                    && self.outbox.is_empty()
+                    && self.session_room(len) =>
             {
                 Some(socket)
             }

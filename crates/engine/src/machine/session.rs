@@ -169,7 +169,10 @@ impl Engine {
         session.link = Link::Hello {
             resuming: session.id.is_some(),
         };
-        if let State::Connecting { attempt, deadline, .. } = self.state {
+        if let State::Connecting {
+            attempt, deadline, ..
+        } = self.state
+        {
             self.state = State::Connecting {
                 socket,
                 attempt,
@@ -190,9 +193,14 @@ impl Engine {
         };
         let link = self.session.as_ref().map_or(Link::Plain, |s| s.link);
         match (wire, link) {
-            (Ok(WireFrame::Welcome { outcome, session, last }), Link::Hello { resuming }) => {
-                self.on_welcome(now, socket, resuming, outcome, session, last)
-            }
+            (
+                Ok(WireFrame::Welcome {
+                    outcome,
+                    session,
+                    last,
+                }),
+                Link::Hello { resuming },
+            ) => self.on_welcome(now, socket, resuming, outcome, session, last),
             (Ok(WireFrame::Data { text, ack, payload }), Link::Live) => {
                 self.alive(now, None);
                 if let Some(ack) = ack {
@@ -204,7 +212,11 @@ impl Engine {
                     match String::from_utf8(payload) {
                         Ok(s) => Frame::Text(s),
                         Err(_) => {
-                            return self.protocol_error(now, socket, "a text message that is not UTF-8")
+                            return self.protocol_error(
+                                now,
+                                socket,
+                                "a text message that is not UTF-8",
+                            )
                         }
                     }
                 } else {
@@ -277,7 +289,9 @@ impl Engine {
                 self.resync();
                 false
             }
-            _ => return self.protocol_error(now, socket, "a welcome that does not answer the hello"),
+            _ => {
+                return self.protocol_error(now, socket, "a welcome that does not answer the hello")
+            }
         };
         let Some(session) = self.session.as_mut() else {
             return;
@@ -311,7 +325,12 @@ impl Engine {
     }
 
     /// Sends one message in the session: numbered, kept for replay.
-    pub(super) fn send_in_session(&mut self, socket: SocketId, id: Option<MessageId>, frame: Frame) {
+    pub(super) fn send_in_session(
+        &mut self,
+        socket: SocketId,
+        id: Option<MessageId>,
+        frame: Frame,
+    ) {
         let Some(session) = self.session.as_mut() else {
             return;
         };
@@ -332,7 +351,9 @@ impl Engine {
     /// `ack_every` messages wait for one (the ack timer covers fewer): a
     /// few bytes every so many messages rather than on every frame.
     fn envelope(&mut self, frame: Frame) -> Payload {
-        let half = self.resume_config().map_or(1, |c| u64::from(c.ack_every / 2).max(1));
+        let half = self
+            .resume_config()
+            .map_or(1, |c| u64::from(c.ack_every / 2).max(1));
         let ack = self.session.as_mut().and_then(|s| {
             (s.received - s.ack_sent >= half).then(|| {
                 s.ack_sent = s.received;

@@ -46,6 +46,8 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
   #callbacks = new Set<(message: In) => void>();
   // sendAcked() promises by message id (0: not handed to the engine yet).
   #acks = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  // sendAcked() promises whose message waits for the module to load (no id yet).
+  #unnumbered = new Set<{ resolve: () => void; reject: (e: Error) => void }>();
   #resume: boolean;
 
   constructor(url: UrlSource, options: SteadySocketOptions<Out> = {}) {
@@ -204,6 +206,7 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
       const entry = { resolve, reject };
       // Before the module has loaded, the id comes at the hand-over.
       const later = (id: number, refusal?: Error) => {
+        if (!this.#unnumbered.delete(entry)) return;
         if (refusal) return reject(refusal);
         this.#acks.set(id, entry);
       };
@@ -215,6 +218,7 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
       }
       if (SEND_OUTCOME[outcome] === "dropped") reject(new SteadySocketError("dropped", "the message was dropped (overflow)", message));
       else if (id !== 0) this.#acks.set(id, entry);
+      else this.#unnumbered.add(entry);
     });
   }
 
@@ -225,6 +229,10 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
 
   /** Settles the sendAcked() promises up to `through`, or rejects them all (`error`). */
   #settleAcks(through: number, error?: Error): void {
+    if (error) {
+      for (const entry of this.#unnumbered) entry.reject(error);
+      this.#unnumbered.clear();
+    }
     for (const [id, entry] of this.#acks) {
       if (error) entry.reject(error);
       else if (id <= through) entry.resolve();
@@ -381,7 +389,7 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
     for (const waiter of [...this.#waiters]) waiter(state);
     if (state === "closed") {
       this.#endIterators();
-      if (this.#acks.size) this.#settleAcks(0, this.#disposed ? endedError() : new SteadySocketError("closed", this.#core.closedReason ?? "closed"));
+      if (this.#acks.size || this.#unnumbered.size) this.#settleAcks(0, this.#disposed ? endedError() : new SteadySocketError("closed", this.#core.closedReason ?? "closed"));
     }
   }
 

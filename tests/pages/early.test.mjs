@@ -11,6 +11,9 @@
 // - a module that cannot load (a 404) closes the early socket for good:
 //   an error event, opened() rejects, a for await loop throws the reason, the
 //   queued message stays in the outbox, and init() rejects with code "load";
+// - with resume, a sendAcked() made before the module has loaded keeps its
+//   place among the sends and resolves once the server acknowledges it; one
+//   whose module cannot load rejects;
 // - on a page whose Content-Security-Policy lacks 'wasm-unsafe-eval', init()
 //   rejects naming the directive to add, and the early socket closes with it.
 import { test, after, before } from "node:test";
@@ -105,6 +108,38 @@ test("a socket built before the wasm module has loaded queues its sends in order
   await page.close();
 });
 
+test("with resume, a sendAcked before the module has loaded keeps its place and resolves at the server's acknowledgement", async () => {
+  const { page, release } = await heldPage();
+  const host = new URL(serverUrl()).host;
+  const test = `early-resume-${Date.now()}`;
+  await page.evaluate(
+    ({ host, test }) => {
+      return import("/js/index.js").then(({ SteadySocket }) => {
+        const s = new SteadySocket(`ws://${host}/echo?test=${test}&echo=0`, { codec: "text", resume: true });
+        s.send("a");
+        window.acked = s.sendAcked("b").then(
+          () => ({ state: s.state, stats: s.resumeStats }),
+          (e) => `rejected ${e.code}: ${e.message}`,
+        );
+        s.send("c");
+      });
+    },
+    { host, test },
+  );
+  release();
+  const result = await page.evaluate(() => window.acked);
+  assert.equal(typeof result, "object", String(result));
+  assert.equal(result.stats.live, true);
+  assert.ok(result.stats.acknowledged >= 2, JSON.stringify(result.stats));
+  let received = [];
+  for (let i = 0; i < 100 && received.length < 3; i++) {
+    received = await (await fetch(serverUrl(`/control/received?test=${test}`))).json();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.deepEqual(received, ["a", "b", "c"], "in the order of the calls");
+  await page.close();
+});
+
 test("a wasm module that cannot load closes an early socket for good, loudly", async () => {
   const page = await context.newPage();
   await page.route(WASM, (route) => route.fulfill({ status: 404, body: "not here" }));
@@ -116,6 +151,15 @@ test("a wasm module that cannot load closes an early socket for good, loudly", a
     const errors = [];
     s.addEventListener("error", (e) => errors.push(e.message));
     s.send("kept");
+    // With resume: a sendAcked before the module has loaded settles too.
+    const acked = new SteadySocket(`ws://${host}/echo?test=early-404`, { resume: true }).sendAcked("never");
+    const ackResult = await Promise.race([
+      acked.then(
+        () => "resolved",
+        (e) => `${e.code}: ${e.message}`,
+      ),
+      new Promise((resolve) => setTimeout(() => resolve("still pending after 5 s"), 5000)),
+    ]);
     const opened = await s.opened().then(
       () => "resolved",
       (e) => `${e.code}: ${e.message}`,
@@ -131,7 +175,7 @@ test("a wasm module that cannot load closes an early socket for good, loudly", a
       () => "resolved",
       (e) => `${e.code}: ${e.message}`,
     );
-    return { errors, opened, loop, state: s.state, outbox: s.outbox, initResult };
+    return { errors, opened, loop, state: s.state, outbox: s.outbox, initResult, ackResult };
   }, host);
   assert.equal(r.state, "closed");
   assert.equal(r.errors.length, 1);
@@ -140,6 +184,7 @@ test("a wasm module that cannot load closes an early socket for good, loudly", a
   assert.match(r.loop, /^threw closed: cannot load the steadysocket wasm module/);
   assert.deepEqual(r.outbox, ["kept"], "the queued message is still there");
   assert.match(r.initResult, /^load: cannot load the steadysocket wasm module/);
+  assert.match(r.ackResult, /^closed: cannot load the steadysocket wasm module/, "sendAcked rejected, not left hanging");
   await page.close();
 });
 

@@ -437,3 +437,27 @@ test("the server's limits: an expired session resyncs, resumes are rate-limited,
     }
   }
 });
+
+test("a resume right after the welcome, before any message either way, recovers what follows (socket.io#5538)", async () => {
+  const server = await startResumeServer();
+  const { socket, got } = receiving(server.url);
+  try {
+    await socket.opened();
+    const session = server.sessions[0].session;
+    // No message yet in either direction: drop, then both sides send while it is down.
+    server.faults.refuse(true);
+    server.faults.drop();
+    await until("the link down", () => socket.state !== "open");
+    socket.send("c1");
+    await session.send("s1");
+    server.faults.refuse(false);
+    await until("both messages", () => got.length === 1 && server.sessions[0].received.length === 1);
+    assert.deepEqual(got, ["s1"]);
+    assert.deepEqual(server.sessions[0].received, ["c1"]);
+    assert.equal(socket.resumeStats.resumes, 1);
+    assert.equal(server.sessions.length, 1, "the same session");
+  } finally {
+    socket.dispose();
+    await server.close();
+  }
+});

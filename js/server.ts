@@ -82,6 +82,12 @@ export interface ResumeServerOptions {
   authorize?: (request: unknown) => string | null | false | Promise<string | null | false>;
   /** Called with every new session (also the one after a resync), before its first message. */
   onSession?: (session: ServerSession) => void;
+  /**
+   * Told of an error an `onmessage` handler threw (or its promise's
+   * rejection); the message counts as processed all the same. Default:
+   * console.error.
+   */
+  onError?: (error: unknown, session: ServerSession) => void;
   /** Where sessions live. Default: a MemoryStore. */
   store?: SessionStore;
   /** Milliseconds a session without a connection is kept. Default 120000. */
@@ -112,7 +118,7 @@ export interface ResumeServerOptions {
   protocols?: string[];
 }
 
-type Settings = Required<Omit<ResumeServerOptions, "authorize" | "onSession" | "store" | "protocols">>;
+type Settings = Required<Omit<ResumeServerOptions, "authorize" | "onSession" | "onError" | "store" | "protocols">>;
 
 const DEFAULTS: Settings = {
   sessionTtl: 120_000,
@@ -215,6 +221,15 @@ export class ResumeServer {
         (identity) => (typeof identity === "string" ? identity : null),
         () => null,
       );
+  }
+
+  /** @internal A handler failed: reported, never thrown into the server. */
+  handlerFailed(error: unknown, session: ServerSession): void {
+    try {
+      (this.#options.onError ?? ((e: unknown) => console.error("steadysocket/server: onmessage threw", e)))(error, session);
+    } catch {
+      // An onError that throws has nothing left to tell.
+    }
   }
 
   /** @internal Opens a new session for `identity`. */
@@ -453,9 +468,7 @@ export class ServerSession {
         await this.onmessage?.(message, this);
       } catch (e) {
         // Processed all the same: reported, never redelivered.
-        queueMicrotask(() => {
-          throw e;
-        });
+        this.#server.handlerFailed(e, this);
       }
       this.record.processed = seq;
       this.stats.received++;

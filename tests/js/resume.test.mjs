@@ -461,3 +461,24 @@ test("a resume right after the welcome, before any message either way, recovers 
     await server.close();
   }
 });
+
+test("a handler that throws is reported to onError, its message counts as processed, and the next is delivered", async () => {
+  const errors = [];
+  const server = await startResumeServer({ onError: (e, session) => errors.push([e.message, typeof session.shortId]) }, (session, record) => {
+    session.onmessage = async (m) => {
+      record.received.push(m);
+      if (m === "bad") throw new Error("handler failed");
+    };
+  });
+  const socket = new SteadySocket(server.url, { ...platform, ...fast, codec: "text", resume: true });
+  try {
+    await socket.opened();
+    await socket.sendAcked("bad");
+    await socket.sendAcked("good");
+    assert.deepEqual(server.sessions[0].received, ["bad", "good"]);
+    assert.deepEqual(errors, [["handler failed", "string"]]);
+  } finally {
+    socket.dispose();
+    await server.close();
+  }
+});

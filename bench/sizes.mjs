@@ -4,7 +4,7 @@
 // benchmark (bench/run.mjs) and the size budget check of the test command
 // (scripts/check-size.mjs), so that both measure the same way.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { brotliCompressSync, gzipSync, constants } from "node:zlib";
 
 export const root = new URL("../", import.meta.url).pathname;
@@ -21,9 +21,34 @@ export const sum = (...sizes) => ({
   brotli: sizes.reduce((a, s) => a + s.brotli, 0),
 });
 
-/** `source` (an ES module) bundled and minified by esbuild, resolved from the package root. */
-export const bundle = (source, external = []) =>
-  execFileSync(root + "node_modules/.bin/esbuild", ["--bundle", "--minify", "--format=esm", "--log-level=error", ...external.map((e) => `--external:${e}`)], { input: source, cwd: root });
+/**
+ * `source` (an ES module, its imports relative to the package root) bundled
+ * and minified by esbuild with code splitting, as an app's bundler does: what
+ * is imported dynamically (the resume module) goes to a chunk of its own,
+ * loaded only when used. Returns the entry chunk.
+ */
+export const bundle = (source, external = []) => {
+  const dir = root + "target/sizes/";
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(dir + "entry.mjs", source.replaceAll('"./', '"../../'));
+  execFileSync(
+    root + "node_modules/.bin/esbuild",
+    [dir + "entry.mjs", "--bundle", "--minify", "--format=esm", "--splitting", `--outdir=${dir}out`, `--metafile=${dir}meta.json`, "--log-level=error", ...external.map((e) => `--external:${e}`)],
+    { cwd: root },
+  );
+  // The entry chunk and every chunk it imports statically (shared code goes
+  // to chunks of its own); the dynamically imported ones are not loaded.
+  const { outputs } = JSON.parse(readFileSync(dir + "meta.json", "utf8"));
+  const needed = new Set();
+  const visit = (path) => {
+    if (needed.has(path)) return;
+    needed.add(path);
+    for (const i of outputs[path].imports) if (i.kind === "import-statement" && outputs[i.path]) visit(i.path);
+  };
+  visit(Object.keys(outputs).find((p) => p.endsWith("out/entry.js")));
+  return Buffer.concat([...needed].map((p) => readFileSync(root + p)));
+};
 
 /** The package's entry points: what an app imports, and which wasm it loads. */
 export const ENTRIES = {
@@ -35,6 +60,9 @@ export const ENTRIES = {
   react: { js: `export * from "./dist/react.js";`, wasm: "pkg/steadysocket_bg.wasm", external: ["react"] },
   // The optional MessagePack module (its own wasm).
   msgpack: { js: `export * from "./dist/msgpack.js";`, wasm: "pkg/msgpack/steadysocket_msgpack_bg.wasm" },
+  // A page whose sockets use the resume option: the main JS with the resume
+  // module's (its chunk), and the resume wasm instead of the main one.
+  resume: { js: `export * from "./dist/index.js"; export * from "./dist/resume-module.js";`, wasm: "pkg/resume/steadysocket_resume_bg.wasm" },
   // The resume protocol's Node server adapter (no wasm; ws is the app's).
   server: { js: `export * from "./dist/server.js";`, wasm: null },
 };

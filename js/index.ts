@@ -7,7 +7,7 @@
 // randomness, no listeners, no WebSocket lookup.
 import { version as wasmVersion, diagnostics as wasmDiagnostics } from "../pkg/steadysocket.js";
 import { SteadySocketError } from "./events.js";
-import { MAIN } from "./options.js";
+import { loadResume, MAIN, resumeModule } from "./options.js";
 import type { ModuleSource } from "./types.js";
 
 // The package's own signatures for wasm-bindgen's functions: the public types
@@ -30,6 +30,14 @@ export function initSync(module: { module: ModuleSource }): void {
   MAIN.initSync(module);
 }
 
+/**
+ * Preloads the resume module (optional), the one sockets with the resume
+ * option use: they load it themselves when they need it.
+ */
+export function initResume(): Promise<void> {
+  return loadResume();
+}
+
 /** Loads the module where that is synchronous; throws a SteadySocketError ("loading") where it is not yet loaded. */
 function loaded(): void {
   if (!MAIN.loadSync()) throw new SteadySocketError("loading", "the wasm module is still loading: await init() first");
@@ -47,8 +55,16 @@ export function version(): string {
  * (0 unless it has a bug).
  */
 export function diagnostics(): { sockets: number; listeners: number; timers: number; dropped: number } {
-  if (!MAIN.ready) return { sockets: 0, listeners: 0, timers: 0, dropped: 0 };
-  return wasmDiagnostics();
+  const none = { sockets: 0, listeners: 0, timers: 0, dropped: 0 };
+  const main = MAIN.ready ? wasmDiagnostics() : none;
+  // Sockets with the resume option live in the resume module: counted too.
+  const resume = resumeModule()?.diagnostics() ?? none;
+  return {
+    sockets: main.sockets + resume.sockets,
+    listeners: main.listeners + resume.listeners,
+    timers: main.timers + resume.timers,
+    dropped: main.dropped + resume.dropped,
+  };
 }
 
 export { SteadySocket } from "./socket.js";

@@ -5,7 +5,9 @@
 // if the app dropped it. Idle or closed for good, it is the app's to keep;
 // once unreachable it is collected and wasm-bindgen's finalizer frees its
 // wasm side. dispose() frees the wasm side at once.
-import type { SocketCore } from "../pkg/steadysocket.js";
+// The resume module's SocketCore: the main one's API plus sendAcked and
+// resumeStats (which the main module lacks: reading them there gives undefined).
+import type { SocketCore } from "../pkg/resume/steadysocket_resume.js";
 import { Early, type AckedId, type OutboxLimits } from "./early.js";
 import { frameBytes, type On } from "./frames.js";
 import { messageOf, SteadySocketError } from "./events.js";

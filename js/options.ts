@@ -8,15 +8,47 @@
 // createCore also wires the core's direct
 // paths (js/frames.ts), so that both socket classes get them the same way.
 import wasmInit, { initSync as wasmInitSync, SocketCore } from "../pkg/steadysocket.js";
+import type { SocketCore as ResumeCore } from "../pkg/resume/steadysocket_resume.js";
 import { DEFAULTS, JITTER_CHOICES, KIND, KNOWN, OVERFLOW_CHOICES, SIMPLE, SLOT, SLOTS, type Unit } from "./generated/boundary.js";
 import { DirectSend, directListener, type On } from "./frames.js";
 import { GuardedCore, isUnusable, unusableError } from "./lifetime.js";
 import { WasmModule } from "./load.js";
+import { messageOf, SteadySocketError } from "./events.js";
 import type { OutboxLimits } from "./early.js";
 import type { CloseInfo } from "./types.js";
 
 /** The main wasm module (the engine), loaded when the first socket needs it. */
 export const MAIN = new WasmModule("steadysocket", "../pkg/steadysocket_bg.wasm", { init: wasmInit, initSync: wasmInitSync });
+
+type ResumeModule = typeof import("./resume-module.js");
+let resumeImport: Promise<ResumeModule> | null = null;
+let resumeReady: ResumeModule | null = null;
+
+/**
+ * The resume module (js/resume-module.ts), imported and loaded the first
+ * time a socket with the resume option needs it: the others never fetch it.
+ * Rejects with a SteadySocketError ("load").
+ */
+export function loadResume(): Promise<void> {
+  resumeImport ??= import("./resume-module.js")
+    .then(async (m) => {
+      await m.RESUME.load();
+      resumeReady = m;
+      return m;
+    })
+    .catch((e: unknown) => {
+      resumeImport = null;
+      throw e instanceof SteadySocketError ? e : new SteadySocketError("load", `cannot load the resume wasm module: ${messageOf(e)}`);
+    });
+  return resumeImport.then(() => {});
+}
+
+/** The resume module once loaded, else null. */
+export function resumeModule(): ResumeModule | null {
+  if (resumeReady === null) return null;
+  // A runtime entry may have provided it compiled (Deno, workerd): ready now.
+  return resumeReady;
+}
 
 type Check = readonly [string, (n: number) => boolean];
 // Whole milliseconds: a fraction would be truncated somewhere on its way.
@@ -234,8 +266,12 @@ function wire(options: RawCoreOptions, slots: Float64Array, ping: string | undef
   const weak = weakCallbacks(typeof WeakRef === "function" ? new WeakRef(hub) : { deref: () => hub }, Base);
   functionOf("shouldReconnect", options.shouldReconnect);
   functionOf("handshake", options.handshake);
+  // With the resume option, the resume module's SocketCore (the same API).
+  const resume = slots[SLOT.RESUME] === 1;
+  // (Typed as the resume module's, whose API is the main one's and more.)
+  let Core = SocketCore as unknown as typeof ResumeCore;
   const build = () =>
-    new SocketCore(slots, ping, pong, weak.construct, options.shouldReconnect && weak.shouldReconnect, options.handshake && weak.handshake, weak.dispatch, weak.listener);
+    new Core(slots, ping, pong, weak.construct, options.shouldReconnect && weak.shouldReconnect, options.handshake && weak.handshake, weak.dispatch, weak.listener);
   const core = new GuardedCore();
   const dispatch: On = (kind, a, b) => hub.on(kind, a, b);
   // The listener reads the engine's limits: it is made with the SocketCore,
@@ -245,10 +281,15 @@ function wire(options: RawCoreOptions, slots: Float64Array, ping: string | undef
   };
   // Built now where the module can load synchronously; else the socket
   // starts early (js/early.ts) and the module loads meanwhile.
-  if (MAIN.loadSync() && codecLoading === undefined) {
+  const loadedNow = resume ? resumeModule() : MAIN.loadSync() ? { SocketCore } : null;
+  if (loadedNow && codecLoading === undefined) {
+    Core = loadedNow.SocketCore as unknown as typeof ResumeCore;
     core.raw = build();
     adopt();
-  } else core.wait(Promise.all([MAIN.load(), codecLoading]), build, adopt, dispatch, outboxLimits(slots));
+  } else {
+    const ready = resume ? loadResume().then(() => void (Core = resumeModule()!.SocketCore)) : MAIN.load();
+    core.wait(Promise.all([ready, codecLoading]), build, adopt, dispatch, outboxLimits(slots));
+  }
   hub.sender = new DirectSend(core);
   return { core, sender: hub.sender, hub };
 }

@@ -21,6 +21,8 @@ log "building the package with toolchain $RUSTUP_TOOLCHAIN ($profile)"
 package_build wasm-pack --quiet build "$profile" --target web --out-dir "$ROOT/pkg" --out-name steadysocket --no-pack --mode no-install crates/npm -- "$BUILD_STD"
 log "building the MessagePack module (its own wasm, so others do not download it)"
 package_build wasm-pack --quiet build "$profile" --target web --out-dir "$ROOT/pkg/msgpack" --no-pack --mode no-install crates/msgpack -- "$BUILD_STD"
+log "building the resume module (the same with the resume client, loaded only by sockets with the resume option)"
+package_build wasm-pack --quiet build "$profile" --target web --out-dir "$ROOT/pkg/resume" --out-name steadysocket_resume --no-pack --mode no-install crates/npm -- "$BUILD_STD" --features resume
 log "compiling the package's TypeScript (js/ -> dist/, with the tables generated from crates/npm/boundary.json)"
 node scripts/gen-boundary.mjs
 rm -rf dist
@@ -29,5 +31,5 @@ tsc -p js
 cp js/deno.js js/msgpack-deno.js dist/
 # wasm-pack writes a .gitignore of "*" in each output folder, which npm pack
 # honours for subfolders: the root .gitignore already keeps pkg/ out of git.
-rm -f pkg/.gitignore pkg/msgpack/.gitignore
+rm -f pkg/.gitignore pkg/msgpack/.gitignore pkg/resume/.gitignore
 log "built: $(ls pkg/*.wasm pkg/*.js dist/index.js | tr '\n' ' ')"

@@ -136,7 +136,9 @@ impl<In, Out, C> Builder<In, Out, C> {
     /// Turns on the resume protocol: exactly-once, in-order delivery across
     /// reconnects with a server that speaks it (see the engine's
     /// `resume` module and docs/PROTOCOL.md in the repository), and
-    /// [`Sender::send_acked`](super::Sender::send_acked).
+    /// [`Sender::send_acked`](super::Sender::send_acked). Needs the crate
+    /// feature `resume`; without it `connect()` fails with a
+    /// [`ConnectError::Config`](super::ConnectError::Config) saying so.
     pub fn resume(mut self, resume: ResumeConfig) -> Self {
         self.config.set_resume(Some(resume));
         self

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { platform } from "./helpers.mjs";
-import { SteadySocket } from "../../dist/index.js";
+import { initResume, SteadySocket } from "../../dist/index.js";
 import { SocketCore } from "../../pkg/steadysocket.js";
 import { KIND, SEND_OUTCOME, SLOTS } from "../../dist/generated/boundary.js";
 
@@ -46,7 +46,7 @@ test("every option with a unit lands in its own engine field, in its unit (one d
   assert.ok(n >= 15, `only ${n} options with a unit in boundary.json`);
 });
 
-test("every documented default is the engine's default (read back with configSnapshot)", () => {
+test("every documented default is the engine's default (read back with configSnapshot)", async () => {
   const snapshot = make({}).configSnapshot();
   const documented = schema.options.filter((o) => "default" in o);
   for (const o of documented) {
@@ -56,6 +56,8 @@ test("every documented default is the engine's default (read back with configSna
   assert.ok(documented.length >= 20);
   const heartbeat = make({ heartbeat: true }).configSnapshot().heartbeat;
   for (const h of schema.heartbeat.filter((h) => "default" in h)) assert.equal(heartbeat[h.name], h.default, `heartbeat.${h.name}`);
+  // Sockets with resume use the resume module: loaded once, then at once.
+  await initResume();
   const resume = make({ resume: true }).configSnapshot().resume;
   for (const r of schema.resume) assert.equal(resume[r.name], r.default, `resume.${r.name}`);
   assert.deepEqual(make({ resume: { maxUnackedMessages: 7, maxUnackedBytes: 4096 } }).configSnapshot().resume, { maxUnackedMessages: 7, maxUnackedBytes: 4096 });

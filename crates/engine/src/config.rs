@@ -565,6 +565,10 @@ impl Config {
                 "must be above zero".into()
             })?;
         }
+        #[cfg(not(feature = "resume"))]
+        check(self.resume.is_none(), "resume", || {
+            "the resume protocol needs the crate feature `resume`".into()
+        })?;
         if let Some(r) = &self.resume {
             check(
                 r.max_unacked_messages > 0,

@@ -86,12 +86,12 @@ pub use config::{
 };
 pub use frame::{Frame, Payload};
 pub use io::{Command, DropReason, Endpoint, ErrorKind, Event, FrameNeed, Input, OpenError, Timer};
-pub use machine::{CloseError, Engine, ResumeStats, SendOutcome, SubmitError};
+pub use machine::{CloseError, Engine, SendOutcome, SubmitError};
 #[doc(hidden)]
 pub use outbox::insert_by_id;
 pub use outbox::{MessageId, MAX_QUEUED};
 pub use ports::blocked_port;
-pub use state::{ClosedReason, GiveUp, PauseReason, Phase, SocketId, State, StateKind};
+pub use state::{ClosedReason, GiveUp, PauseReason, Phase, ResumeStats, SocketId, State, StateKind};
 pub use time::Time;
 
 /// The close code the client sends when the heartbeat finds a dead link.

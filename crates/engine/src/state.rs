@@ -188,3 +188,23 @@ impl State {
         }
     }
 }
+
+/// The counters of a session's traffic, for the API.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResumeStats {
+    /// Application messages sent for the first time (replays not counted).
+    pub sent: u64,
+    /// Of those, how many the server acknowledged.
+    pub acknowledged: u64,
+    /// Messages sent again after a resume.
+    pub replayed: u64,
+    /// Sessions lost (each reported as [`Event::Resync`]).
+    pub resyncs: u64,
+    /// Messages received and delivered.
+    pub received: u64,
+    /// Successful resumes.
+    pub resumes: u64,
+    /// Messages sent and waiting for an acknowledgement now.
+    pub unacked: usize,
+}

@@ -12,7 +12,7 @@
 //!   lost at all;
 //! - a successful resume does not run the handshake again; a new session
 //!   does, and reports `Resync` when it replaced a lost one.
-#![cfg(not(target_arch = "wasm32"))]
+#![cfg(all(not(target_arch = "wasm32"), feature = "resume"))]
 
 use std::collections::VecDeque;
 use std::time::Duration;

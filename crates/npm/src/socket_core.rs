@@ -255,7 +255,8 @@ impl SocketCore {
 
     /// As `send`, for a message whose acknowledgement the caller waits for
     /// (resume on): returns `[outcome, id]`, the id that ACKED and DROP
-    /// events name.
+    /// events name. Only in the resume module.
+    #[cfg(feature = "resume")]
     #[wasm_bindgen(js_name = sendAcked)]
     pub fn send_acked(&self, data: JsValue, bytes: f64) -> Result<Array, JsValue> {
         let sent = self.submit(data, bytes)?;
@@ -272,7 +273,9 @@ impl SocketCore {
 
     /// With resume on: the session's counters (`sent`, `acknowledged`,
     /// `replayed`, `resyncs`, `received`, `resumes`, `unacked`) and whether
-    /// the current link speaks the protocol (`live`); else undefined.
+    /// the current link speaks the protocol (`live`); else undefined. Only
+    /// in the resume module.
+    #[cfg(feature = "resume")]
     #[wasm_bindgen(getter, js_name = resumeStats)]
     pub fn resume_stats(&self) -> JsValue {
         let Some(Some((stats, live))) = self

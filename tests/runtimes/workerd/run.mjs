@@ -37,7 +37,8 @@ await build({
   logLevel: "warning",
 });
 const wasmFiles = readdirSync(dir).filter((f) => f.endsWith(".wasm"));
-if (wasmFiles.length !== 1) throw new Error(`the bundle should import one wasm module, found ${wasmFiles.length}: the workerd condition was not used`);
+// The main module and the resume module, each imported as a .wasm module.
+if (wasmFiles.length !== 2) throw new Error(`the bundle should import two wasm modules (main and resume), found ${wasmFiles.length}: the workerd condition was not used`);
 
 const port = await freePort();
 const modules = [`(name = "worker.js", esModule = embed "worker.js")`, ...wasmFiles.map((f) => `(name = "${f}", wasm = embed "${f}")`)];

@@ -6,15 +6,18 @@ use core::time::Duration;
 mod connect;
 mod flow;
 mod platform;
+#[cfg(feature = "resume")]
+mod session;
+#[cfg(not(feature = "resume"))]
+#[path = "session_off.rs"]
 mod session;
 mod timers;
 
-pub use session::ResumeStats;
-use session::{Link, Session};
+use session::Session;
 
 use super::backoff::Backoff;
 use super::close_policy::{default_verdict, CloseInfo, Initiator, Verdict};
-use super::config::{Config, HiddenPolicy, Overflow, PongMatcher};
+use super::config::{Config, HiddenPolicy, Overflow};
 use super::frame::{Frame, Payload};
 use super::heartbeat::{self, Heartbeat};
 use super::io::{
@@ -103,7 +106,7 @@ impl Engine {
     /// A new engine in [`State::Idle`]. `seed` seeds its own random source
     /// (the adapter draws it per instance, never at module load).
     pub fn new(config: Config, seed: u64) -> Engine {
-        let session = config.resume.as_ref().map(|_| Session::new());
+        let session = Session::for_config(&config);
         Engine {
             config,
             state: State::Idle,
@@ -288,7 +291,7 @@ impl Engine {
         if !self.accepts_frames_from(socket) {
             return;
         }
-        if self.session.as_ref().is_some_and(|s| s.link != Link::Plain) {
+        if self.session_wire() {
             self.on_wire(now, socket, frame);
         } else {
             self.on_frame(now, frame);

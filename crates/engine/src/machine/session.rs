@@ -3,7 +3,8 @@
 //! welcome, and resync. Only with [`Config::set_resume`](crate::Config::set_resume).
 
 use super::*;
-use crate::config::ResumeConfig;
+use crate::state::ResumeStats;
+use crate::config::{PongMatcher, ResumeConfig};
 use crate::resume::{self, Outcome, WireFrame, CLOSE_PROTOCOL_ERROR};
 
 /// A message sent in the session and not yet acknowledged. Its sequence
@@ -24,26 +25,6 @@ pub(super) enum Link {
     Hello { resuming: bool },
     /// Welcomed: data frames flow.
     Live,
-}
-
-/// The counters of a session's traffic, for the API.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ResumeStats {
-    /// Application messages sent for the first time (replays not counted).
-    pub sent: u64,
-    /// Of those, how many the server acknowledged.
-    pub acknowledged: u64,
-    /// Messages sent again after a resume.
-    pub replayed: u64,
-    /// Sessions lost (each reported as [`Event::Resync`]).
-    pub resyncs: u64,
-    /// Messages received and delivered.
-    pub received: u64,
-    /// Successful resumes.
-    pub resumes: u64,
-    /// Messages sent and waiting for an acknowledgement now.
-    pub unacked: usize,
 }
 
 #[derive(Debug)]
@@ -67,6 +48,10 @@ pub(super) struct Session {
 }
 
 impl Session {
+    pub(super) fn for_config(config: &Config) -> Option<Session> {
+        config.resume.as_ref().map(|_| Session::new())
+    }
+
     pub(super) fn new() -> Session {
         Session {
             id: None,
@@ -117,6 +102,11 @@ impl Engine {
     /// acknowledged). False on a link whose server did not pick it.
     pub fn resume_live(&self) -> bool {
         self.session_live()
+    }
+
+    /// Whether frames on this link are the protocol's (after the hello).
+    pub(super) fn session_wire(&self) -> bool {
+        self.session.as_ref().is_some_and(|s| s.link != Link::Plain)
     }
 
     /// With resume on: whether the link is welcomed (messages go in the

@@ -5,6 +5,7 @@
 // current one, with the DOM lib and in a Node-only project without it.
 import init, {
   diagnostics,
+  initResume,
   initSync,
   ReconnectingWebSocket,
   SteadyEvent,
@@ -173,6 +174,8 @@ export async function everyMember(bytes: Uint8Array): Promise<void> {
   if (counters) void (counters.sent satisfies number, counters.acknowledged satisfies number, counters.replayed satisfies number, counters.resyncs satisfies number, counters.live satisfies boolean);
   void acked;
   new SteadySocket<In, Out>(url, { resume: true });
+  const preloaded: Promise<void> = initResume();
+  void preloaded;
   new SteadySocket<In, Out>(url, { resume: { maxUnackedMessages: 100, maxUnackedBytes: 65536 } });
   // @ts-expect-error: not a resume setting
   new SteadySocket<In, Out>(url, { resume: { window: 3 } });

@@ -30,6 +30,7 @@ test("import has no side effects and works without a WebSocket global", () => {
     "default",
     "diagnostics",
     "init",
+    "initResume",
     "initSync",
     "version",
   ]);

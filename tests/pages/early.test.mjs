@@ -143,6 +143,7 @@ test("with resume, a sendAcked before the module has loaded keeps its place and 
 test("a wasm module that cannot load closes an early socket for good, loudly", async () => {
   const page = await context.newPage();
   await page.route(WASM, (route) => route.fulfill({ status: 404, body: "not here" }));
+  await page.route("**/pkg/resume/steadysocket_resume_bg.wasm", (route) => route.fulfill({ status: 404, body: "not here" }));
   await page.goto(serverUrl("/control/stats?test=early-404"));
   const host = new URL(serverUrl()).host;
   const r = await page.evaluate(async (host) => {
@@ -184,7 +185,7 @@ test("a wasm module that cannot load closes an early socket for good, loudly", a
   assert.match(r.loop, /^threw closed: cannot load the steadysocket wasm module/);
   assert.deepEqual(r.outbox, ["kept"], "the queued message is still there");
   assert.match(r.initResult, /^load: cannot load the steadysocket wasm module/);
-  assert.match(r.ackResult, /^closed: cannot load the steadysocket wasm module/, "sendAcked rejected, not left hanging");
+  assert.match(r.ackResult, /^closed: cannot load the resume wasm module/, "sendAcked rejected, not left hanging");
   await page.close();
 });
 

@@ -91,7 +91,9 @@ pub use machine::{CloseError, Engine, SendOutcome, SubmitError};
 pub use outbox::insert_by_id;
 pub use outbox::{MessageId, MAX_QUEUED};
 pub use ports::blocked_port;
-pub use state::{ClosedReason, GiveUp, PauseReason, Phase, ResumeStats, SocketId, State, StateKind};
+pub use state::{
+    ClosedReason, GiveUp, PauseReason, Phase, ResumeStats, SocketId, State, StateKind,
+};
 pub use time::Time;
 
 /// The close code the client sends when the heartbeat finds a dead link.

@@ -199,7 +199,7 @@ pub struct ResumeStats {
     pub acknowledged: u64,
     /// Messages sent again after a resume.
     pub replayed: u64,
-    /// Sessions lost (each reported as [`Event::Resync`]).
+    /// Sessions lost (each reported as [`Event::Resync`](crate::Event::Resync)).
     pub resyncs: u64,
     /// Messages received and delivered.
     pub received: u64,

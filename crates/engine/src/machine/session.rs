@@ -3,9 +3,9 @@
 //! welcome, and resync. Only with [`Config::set_resume`](crate::Config::set_resume).
 
 use super::*;
-use crate::state::ResumeStats;
 use crate::config::{PongMatcher, ResumeConfig};
 use crate::resume::{self, Outcome, WireFrame, CLOSE_PROTOCOL_ERROR};
+use crate::state::ResumeStats;
 
 /// A message sent in the session and not yet acknowledged. Its sequence
 /// number follows from its place in the replay buffer.

@@ -57,7 +57,12 @@ impl Engine {
 
     pub(super) fn replay(&mut self, _socket: SocketId) {}
 
-    pub(super) fn send_in_session(&mut self, socket: SocketId, id: Option<MessageId>, frame: Frame) {
+    pub(super) fn send_in_session(
+        &mut self,
+        socket: SocketId,
+        id: Option<MessageId>,
+        frame: Frame,
+    ) {
         self.transmit(socket, id, frame.into());
     }
 
@@ -66,6 +71,9 @@ impl Engine {
     pub(super) fn link_down(&mut self, _code: Option<u16>) {}
 
     pub(super) fn ping_frame(&self) -> Option<Payload> {
-        self.config.heartbeat.as_ref().map(|h| h.ping.clone().into())
+        self.config
+            .heartbeat
+            .as_ref()
+            .map(|h| h.ping.clone().into())
     }
 }

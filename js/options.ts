@@ -43,10 +43,8 @@ export function loadResume(): Promise<void> {
   return resumeImport.then(() => {});
 }
 
-/** The resume module once loaded, else null. */
+/** The resume module once loadResume() has loaded it, else null. */
 export function resumeModule(): ResumeModule | null {
-  if (resumeReady === null) return null;
-  // A runtime entry may have provided it compiled (Deno, workerd): ready now.
   return resumeReady;
 }
 

@@ -163,21 +163,29 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
   /** Sends now or queues: returns "sent", "queued" or "dropped" (drop-newest). Throws a SteadySocketError when refused. */
   send(message: Out): SendOutcome {
     if (this.#disposed) throw endedError(message);
-    if (this.#codecModule !== null) {
-      if (!this.#codecModule.ready) return this.#sendLater(message);
-      this.#codecModule = null;
-    }
-    let data;
+    const data = this.#encode(message);
+    if (!(data instanceof Later) && this.#direct.send(data)) return "sent";
     try {
-      data = this.#codec.encode(message);
-    } catch (e) {
-      throw new SteadySocketError("encode", `cannot encode the message: ${messageOf(e)}`, message);
-    }
-    if (this.#direct.send(data)) return "sent";
-    try {
-      return SEND_OUTCOME[this.#core.send(data, frameBytes(data))];
+      return SEND_OUTCOME[this.#core.send(data, sizeOf(data))];
     } catch (e) {
       throw refusedWith(e, message);
+    }
+  }
+
+  /**
+   * The message as its codec encodes it, or, while the codec's own module
+   * loads, a Later that the hand-over to the engine encodes. Throws a
+   * SteadySocketError ("encode").
+   */
+  #encode(message: Out): unknown {
+    if (this.#codecModule !== null) {
+      if (!this.#codecModule.ready) return new Later(message, () => this.#codec.encode(message));
+      this.#codecModule = null;
+    }
+    try {
+      return this.#codec.encode(message);
+    } catch (e) {
+      throw new SteadySocketError("encode", `cannot encode the message: ${messageOf(e)}`, message);
     }
   }
 
@@ -194,13 +202,10 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
     if (!this.#resume) return Promise.reject(new SteadySocketError("no-resume", "sendAcked() needs the resume option", message));
     if (this.#core.state === "open" && this.#core.resumeStats?.live === false) return Promise.reject(noResume(message));
     let data: unknown;
-    if (this.#codecModule !== null && !this.#codecModule.ready) data = new Later(message, () => this.#codec.encode(message));
-    else {
-      try {
-        data = this.#codec.encode(message);
-      } catch (e) {
-        return Promise.reject(new SteadySocketError("encode", `cannot encode the message: ${messageOf(e)}`, message));
-      }
+    try {
+      data = this.#encode(message);
+    } catch (e) {
+      return Promise.reject(e);
     }
     return new Promise<void>((resolve, reject) => {
       const entry = { resolve, reject };
@@ -212,7 +217,7 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
       };
       let outcome: number, id: number;
       try {
-        [outcome, id] = this.#core.sendAcked(data, data instanceof Later ? -1 : frameBytes(data), later);
+        [outcome, id] = this.#core.sendAcked(data, sizeOf(data), later);
       } catch (e) {
         return reject(refusedWith(e, message));
       }
@@ -238,15 +243,6 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
       else if (id <= through) entry.resolve();
       else continue;
       this.#acks.delete(id);
-    }
-  }
-
-  /** A message for a codec still loading: encoded when the socket hands its messages to the engine. */
-  #sendLater(message: Out): SendOutcome {
-    try {
-      return SEND_OUTCOME[this.#core.send(new Later(message, () => this.#codec.encode(message)), -1)];
-    } catch (e) {
-      throw refusedWith(e, message);
     }
   }
 
@@ -472,6 +468,9 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
     }
   }
 }
+
+/** An encoded message's size for the engine; -1 for a Later, measured once encoded. */
+const sizeOf = (data: unknown): number => (data instanceof Later ? -1 : frameBytes(data));
 
 /** A sendAcked() whose server does not speak the resume protocol. */
 function noResume(message?: unknown): SteadySocketError {

@@ -238,7 +238,10 @@ impl Reader<'_> {
 /// The subprotocols to offer for the application's own `app` (see
 /// docs/PROTOCOL.md, Negotiation).
 pub fn offer(app: &[String]) -> Vec<String> {
-    let mut offered: Vec<String> = app.iter().map(|p| text_join(SUBPROTOCOL, "~", p)).collect();
+    let mut offered: Vec<String> = app
+        .iter()
+        .map(|p| crate::text::text!(SUBPROTOCOL, "~", p))
+        .collect();
     offered.extend(app.iter().cloned());
     if app.is_empty() {
         offered.push(SUBPROTOCOL.into());
@@ -259,12 +262,4 @@ pub fn chosen(protocol: &str) -> (bool, &str) {
         Some(app) => (true, app),
         None => (false, protocol),
     }
-}
-
-fn text_join(a: &str, b: &str, c: &str) -> String {
-    let mut s = String::with_capacity(a.len() + b.len() + c.len());
-    s.push_str(a);
-    s.push_str(b);
-    s.push_str(c);
-    s
 }

@@ -121,6 +121,15 @@ fn queued_to_js(queued: Queued) -> JsValue {
     }
 }
 
+/// A send's outcome as SocketCore.send returns it.
+fn outcome_code(sent: SendOutcome) -> u8 {
+    match sent {
+        SendOutcome::Sent(_) => outcome::SENT,
+        SendOutcome::Queued(_) => outcome::QUEUED,
+        _ => outcome::DROPPED,
+    }
+}
+
 /// A refusal as a JS Error with a `code` the JS side can test.
 fn refusal(code: &str, message: &str) -> JsValue {
     let error = js_sys::Error::new(message);
@@ -246,11 +255,7 @@ impl SocketCore {
     /// "invalid-data" or "busy" when refused. The value is never copied into
     /// wasm memory: the engine counts its size only.
     pub fn send(&self, data: JsValue, bytes: f64) -> Result<u8, JsValue> {
-        match self.submit(data, bytes)? {
-            SendOutcome::Sent(_) => Ok(outcome::SENT),
-            SendOutcome::Queued(_) => Ok(outcome::QUEUED),
-            _ => Ok(outcome::DROPPED),
-        }
+        self.submit(data, bytes).map(outcome_code)
     }
 
     /// As `send`, for a message whose acknowledgement the caller waits for
@@ -260,13 +265,8 @@ impl SocketCore {
     #[wasm_bindgen(js_name = sendAcked)]
     pub fn send_acked(&self, data: JsValue, bytes: f64) -> Result<Array, JsValue> {
         let sent = self.submit(data, bytes)?;
-        let code = match sent {
-            SendOutcome::Sent(_) => outcome::SENT,
-            SendOutcome::Queued(_) => outcome::QUEUED,
-            _ => outcome::DROPPED,
-        };
         Ok(Array::of2(
-            &JsValue::from(code),
+            &JsValue::from(outcome_code(sent)),
             &JsValue::from_f64(sent.id().0 as f64),
         ))
     }

@@ -130,14 +130,8 @@ impl Engine {
         if !handshake {
             self.replay(socket);
         } else if let Some(hook) = self.config.handshake.as_mut() {
-            let frames = hook();
-            let live = self.session_live();
-            for frame in frames {
-                if live {
-                    self.send_in_session(socket, None, frame);
-                } else {
-                    self.transmit(socket, None, frame.into());
-                }
+            for frame in hook() {
+                self.send_on(socket, None, frame.into());
             }
         }
         self.expire_outbox(now);
@@ -152,22 +146,30 @@ impl Engine {
     }
 
     pub(super) fn on_frame(&mut self, now: Time, frame: Option<Frame>) {
-        if let Some(config) = &self.config.heartbeat {
-            let seen = self.heartbeat.on_frame(now, frame.as_ref(), config);
-            if let Some(rtt) = seen.rtt {
-                self.emit(Event::Heartbeat { rtt });
-                self.cancel_timer(Timer::PongTimeout);
-                if let Some(due) = self.heartbeat.next_ping() {
-                    self.set_timer(Timer::Ping, due);
-                }
-            }
-            if seen.swallow {
-                return;
-            }
+        if self.heard(now, frame.as_ref()) {
+            return;
         }
         if let Some(frame) = frame {
             self.commands.push_back(Command::Deliver(frame));
         }
+    }
+
+    /// A frame (or its arrival) proves the link alive to the heartbeat, and
+    /// answers its ping if it is the pong. True: it was the exact pong, which
+    /// is not delivered.
+    pub(super) fn heard(&mut self, now: Time, frame: Option<&Frame>) -> bool {
+        let Some(config) = &self.config.heartbeat else {
+            return false;
+        };
+        let seen = self.heartbeat.on_frame(now, frame, config);
+        if let Some(rtt) = seen.rtt {
+            self.emit(Event::Heartbeat { rtt });
+            self.cancel_timer(Timer::PongTimeout);
+            if let Some(due) = self.heartbeat.next_ping() {
+                self.set_timer(Timer::Ping, due);
+            }
+        }
+        seen.swallow
     }
 
     pub(super) fn on_closed(&mut self, now: Time, socket: SocketId, info: CloseInfo) {

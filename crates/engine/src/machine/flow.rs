@@ -37,18 +37,14 @@ impl Engine {
         self.set_timer(Timer::CloseTimeout, at);
     }
 
-    /// Sends a user message on the open socket: in the resume session's
-    /// envelope on a live link, else as it is.
-    pub(super) fn send_on(&mut self, socket: SocketId, id: MessageId, frame: Payload) {
+    /// Sends a message (a user's, or with no id a handshake frame) on the
+    /// open socket: in the resume session's envelope on a live link, else as
+    /// it is.
+    pub(super) fn send_on(&mut self, socket: SocketId, id: Option<MessageId>, frame: Payload) {
         match frame {
-            Payload::Frame(f) if self.session_live() => self.send_in_session(socket, Some(id), f),
-            frame => self.transmit(socket, Some(id), frame),
+            Payload::Frame(f) if self.session_live() => self.send_in_session(socket, id, f),
+            frame => self.transmit(socket, id, frame),
         }
-    }
-
-    /// Whether message `id` waits in the resume session's replay buffer.
-    pub(super) fn in_session(&self, id: MessageId) -> bool {
-        self.session_holds(id)
     }
 
     pub(super) fn flush(&mut self) {
@@ -66,7 +62,7 @@ impl Engine {
             let Some(item) = self.outbox.pop_front() else {
                 break;
             };
-            self.send_on(socket, item.id, item.frame);
+            self.send_on(socket, Some(item.id), item.frame);
         }
         if self.outbox.next_expiry().is_none() {
             self.cancel_timer(Timer::Expiry);

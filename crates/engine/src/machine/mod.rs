@@ -241,7 +241,7 @@ impl Engine {
                 // Only user messages go back; a lost ping or handshake is redone on
                 // the next open. A message of the resume session waits in its
                 // replay buffer instead.
-                if let Some(id) = id.filter(|&id| !self.in_session(id)) {
+                if let Some(id) = id.filter(|&id| !self.session_holds(id)) {
                     self.outbox.put_back(Queued {
                         id,
                         frame,
@@ -397,7 +397,7 @@ impl Engine {
         }
         if let Some(socket) = self.sending_now(frame.len()) {
             let id = self.message_id();
-            self.send_on(socket, id, frame);
+            self.send_on(socket, Some(id), frame);
             return Ok(SendOutcome::Sent(id));
         }
         let limits = self.queue_limits();

@@ -192,7 +192,7 @@ impl Engine {
                 Link::Hello { resuming },
             ) => self.on_welcome(now, socket, resuming, outcome, session, last),
             (Ok(WireFrame::Data { text, ack, payload }), Link::Live) => {
-                self.alive(now, None);
+                self.heard(now, None);
                 if let Some(ack) = ack {
                     if let Err(e) = self.on_ack(now, ack) {
                         return self.protocol_error(now, socket, e);
@@ -215,43 +215,26 @@ impl Engine {
                 self.on_data(now, frame);
             }
             (Ok(WireFrame::Ack(ack)), Link::Live) => {
-                self.alive(now, None);
+                self.heard(now, None);
                 if let Err(e) = self.on_ack(now, ack) {
                     self.protocol_error(now, socket, e);
                 }
             }
             (Ok(WireFrame::Pong), Link::Live) => {
+                // The protocol's pong answers the heartbeat as the configured
+                // pong frame would.
                 let pong = self.config.heartbeat.as_ref().and_then(|h| match &h.pong {
                     PongMatcher::Exact(f) => Some(f.clone()),
                     PongMatcher::Any => None,
                 });
-                self.alive(now, Some(pong));
+                self.heard(now, pong.as_ref());
             }
             (Ok(WireFrame::Ping), Link::Live) => {
-                self.alive(now, None);
+                self.heard(now, None);
                 self.transmit(socket, None, Frame::Binary(WireFrame::Pong.encode()).into());
             }
             (Ok(_), _) => self.protocol_error(now, socket, "a frame out of place"),
             (Err(e), _) => self.protocol_error(now, socket, e.0),
-        }
-    }
-
-    /// A frame proves the link alive; `Some(pong)` for the protocol's pong
-    /// (the configured pong frame, if the heartbeat waits for an exact one).
-    fn alive(&mut self, now: Time, pong: Option<Option<Frame>>) {
-        let Some(config) = &self.config.heartbeat else {
-            return;
-        };
-        let seen = match &pong {
-            Some(Some(frame)) => self.heartbeat.on_frame(now, Some(frame), config),
-            Some(None) | None => self.heartbeat.on_frame(now, None, config),
-        };
-        if let Some(rtt) = seen.rtt {
-            self.emit(Event::Heartbeat { rtt });
-            self.cancel_timer(Timer::PongTimeout);
-            if let Some(due) = self.heartbeat.next_ping() {
-                self.set_timer(Timer::Ping, due);
-            }
         }
     }
 

@@ -1,6 +1,8 @@
 // What is tested here, in Node against steadysocket/server over the ws
 // package (tests/js/resume_server.mjs), with real faults:
 // - the JS wire codec against docs/PROTOCOL.md's test vectors;
+// - on the wire: text messages are the application's own text frames, binary
+//   data has one byte of envelope, acks are amortised;
 // - client to server and server to client, every message exactly once and
 //   in order across dropped and black-holed links and refused reconnects,
 //   with the replay path proven to have run;
@@ -9,7 +11,8 @@
 // - a lost session: a resync event, drops of reason "resync", a new
 //   handshake; a successful resume runs no handshake;
 // - hostile clients: a guessed id and another identity's id are refused
-//   alike, out-of-range acks, text frames and a missing hello close 4400.
+//   alike, out-of-range acks, reserved frame types and a missing hello close
+//   4400.
 // - the server's limits: session expiry, resume rate limits, the replay cap.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -169,6 +172,56 @@ test("server to client: every message once and in order across drops", async () 
     assert.ok(session.stats.resumes >= 5);
   } finally {
     socket.dispose();
+    await server.close();
+  }
+});
+
+test("on the wire: text is the application's own text frame, binary data has one byte of envelope, acks are amortised", async () => {
+  const server = await startResumeServer();
+  // What the client's platform socket sends and receives, as it is.
+  const wire = { up: [], down: [] };
+  const Base = platform.WebSocket ?? globalThis.WebSocket;
+  class Watching extends Base {
+    constructor(url, protocols) {
+      super(url, protocols);
+      this.addEventListener("message", (e) => wire.down.push(e.data));
+    }
+    send(data) {
+      wire.up.push(typeof data === "string" ? data : new Uint8Array(ArrayBuffer.isView(data) ? data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) : data));
+      super.send(data);
+    }
+  }
+  const socket = new SteadySocket(server.url, { ...fast, WebSocket: Watching, codec: "text", resume: true });
+  const got = [];
+  socket.onMessage((m) => got.push(m));
+  const binary = new SteadySocket(server.url, { ...fast, WebSocket: Watching, codec: "binary", resume: true });
+  try {
+    await Promise.all([socket.opened(), binary.opened()]);
+    const texts = Array.from({ length: 100 }, (_, i) => `t${i} é ✓`);
+    for (const t of texts) socket.send(t);
+    const session = server.sessions[0].session;
+    for (const t of texts) await session.send(`down ${t}`);
+    await until("both ways", () => got.length === 100 && server.sessions[0].received.length === 100);
+    await until("the server's acks", () => socket.resumeStats.acknowledged === 100);
+    // Every text message left as a text frame holding exactly its text, and
+    // arrived as one.
+    assert.deepEqual(wire.up.filter((f) => typeof f === "string"), texts);
+    assert.deepEqual(wire.down.filter((f) => typeof f === "string"), texts.map((t) => `down ${t}`));
+    assert.deepEqual(got, texts.map((t) => `down ${t}`));
+    // A binary message: one byte in front of its bytes.
+    binary.send(new Uint8Array([7, 8, 9]));
+    await until("the binary message", () => server.sessions[1]?.received.length === 1);
+    assert.ok(wire.up.some((f) => typeof f !== "string" && hexOf(f) === "00070809"), "0x00 then the payload");
+    assert.deepEqual([...new Uint8Array(server.sessions[1].received[0])], [7, 8, 9]);
+    // The client's binary frames besides the hellos are its acks: a few
+    // bytes every so many messages, well under one byte per message.
+    const control = wire.up.filter((f) => typeof f !== "string" && f[0] !== 0x20 && f[0] !== 0x00);
+    assert.ok(control.every((f) => f[0] === 0x10), "acks only");
+    const ackBytes = control.reduce((n, f) => n + f.length, 0);
+    assert.ok(ackBytes / 100 < 1, `${ackBytes} bytes of acks for 100 messages`);
+  } finally {
+    socket.dispose();
+    binary.dispose();
     await server.close();
   }
 });
@@ -359,11 +412,11 @@ test("hostile clients: ids that are not theirs fail alike; broken frames close 4
     // No identity: refused.
     assert.equal((await raw(server.url, [encode({ type: "hello" })])).code, 1008);
     // A resume from a server sequence never sent, an ack beyond what was
-    // sent, a text frame, a first frame that is no hello, garbage.
+    // sent, a reserved frame type, a first frame that is no hello, garbage.
     const cases = [
       [hello(aliceId, 99)],
       [encode({ type: "hello" }), encode({ type: "ack", ack: 5 })],
-      [encode({ type: "hello" }), "text"],
+      [encode({ type: "hello" }), new Uint8Array([0x01, 0x74])],
       [encode({ type: "ping" })],
       [new Uint8Array([0x20, 0x07])],
     ];

@@ -11,8 +11,6 @@ import type { GuardedCore } from "./lifetime.js";
 /** What the dispatcher takes: (kind, a, b), as SocketCore calls it. */
 export type On = (kind: number, a?: any, b?: any) => void;
 
-let encoder: TextEncoder | undefined;
-
 /**
  * An ArrayBuffer, from this realm or another (an iframe's, a vm context's, or
  * Node's under a jsdom test environment, where the global is jsdom's).
@@ -32,7 +30,7 @@ function textBytes(text: string, room: number): number {
   const most = text.length * 3;
   if (most <= room) return most;
   if (text.length > room) return text.length;
-  return (encoder ??= new TextEncoder()).encode(text).length;
+  return utf8Length(text);
 }
 
 /**
@@ -40,12 +38,30 @@ function textBytes(text: string, room: number): number {
  * anything that is not a string, an ArrayBuffer or a typed array.
  */
 export function frameBytes(data: unknown): number {
-  // TextEncoder encodes as the socket will (a lone surrogate as U+FFFD).
-  if (typeof data === "string") return (encoder ??= new TextEncoder()).encode(data).length;
+  if (typeof data === "string") return utf8Length(data);
   if (isArrayBuffer(data) || ArrayBuffer.isView(data)) return data.byteLength;
   // A Blob goes to the platform socket as it is (it reads it, in order).
   if (isBlob(data)) return data.size;
   return -1;
+}
+
+/**
+ * The UTF-8 size of `text` as the socket encodes it (a lone surrogate as
+ * U+FFFD, three bytes), counted without encoding it.
+ */
+export function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      // A pair: four bytes for two units.
+      bytes += 2;
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
 }
 
 /** Bytes of a text frame over `max`, or 0. */
@@ -101,7 +117,13 @@ export function directListener(core: GuardedCore, on: On): (event: { data: unkno
       else if (!(data instanceof ArrayBuffer)) data = new Uint8Array(data).slice().buffer;
     }
     // Resume numbers frames by their place: every one goes to the engine,
-    // which hands back what to deliver (the limit is applied then).
+    // which hands back what to deliver (the limit is applied then); a text
+    // frame stays here, delivered if the engine says so.
+    if (need === FRAME_NEED.TEXT_ARRIVAL) {
+      if (typeof data !== "string") return core.received(socket, data);
+      if (!core.textArrived(socket, data)) return;
+      return over ? on(KIND.TOO_LARGE, "text", over) : on(KIND.MESSAGE, data);
+    }
     if (need === FRAME_NEED.EVERY) return core.received(socket, data);
     if (over) {
       // Too large to deliver, but it proves the link alive all the same.

@@ -117,7 +117,7 @@ function trapped(e: unknown): void {
 /** Whether the module is unusable. */
 export const isUnusable = (): boolean => unusable !== null;
 
-const METHODS = ["configSnapshot", "start", "send", "sendAcked", "close", "reconnect", "outbox", "drainOutbox", "resolved", "resolveFailed", "sentDirectly", "arrived", "received", "dispose", "free"] as const;
+const METHODS = ["configSnapshot", "start", "send", "sendAcked", "close", "reconnect", "outbox", "drainOutbox", "resolved", "resolveFailed", "sentDirectly", "arrived", "textArrived", "received", "dispose", "free"] as const;
 const GETTERS = ["state", "protocol", "resumeStats", "bufferedAmount", "outboxBytes", "outboxLength", "closedReason", "closedFailure", "maxMessageSize", "frameNeed"] as const;
 
 /**
@@ -170,12 +170,21 @@ function guarded<T>(f: () => T): T {
 }
 const proto = GuardedCore.prototype as unknown as Record<string, unknown>;
 for (const m of METHODS) {
-  proto[m] = function (this: GuardedCore, ...args: unknown[]) {
+  // No method takes more than three arguments; fixed parameters and no
+  // closure keep the per-message calls (send, textArrived) cheap.
+  proto[m] = function (this: GuardedCore, a?: unknown, b?: unknown, c?: unknown) {
     const early = this.early as unknown as Record<string, ((...a: unknown[]) => unknown) | undefined> | null;
     // Before the module: what the early core takes, and nothing else (the
     // others answer the engine's own reports, which cannot come yet).
-    if (early) return early[m]?.(...args);
-    return guarded(() => (this.raw![m] as (...a: unknown[]) => unknown).apply(this.raw, args));
+    if (early) return early[m]?.(a, b, c);
+    if (unusable) throw unusableError();
+    try {
+      return (this.raw as unknown as Record<string, (...a: unknown[]) => unknown>)[m](a, b, c);
+    } catch (e) {
+      if (!isTrap(e)) throw e;
+      trapped(e);
+      throw unusableError();
+    }
   };
 }
 for (const p of GETTERS) {

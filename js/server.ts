@@ -13,7 +13,7 @@ export { CLOSE_PROTOCOL_ERROR, CLOSE_SUPERSEDED, SUBPROTOCOL } from "./wire.js";
 /** What the adapter needs of a ws connection. */
 export interface ServerConnection {
   readonly protocol: string;
-  send(data: Uint8Array, callback?: (error?: Error) => void): void;
+  send(data: Uint8Array, options: { binary: boolean }, callback?: (error?: Error) => void): void;
   close(code?: number, reason?: string): void;
   terminate?(): void;
   on(event: "message", listener: (data: unknown, isBinary: boolean) => void): unknown;
@@ -24,7 +24,7 @@ export interface ServerConnection {
 /** A message as the application gets it: text as a string, binary as bytes. */
 export type ServerMessage = string | Uint8Array;
 
-/** A message kept for replay until the client acknowledges it. */
+/** A message kept for replay until the client acknowledges it (text as its UTF-8 bytes). */
 export interface StoredMessage {
   text: boolean;
   payload: Uint8Array;
@@ -573,7 +573,7 @@ class Link {
   #closed = false;
   #helloTimer: ReturnType<typeof setTimeout> | null;
   // Frames that came before authorize() answered, in order.
-  #early: unknown[] | null = [];
+  #early: [unknown, boolean][] | null = [];
   #protocol: string;
 
   constructor(server: ResumeServer, ws: ServerConnection, request: unknown) {
@@ -583,8 +583,8 @@ class Link {
     this.#helloTimer = setTimeout(() => this.#fail("no hello in time"), server.settings.helloTimeout);
     (this.#helloTimer as { unref?: () => void }).unref?.();
     ws.on("message", (data, isBinary) => {
-      if (this.#early) this.#early.push(isBinary ? data : null);
-      else this.#frame(isBinary ? data : null);
+      if (this.#early) this.#early.push([data, isBinary]);
+      else this.#frame(data, isBinary);
     });
     ws.on("close", () => this.#gone());
     ws.on("error", () => this.#gone());
@@ -597,7 +597,7 @@ class Link {
       this.#identity = identity;
       const early = this.#early ?? [];
       this.#early = null;
-      for (const data of early) this.#frame(data);
+      for (const [data, isBinary] of early) this.#frame(data, isBinary);
     });
   }
 
@@ -606,21 +606,26 @@ class Link {
     this.#helloTimer = null;
   }
 
-  /** Writes a frame to the connection. */
-  write(frame: WireFrame): void {
+  /** Writes a frame to the connection: a binary one, or text (a text message's bytes). */
+  write(frame: WireFrame | Uint8Array): void {
     if (this.#closed) return;
     try {
-      this.ws.send(encode(frame));
+      if (frame instanceof Uint8Array) this.ws.send(frame, { binary: false });
+      else this.ws.send(encode(frame), { binary: true });
     } catch {
       this.#gone();
     }
   }
 
-  /** @internal A server message on this connection, with the ack due. */
+  /**
+   * @internal A server message on this connection: text as a text frame of
+   * its own, binary data with the ack due.
+   */
   data(m: StoredMessage): void {
     if (this.#closed || !this.#session) return;
+    if (m.text) return this.write(m.payload);
     const ack = this.#session.takeAck();
-    this.write({ type: "data", text: m.text, ...(ack !== undefined && { ack }), payload: m.payload });
+    this.write({ type: "data", ...(ack !== undefined && { ack }), payload: m.payload });
   }
 
   /** A later hello took the session over. */
@@ -669,16 +674,35 @@ class Link {
     session.replay(this);
   }
 
-  #frame(data: unknown): void {
-    if (this.#closed) return;
-    const bytes = data === null ? null : bytesOf(data);
-    if (bytes === null) return this.#fail("a text frame");
-    let frame: WireFrame;
-    try {
-      frame = decode(bytes);
-    } catch (e) {
-      return this.#fail(e instanceof WireError ? e.message : "a malformed frame");
+  /** A text message: a data frame, once the session is in force. */
+  #text(text: string): void {
+    if (this.#helloTimer !== null) {
+      this.#clearHello();
+      return this.#fail("the first frame is not a hello");
     }
+    const session = this.#session;
+    if (!session) return this.#fail("a frame before the welcome");
+    if (!session.holds(this)) return;
+    this.#message(session, text);
+  }
+
+  /** The next client message, numbered by its place. */
+  #message(session: ServerSession, message: ServerMessage): void {
+    if (!session.received(this.#nextIn++, message)) this.#fail("more messages ahead of their acknowledgement than maxInboxMessages");
+  }
+
+  #frame(data: unknown, isBinary: boolean): void {
+    if (this.#closed) return;
+    const bytes = bytesOf(data);
+    if (bytes === null) return this.#fail("a frame of an unknown type");
+    let frame: WireFrame | string;
+    try {
+      // A text frame is a text message (ws has checked it is UTF-8).
+      frame = isBinary ? decode(bytes) : decoder.decode(bytes);
+    } catch (e) {
+      return this.#fail(e instanceof WireError ? e.message : isBinary ? "a malformed frame" : "a text message that is not UTF-8");
+    }
+    if (typeof frame === "string") return this.#text(frame);
     if (this.#helloTimer !== null) {
       this.#clearHello();
       if (frame.type !== "hello") return this.#fail("the first frame is not a hello");
@@ -690,19 +714,9 @@ class Link {
     if (!session) return this.#fail("a frame before the welcome");
     if (!session.holds(this)) return;
     switch (frame.type) {
-      case "data": {
+      case "data":
         if (frame.ack !== undefined && !session.acked(frame.ack)) return this.#fail("an acknowledgement of a message never sent");
-        let message: ServerMessage;
-        if (frame.text) {
-          try {
-            message = decoder.decode(frame.payload);
-          } catch {
-            return this.#fail("a text message that is not UTF-8");
-          }
-        } else message = frame.payload.slice();
-        if (!session.received(this.#nextIn++, message)) this.#fail("more messages ahead of their acknowledgement than maxInboxMessages");
-        return;
-      }
+        return this.#message(session, frame.payload.slice());
       case "ack":
         if (!session.acked(frame.ack)) this.#fail("an acknowledgement of a message never sent");
         return;

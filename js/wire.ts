@@ -14,13 +14,16 @@ export const Outcome = Object.freeze({ New: 0, Resumed: 1, Failed: 2 } as const)
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
 export type WireFrame =
-  | { type: "data"; text: boolean; ack?: number; payload: Uint8Array }
+  // Binary data; a text message is a WebSocket text frame of its own.
+  | { type: "data"; ack?: number; payload: Uint8Array }
   | { type: "ack"; ack: number }
   | { type: "hello"; resume?: { session: Uint8Array; last: number } }
   | { type: "welcome"; outcome: Outcome; session: Uint8Array; last: number }
   | { type: "ping" }
   | { type: "pong" };
 
+const DATA = 0x00;
+const DATA_WITH_ACK = 0x02;
 const ACK = 0x10;
 const HELLO = 0x20;
 const WELCOME = 0x21;
@@ -53,7 +56,7 @@ export function encode(frame: WireFrame): Uint8Array {
   const out: number[] = [];
   switch (frame.type) {
     case "data": {
-      out.push((frame.text ? 1 : 0) | (frame.ack !== undefined ? 2 : 0));
+      out.push(frame.ack !== undefined ? DATA_WITH_ACK : DATA);
       if (frame.ack !== undefined) varint(out, frame.ack);
       const head = Uint8Array.from(out);
       const bytes = new Uint8Array(head.length + frame.payload.length);
@@ -135,9 +138,9 @@ class Reader {
 export function decode(bytes: Uint8Array): WireFrame {
   const r = new Reader(bytes);
   const first = r.byte();
-  if (first <= 0x03) {
-    const ack = first & 2 ? r.varint() : undefined;
-    return { type: "data", text: (first & 1) === 1, ...(ack !== undefined && { ack }), payload: bytes.subarray(r.at) };
+  if (first === DATA || first === DATA_WITH_ACK) {
+    const ack = first === DATA_WITH_ACK ? r.varint() : undefined;
+    return { type: "data", ...(ack !== undefined && { ack }), payload: bytes.subarray(r.at) };
   }
   let frame: WireFrame;
   switch (first) {

@@ -124,6 +124,8 @@ js_node20() {
     STEADYSOCKET_INJECT_WS=1 "$bin" --test tests/js/*.test.mjs
 }
 step js-node20 js_node20
+# The conformance suite for server adapters (docs/PROTOCOL.md), against ours.
+step conformance expect "conformance: every adapter passed" "$(node22)" tests/conformance/run.mjs
 # No --allow-read: the package must load without reading files in Deno.
 step deno "$(runtime deno)" run --allow-net=127.0.0.1 --allow-env=STEADYSOCKET_TEST_SERVER tests/runtimes/run.mjs
 step bun "$(runtime bun)" tests/runtimes/run.mjs

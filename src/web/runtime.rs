@@ -118,6 +118,15 @@ impl Inner {
         self.kept.binary_search_by_key(&id, |(k, _)| *k).ok()
     }
 
+    /// Lets go of the values of messages up to `through`, acknowledged in
+    /// the resume session (the ones kept are in id order, and the ones
+    /// waiting in the outbox come after every message sent).
+    fn release_kept(&mut self, through: MessageId) {
+        while self.kept.front().is_some_and(|(k, _)| *k <= through) {
+            self.kept.pop_front();
+        }
+    }
+
     fn take_kept(&mut self, id: MessageId) -> Option<JsValue> {
         let at = self.kept_at(id)?;
         self.kept.remove(at).map(|(_, v)| v)
@@ -150,8 +159,12 @@ pub struct Runtime {
     constructor: Option<Function>,
     /// With resume on the engine numbers, keeps and reads every frame: sent
     /// values become frames, and every received frame goes in, whatever its
-    /// size.
+    /// size. Text stays a JS value both ways ([`Payload::Kept`] until
+    /// acknowledged; [`FrameNeed::TextArrival`]).
     resumes: bool,
+    /// Set when the engine answers a text frame's arrival with
+    /// [`Command::DeliverArrived`].
+    deliver_arrived: Cell<bool>,
 }
 
 impl Runtime {
@@ -182,6 +195,7 @@ impl Runtime {
             outlet,
             constructor,
             resumes,
+            deliver_arrived: Cell::new(false),
         })
     }
 
@@ -305,9 +319,10 @@ impl Runtime {
         if !transport::is_frame_value(&value) {
             return None;
         }
-        if self.resumes {
-            // Kept until acknowledged, in the engine: a Blob cannot be read
-            // in time and is refused.
+        if self.resumes && !value.is_string() {
+            // Binary data goes in the protocol's envelope: the engine keeps
+            // it until acknowledged. A Blob cannot be read in time and is
+            // refused.
             let frame = transport::frame_from_js(&value)?;
             return Some(self.submit(Payload::Frame(frame), None, None));
         }
@@ -359,8 +374,9 @@ impl Runtime {
             self.execute(inner, &mut outputs);
             // "Sent" means handed to an open socket: a kept value still kept
             // was refused (the socket is closing) and is back in the outbox.
+            // (The resume session keeps every value until acknowledged.)
             let result = match result {
-                Ok(SendOutcome::Sent(id)) if inner.kept_at(id).is_some() => {
+                Ok(SendOutcome::Sent(id)) if !self.resumes && inner.kept_at(id).is_some() => {
                     Ok(SendOutcome::Queued(id))
                 }
                 other => other,
@@ -553,6 +569,28 @@ impl Runtime {
         }
     }
 
+    /// The outlet's listener received the text `data` on `target`, and the
+    /// engine needs its arrival ([`FrameNeed::TextArrival`]): true when the
+    /// outlet is to deliver it (false: a frame of a connection let go of,
+    /// or the engine is busy and the text went in whole, to come back as
+    /// [`Output::Frame`] in order).
+    pub fn text_arrived(self: &Rc<Self>, target: &JsValue, data: &JsValue) -> bool {
+        let Some(socket) = self.socket_of(target) else {
+            return false;
+        };
+        let idle = self.inner.try_borrow_mut().is_ok()
+            && self.pending.try_borrow().is_ok_and(|p| p.is_empty());
+        if !idle {
+            if let Some(frame) = transport::frame_from_js(data) {
+                self.input(Input::Received { socket, frame });
+            }
+            return false;
+        }
+        self.deliver_arrived.set(false);
+        self.input(Input::Arrived { socket });
+        self.deliver_arrived.replace(false)
+    }
+
     /// The outlet's listener received `data` on `target`, and the engine
     /// needs its content ([`FrameNeed::Content`]): the frame is copied in,
     /// and comes back as [`Output::Frame`] unless the engine keeps it (a pong).
@@ -614,7 +652,12 @@ impl Runtime {
                     Some(data) => outputs.push(Output::DroppedKept { id, data, reason }),
                     None => super::diagnostics::dropped("a kept message's drop event"),
                 },
+                Command::Emit(Event::Acked { through }) => {
+                    inner.release_kept(through);
+                    outputs.push(Output::Event(Event::Acked { through }));
+                }
                 Command::Deliver(frame) => outputs.push(Output::Frame(frame)),
+                Command::DeliverArrived => self.deliver_arrived.set(true),
                 Command::QueryBufferedAmount => {
                     let amount = inner
                         .transport
@@ -664,6 +707,21 @@ impl Runtime {
     ) -> bool {
         let sent = match &frame {
             Payload::Frame(f) => inner.transport_of(socket).is_some_and(|t| t.send(f)),
+            // The resume session's text: kept until acknowledged.
+            Payload::Kept(_) if self.resumes => {
+                let kept = id
+                    .and_then(|id| inner.kept_at(id))
+                    .and_then(|at| inner.kept.get(at));
+                match kept {
+                    Some((_, value)) => {
+                        inner.transport_of(socket).is_some_and(|t| t.send_js(value))
+                    }
+                    None => {
+                        super::diagnostics::dropped("a kept message's value");
+                        false
+                    }
+                }
+            }
             Payload::Kept(_) => match id.and_then(|id| inner.take_kept(id).map(|v| (id, v))) {
                 Some((id, value)) => {
                     let sent = inner

@@ -62,10 +62,8 @@ function frameOf(description) {
   const after = (word) => Number(description.split(word + " ")[1].split(/[ ,]/)[0]);
   switch (words[0]) {
     case "data": {
-      const text = words[1] === "text";
       const ack = description.includes(", ack") ? after(", ack") : undefined;
-      const payload = text ? new TextEncoder().encode(quoted[0]) : fromHex(quoted[0].replace(/ /g, ""));
-      return { type: "data", text, ...(ack !== undefined && { ack }), payload };
+      return { type: "data", ...(ack !== undefined && { ack }), payload: fromHex(quoted[0].replace(/ /g, "")) };
     }
     case "ack":
       return { type: "ack", ack: after("ack") };

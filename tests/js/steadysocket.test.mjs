@@ -6,13 +6,15 @@
 // - for await iterates messages and ends on a final close;
 // - decode errors are events and the stream goes on;
 // - invalid options, URLs and sends give clear errors;
-// - nothing happens at import; the URL function is asked per attempt.
+// - nothing happens at import; the URL function is asked per attempt;
+// - text is measured in the UTF-8 bytes the socket sends (lone surrogates too).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { control, messages, next, platform, quick, report, scope, sleep, wsUrl } from "./helpers.mjs";
 import { readFileSync } from "node:fs";
 import { ReconnectingWebSocket, SteadySocket, SteadySocketError } from "../../dist/index.js";
 import { initMsgpackSync, msgpack } from "../../dist/msgpack.js";
+import { frameBytes } from "../../dist/frames.js";
 
 initMsgpackSync({ module: readFileSync(new URL("../../pkg/msgpack/steadysocket_msgpack_bg.wasm", import.meta.url)) });
 
@@ -328,4 +330,20 @@ test("with a heartbeat, frames go through the engine: messages arrive and the ro
   socket.send({ pad: "x".repeat(2000) }); // echoed back over the limit
   assert.equal((await big).error.code, "too-large");
   socket.dispose();
+});
+
+test("text is measured in the UTF-8 bytes the socket sends, lone surrogates and pairs included", () => {
+  // The outbox's byte bounds, bufferedAmount and the resume window count
+  // these sizes: they must be what TextEncoder (and so the socket) makes.
+  const units = ["a", "\u007f", "\u0080", "é", "\u07ff", "\u0800", "✓", "\uffff", "😀", "\ud800", "\udc00", "\udbff\udfff"];
+  let seed = 7;
+  const rand = (n) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+  const encoder = new TextEncoder();
+  for (let i = 0; i < 3000; i++) {
+    let text = "";
+    for (let j = rand(12); j > 0; j--) text += units[rand(units.length)];
+    assert.equal(frameBytes(text), encoder.encode(text).length, JSON.stringify(text));
+  }
+  // A high surrogate at the end, and a low one before a high one.
+  for (const text of ["x\ud83d", "\ude00\ud83d", "\ud83d\ud83d\ude00"]) assert.equal(frameBytes(text), encoder.encode(text).length);
 });

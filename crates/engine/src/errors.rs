@@ -41,9 +41,6 @@ pub enum SubmitError {
         /// The outbox's byte limit.
         limit: usize,
     },
-    /// With resume on, the engine keeps every message until it is
-    /// acknowledged, so it must hold the frame: a [`Payload::Kept`] is refused.
-    NeedsFrame(Payload),
 }
 
 impl SubmitError {
@@ -52,8 +49,7 @@ impl SubmitError {
         match self {
             SubmitError::Closed(f)
             | SubmitError::OutboxFull(f)
-            | SubmitError::TooLarge { frame: f, .. }
-            | SubmitError::NeedsFrame(f) => f,
+            | SubmitError::TooLarge { frame: f, .. } => f,
         }
     }
 }
@@ -65,9 +61,6 @@ impl SubmitError {
         match self {
             SubmitError::Closed(_) => "the socket is closed; call reconnect() to reopen it".into(),
             SubmitError::OutboxFull(_) => "the outbox is full".into(),
-            SubmitError::NeedsFrame(_) => {
-                "with resume on, a message must be a frame the engine holds".into()
-            }
             SubmitError::TooLarge { frame, limit } => text!(
                 "a ",
                 frame.len(),

@@ -219,8 +219,15 @@ pub enum FrameNeed {
     /// Every frame's content, also one over the adapter's size limit (the
     /// resume protocol numbers frames by their position, so none may be
     /// skipped): the adapter applies its limit to what comes back as
-    /// [`Command::Deliver`].
+    /// [`Command::Deliver`]. With resume on and a heartbeat that waits for
+    /// an exact pong (on a link whose server did not pick the protocol).
     Every,
+    /// With resume on: every frame, none skipped; a binary frame's content
+    /// ([`Input::Received`]), a text frame's arrival ([`Input::Arrived`]),
+    /// answered with [`Command::DeliverArrived`] when the adapter is to
+    /// deliver the text it holds. The adapter applies its size limit to
+    /// what it delivers.
+    TextArrival,
 }
 
 /// Why a message left the outbox without being sent.
@@ -294,6 +301,11 @@ pub enum Command {
     },
     /// Hand a received frame to the user.
     Deliver(Frame),
+    /// Hand the user the frame of the [`Input::Arrived`] just handled,
+    /// which the adapter holds (only under [`FrameNeed::TextArrival`]: a
+    /// text message of the resume session). Without it, that frame is not
+    /// delivered (it came from a connection the session no longer uses).
+    DeliverArrived,
     /// Report the socket's `bufferedAmount` as [`Input::BufferedAmount`].
     QueryBufferedAmount,
     /// Only with [`Config::set_direct_sends`](crate::Config::set_direct_sends):

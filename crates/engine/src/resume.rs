@@ -29,10 +29,10 @@ pub enum Outcome {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum WireFrame {
-    /// An application message; its sequence number follows from its position.
+    /// An application's binary message; its sequence number follows from
+    /// its position. (A text message is a WebSocket text frame of its own,
+    /// holding the application's text as it is.)
     Data {
-        /// Whether the application sent text (else binary data).
-        text: bool,
         /// A cumulative ack carried along, if any.
         ack: Option<u64>,
         /// The application's bytes, as its codec wrote them.
@@ -66,8 +66,7 @@ pub enum WireFrame {
 pub struct WireError(pub &'static str);
 
 const DATA: u8 = 0x00;
-const TEXT: u8 = 0x01;
-const WITH_ACK: u8 = 0x02;
+const DATA_WITH_ACK: u8 = 0x02;
 const ACK: u8 = 0x10;
 const HELLO: u8 = 0x20;
 const WELCOME: u8 = 0x21;
@@ -79,10 +78,8 @@ impl WireFrame {
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::new();
         match self {
-            WireFrame::Data { text, ack, payload } => {
-                out.push(
-                    DATA | if *text { TEXT } else { 0 } | if ack.is_some() { WITH_ACK } else { 0 },
-                );
+            WireFrame::Data { ack, payload } => {
+                out.push(if ack.is_some() { DATA_WITH_ACK } else { DATA });
                 if let Some(ack) = ack {
                     varint(&mut out, *ack);
                 }
@@ -131,14 +128,13 @@ impl WireFrame {
         let (&first, rest) = bytes.split_first().ok_or(WireError("an empty frame"))?;
         let mut r = Reader(rest);
         let frame = match first {
-            DATA..=0x03 => {
-                let ack = if first & WITH_ACK != 0 {
+            DATA | DATA_WITH_ACK => {
+                let ack = if first == DATA_WITH_ACK {
                     Some(r.varint()?)
                 } else {
                     None
                 };
                 return Ok(WireFrame::Data {
-                    text: first & TEXT != 0,
                     ack,
                     payload: r.0.to_vec(),
                 });

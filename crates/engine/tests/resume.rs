@@ -20,15 +20,16 @@ use std::time::Duration;
 use proptest::prelude::*;
 use steadysocket_engine::resume::{Outcome, WireFrame};
 use steadysocket_engine::{
-    Command, Config, DropReason, Endpoint, Engine, Event, Frame, HeartbeatConfig, Input, MessageId,
-    Overflow, Payload, PongMatcher, ResumeConfig, SendOutcome, SocketId, StateKind, Time,
+    Command, Config, DropReason, Endpoint, Engine, Event, Frame, FrameNeed, HeartbeatConfig, Input,
+    MessageId, Overflow, Payload, PongMatcher, ResumeConfig, SendOutcome, SocketId, StateKind,
+    Time,
 };
 
 /// One WebSocket connection of the fake network.
 struct Conn {
     socket: SocketId,
-    to_server: VecDeque<Vec<u8>>,
-    to_client: VecDeque<Vec<u8>>,
+    to_server: VecDeque<Frame>,
+    to_client: VecDeque<Frame>,
     /// The server answered this connection's hello (it holds the session).
     welcomed: bool,
     /// The sequence number the next client data frame on this link has.
@@ -104,9 +105,23 @@ impl ModelServer {
     }
 
     /// Handles one frame the client sent on `conn`; returns frames to send back.
-    fn on_frame(&mut self, conn: &mut Conn, bytes: &[u8]) -> Vec<Vec<u8>> {
-        let frame = WireFrame::decode(bytes).expect("the client sends well-formed frames");
+    fn on_frame(&mut self, conn: &mut Conn, frame: &Frame) -> Vec<Frame> {
         let mut out = Vec::new();
+        let frame = match frame {
+            // A text frame is a data frame.
+            Frame::Text(text) => WireFrame::Data {
+                ack: None,
+                payload: text.as_bytes().to_vec(),
+            },
+            Frame::Binary(bytes) => {
+                let frame = WireFrame::decode(bytes).expect("the client sends well-formed frames");
+                assert!(
+                    !matches!(frame, WireFrame::Data { .. }),
+                    "text sent as binary data"
+                );
+                frame
+            }
+        };
         if !conn.welcomed {
             let WireFrame::Hello { resume } = frame else {
                 panic!("the client's first frame is not a hello: {frame:?}");
@@ -134,16 +149,13 @@ impl ModelServer {
                 self.superseded = Some(previous);
             }
             self.current = Some(conn.socket);
-            out.push(
-                WireFrame::Welcome {
-                    outcome,
-                    session,
-                    last: self.processed,
-                }
-                .encode(),
-            );
+            out.push(binary(WireFrame::Welcome {
+                outcome,
+                session,
+                last: self.processed,
+            }));
             for text in &self.unacked {
-                out.push(data(text, None));
+                out.push(Frame::Text(text.clone()));
             }
             return out;
         }
@@ -151,11 +163,7 @@ impl ModelServer {
             return out; // a replaced connection: fenced off
         }
         match frame {
-            WireFrame::Data { ack, payload, text } => {
-                assert!(text);
-                if let Some(ack) = ack {
-                    self.release(ack);
-                }
+            WireFrame::Data { payload, .. } => {
                 let seq = conn.next_in;
                 conn.next_in += 1;
                 assert_eq!(seq, self.processed + 1, "a client message out of sequence");
@@ -166,10 +174,10 @@ impl ModelServer {
                 } else {
                     self.app_received.push(text);
                 }
-                out.push(WireFrame::Ack(self.processed).encode());
+                out.push(binary(WireFrame::Ack(self.processed)));
             }
             WireFrame::Ack(n) => self.release(n),
-            WireFrame::Ping => out.push(WireFrame::Pong.encode()),
+            WireFrame::Ping => out.push(binary(WireFrame::Pong)),
             other => panic!("the client sent {other:?} after its hello"),
         }
         out
@@ -186,13 +194,8 @@ impl ModelServer {
     }
 }
 
-fn data(text: &str, ack: Option<u64>) -> Vec<u8> {
-    WireFrame::Data {
-        text: true,
-        ack,
-        payload: text.as_bytes().to_vec(),
-    }
-    .encode()
+fn binary(frame: WireFrame) -> Frame {
+    Frame::Binary(frame.encode())
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -215,6 +218,13 @@ struct Net {
     events: Vec<Event>,
     sent: Vec<(MessageId, String)>,
     next_text: u64,
+    /// The adapter holds the texts (as the JS adapter does): sends are
+    /// [`Payload::Kept`], text frames are reported by their arrival.
+    holds: bool,
+    /// Kept texts by message id, until acknowledged or dropped.
+    kept: Vec<(MessageId, String)>,
+    /// The text of the frame whose arrival is being reported.
+    arrived: Option<String>,
 }
 
 impl Net {
@@ -230,6 +240,9 @@ impl Net {
             events: Vec::new(),
             sent: Vec::new(),
             next_text: 0,
+            holds: false,
+            kept: Vec::new(),
+            arrived: None,
         }
     }
 
@@ -281,21 +294,25 @@ impl Net {
                     }
                 }
                 Command::Transmit { socket, frame, id } => {
-                    let bytes = match frame {
-                        Payload::Frame(Frame::Binary(b)) => b,
-                        other => panic!("with resume on, a frame that is not binary: {other:?}"),
+                    let wire = match &frame {
+                        Payload::Frame(f) => f.clone(),
+                        Payload::Kept(len) => {
+                            let held = self
+                                .kept
+                                .iter()
+                                .find(|(k, _)| Some(*k) == id)
+                                .map(|(_, t)| t.clone())
+                                .expect("a kept text is held until acknowledged or dropped");
+                            assert_eq!(held.len(), *len);
+                            Frame::Text(held)
+                        }
                     };
                     match self.conn.as_mut().filter(|c| c.socket == socket) {
-                        Some(c) if !c.blackhole => c.to_server.push_back(bytes),
+                        Some(c) if !c.blackhole => c.to_server.push_back(wire),
                         Some(_) => {}
-                        None => self.engine.handle(
-                            self.now,
-                            Input::TransmitFailed {
-                                socket,
-                                id,
-                                frame: Payload::Frame(Frame::Binary(bytes)),
-                            },
-                        ),
+                        None => self
+                            .engine
+                            .handle(self.now, Input::TransmitFailed { socket, id, frame }),
                     }
                 }
                 Command::Close { socket, .. } | Command::Discard { socket } => {
@@ -303,9 +320,24 @@ impl Net {
                         self.old.push(c);
                     }
                 }
-                Command::Deliver(Frame::Text(t)) => self.delivered.push(t),
+                Command::Deliver(Frame::Text(t)) => {
+                    assert!(!self.holds, "text the adapter holds came back whole");
+                    self.delivered.push(t)
+                }
                 Command::Deliver(other) => panic!("a delivered frame that is not text: {other:?}"),
-                Command::Emit(e) => self.events.push(e),
+                Command::DeliverArrived => {
+                    let text = self.arrived.take();
+                    self.delivered
+                        .push(text.expect("a text frame was reported"));
+                }
+                Command::Emit(e) => {
+                    match &e {
+                        Event::Acked { through } => self.kept.retain(|(id, _)| id > through),
+                        Event::Dropped { id, .. } => self.kept.retain(|(k, _)| k != id),
+                        _ => {}
+                    }
+                    self.events.push(e)
+                }
                 Command::QueryBufferedAmount => {
                     self.engine.handle(self.now, Input::BufferedAmount(0))
                 }
@@ -318,8 +350,18 @@ impl Net {
     fn send(&mut self) {
         self.next_text += 1;
         let text = format!("c{}", self.next_text);
-        if let Ok(outcome) = self.engine.send(self.now, Frame::Text(text.clone()), None) {
-            if !matches!(outcome, SendOutcome::Dropped(_)) {
+        let payload = if self.holds {
+            Payload::Kept(text.len())
+        } else {
+            Payload::Frame(Frame::Text(text.clone()))
+        };
+        // The adapter keeps the text before the commands run.
+        match self.engine.send(self.now, payload, None) {
+            Ok(SendOutcome::Dropped(_)) | Err(_) => {}
+            Ok(outcome) => {
+                if self.holds {
+                    self.kept.push((outcome.id(), text.clone()));
+                }
                 self.sent.push((outcome.id(), text));
             }
         }
@@ -332,10 +374,10 @@ impl Net {
             let Some(conn) = self.conn.as_mut() else {
                 return;
             };
-            let Some(bytes) = conn.to_server.pop_front() else {
+            let Some(frame) = conn.to_server.pop_front() else {
                 return;
             };
-            let replies = self.server.on_frame(conn, &bytes);
+            let replies = self.server.on_frame(conn, &frame);
             conn.to_client.extend(replies);
         }
     }
@@ -346,14 +388,25 @@ impl Net {
             let Some(conn) = self.conn.as_mut() else {
                 return;
             };
-            let Some(bytes) = conn.to_client.pop_front() else {
+            let Some(frame) = conn.to_client.pop_front() else {
                 return;
             };
             let socket = conn.socket;
-            self.input(Input::Received {
-                socket,
-                frame: Frame::Binary(bytes),
-            });
+            self.receive(socket, frame);
+        }
+    }
+
+    /// A frame reaches the client: whole, or (text, when the adapter holds
+    /// texts) by its arrival.
+    fn receive(&mut self, socket: SocketId, frame: Frame) {
+        match frame {
+            Frame::Text(text) if self.holds => {
+                self.arrived = Some(text);
+                self.input(Input::Arrived { socket });
+                // Not delivered: a frame of a connection let go of.
+                self.arrived = None;
+            }
+            frame => self.input(Input::Received { socket, frame }),
         }
     }
 
@@ -363,7 +416,7 @@ impl Net {
         };
         if let Some(conn) = self.conn.as_mut() {
             if conn.welcomed && self.server.current == Some(conn.socket) && !conn.blackhole {
-                conn.to_client.push_back(data(&text, None));
+                conn.to_client.push_back(Frame::Text(text));
             }
         }
     }
@@ -394,11 +447,11 @@ impl Net {
         let orphan = old
             .to_server
             .front()
-            .is_some_and(|b| matches!(WireFrame::decode(b), Ok(WireFrame::Hello { resume: None })));
+            .is_some_and(|f| matches!(f, Frame::Binary(b) if matches!(WireFrame::decode(b), Ok(WireFrame::Hello { resume: None }))));
         if orphan {
             old.to_server.pop_front();
-        } else if let Some(bytes) = old.to_server.pop_front() {
-            let replies = self.server.on_frame(&mut old, &bytes);
+        } else if let Some(frame) = old.to_server.pop_front() {
+            let replies = self.server.on_frame(&mut old, &frame);
             old.to_client.extend(replies);
             // A late hello took the session over: the server closes the
             // connection it replaced, and the client resumes again.
@@ -407,11 +460,8 @@ impl Net {
                 self.drop_link();
             }
         }
-        if let Some(bytes) = old.to_client.pop_front() {
-            self.input(Input::Received {
-                socket: old.socket,
-                frame: Frame::Binary(bytes),
-            });
+        if let Some(frame) = old.to_client.pop_front() {
+            self.receive(old.socket, frame);
         }
         self.old.push(old);
     }
@@ -465,7 +515,7 @@ fn action() -> impl Strategy<Value = Action> {
     ]
 }
 
-fn config(max_unacked: usize, overflow: Overflow, lose: bool) -> Config {
+fn config(max_unacked: usize, overflow: Overflow, lose: bool, holds: bool) -> Config {
     let mut c = Config::default();
     c.backoff_mut()
         .set_initial(Duration::from_millis(100))
@@ -477,7 +527,11 @@ fn config(max_unacked: usize, overflow: Overflow, lose: bool) -> Config {
     let mut h = HeartbeatConfig::default();
     h.set_interval(Duration::from_millis(1000))
         .set_timeout(Duration::from_millis(500))
-        .set_pong(PongMatcher::Exact(Frame::Text("pong".into())));
+        .set_pong(if holds {
+            PongMatcher::Any
+        } else {
+            PongMatcher::Exact(Frame::Text("pong".into()))
+        });
     c.set_heartbeat(Some(h));
     let mut r = ResumeConfig::default();
     r.set_max_unacked_messages(max_unacked)
@@ -497,8 +551,17 @@ fn run(
     max_unacked: usize,
     overflow: Overflow,
     small_outbox: bool,
+    holds: bool,
 ) -> Result<(), TestCaseError> {
-    let mut net = Net::new(config(max_unacked, overflow, small_outbox));
+    let mut net = Net::new(config(max_unacked, overflow, small_outbox, holds));
+    net.holds = holds;
+    // What an adapter that holds texts is told to report.
+    let need = if holds {
+        FrameNeed::TextArrival
+    } else {
+        FrameNeed::Every
+    };
+    prop_assert_eq!(net.engine.frame_need(), need);
     net.input(Input::Connect);
     for action in actions {
         match action {
@@ -557,6 +620,8 @@ fn run(
         "messages still unacknowledged after settling"
     );
     prop_assert_eq!(net.engine.outbox_len().0, 0);
+    // Every kept text was let go of (acknowledged or dropped).
+    prop_assert!(net.kept.is_empty(), "kept texts left: {:?}", net.kept);
     // Every client message: delivered, or dropped by a named policy.
     let resync = net.dropped(DropReason::Resync);
     let overflow = net.dropped(DropReason::Overflow);
@@ -630,8 +695,9 @@ proptest! {
         max_unacked in prop::sample::select(vec![1usize, 4, 1000]),
         overflow in prop::sample::select(vec![Overflow::Reject, Overflow::DropOldest, Overflow::DropNewest]),
         small_outbox in any::<bool>(),
+        holds in any::<bool>(),
     ) {
-        run(actions, max_unacked, overflow, small_outbox)?;
+        run(actions, max_unacked, overflow, small_outbox, holds)?;
     }
 }
 
@@ -639,7 +705,7 @@ proptest! {
 /// exactly what the server had not processed.
 #[test]
 fn a_drop_replays_what_was_in_flight() {
-    let mut net = Net::new(config(1000, Overflow::Reject, false));
+    let mut net = Net::new(config(1000, Overflow::Reject, false, false));
     net.input(Input::Connect);
     net.deliver_to_server(1);
     net.deliver_to_client(1);

@@ -37,15 +37,10 @@ fn frame(description: &str) -> WireFrame {
     let quoted = ticked(description);
     match words[0] {
         "data" => WireFrame::Data {
-            text: words[1] == "text",
             ack: description
                 .contains(", ack")
                 .then(|| number_after(description, ", ack")),
-            payload: if words[1] == "text" {
-                quoted[0].as_bytes().to_vec()
-            } else {
-                hex(quoted[0])
-            },
+            payload: hex(quoted[0]),
         },
         "ack" => WireFrame::Ack(number_after(description, "ack")),
         "ping" => WireFrame::Ping,
@@ -121,7 +116,6 @@ fn data_frames_cost_one_byte_and_any_ack_round_trips() {
         assert_eq!(WireFrame::decode(&frame.encode()), Ok(frame));
     }
     let data = WireFrame::Data {
-        text: false,
         ack: None,
         payload: vec![7; 100],
     };

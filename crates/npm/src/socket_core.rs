@@ -219,13 +219,15 @@ impl SocketCore {
     /// What the engine needs of each frame the JS listener receives: 0
     /// nothing, 1 its arrival (call `arrived`), 2 its content (call
     /// `received`, and the frame comes back as a MESSAGE unless the engine
-    /// keeps it).
+    /// keeps it), 3 every frame's content, 4 a text frame's arrival
+    /// (`textArrived`) and a binary frame's content.
     #[wasm_bindgen(getter, js_name = frameNeed)]
     pub fn frame_need(&self) -> u8 {
         match self.runtime.frame_need() {
             FrameNeed::Nothing => frame_need::NOTHING,
             FrameNeed::Arrival => frame_need::ARRIVAL,
             FrameNeed::Every => frame_need::EVERY,
+            FrameNeed::TextArrival => frame_need::TEXT_ARRIVAL,
             _ => frame_need::CONTENT,
         }
     }
@@ -234,6 +236,15 @@ impl SocketCore {
     /// the JS side itself.
     pub fn arrived(&self, socket: JsValue) {
         self.runtime.frame_arrived(&socket);
+    }
+
+    /// A text frame arrived on `socket`, and the engine needs its arrival
+    /// (frameNeed 4, with resume on): true when the JS side is to deliver
+    /// it; false when it must not (a replaced connection's), or when it
+    /// comes back as a MESSAGE (the engine was busy and took it whole).
+    #[wasm_bindgen(js_name = textArrived)]
+    pub fn text_arrived(&self, socket: JsValue, data: JsValue) -> bool {
+        self.runtime.text_arrived(&socket, &data)
     }
 
     /// A frame arrived on `socket` whose content the engine needs.

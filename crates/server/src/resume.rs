@@ -164,7 +164,7 @@ struct Conn {
 }
 
 enum Out {
-    Frames(Vec<Vec<u8>>),
+    Frames(Vec<Message>),
     Close(u16, &'static str),
 }
 
@@ -193,7 +193,8 @@ pub async fn serve(mut ws: Socket, mut reg: Registration, echo: bool) {
             },
             inbound = ws.next(), if !blackholed => match inbound {
                 Some(Ok(Message::Binary(bytes))) => conn.frame(&sessions, &reg, &bytes),
-                Some(Ok(Message::Text(_))) => Out::Close(CLOSE_PROTOCOL_ERROR, "resume protocol error: a text frame"),
+                // A text frame is a text message.
+                Some(Ok(Message::Text(text))) => conn.text(&sessions, &reg, text.as_str()),
                 Some(Ok(_)) => continue,
                 _ => return,
             },
@@ -203,7 +204,7 @@ pub async fn serve(mut ws: Socket, mut reg: Registration, echo: bool) {
         match out {
             Out::Frames(frames) => {
                 for f in frames {
-                    if ws.send(Message::binary(f)).await.is_err() {
+                    if ws.send(f).await.is_err() {
                         return;
                     }
                     reg.scope.count(Endpoint::Echo, |c| c.frames_out += 1);
@@ -241,7 +242,7 @@ impl Conn {
             return Out::Close(CLOSE_SUPERSEDED, "superseded");
         };
         match frame {
-            WireFrame::Data { text, ack, payload } => {
+            WireFrame::Data { ack, payload } => {
                 if let Some(ack) = ack {
                     if !release(s, ack) {
                         return Out::Close(
@@ -250,30 +251,7 @@ impl Conn {
                         );
                     }
                 }
-                let seq = self.next_in;
-                self.next_in += 1;
-                if seq <= s.processed {
-                    return Out::Frames(Vec::new());
-                }
-                s.processed = seq;
-                reg.scope.count(Endpoint::Echo, |c| c.frames_in += 1);
-                count(s, &payload);
-                if text {
-                    if let Ok(t) = std::str::from_utf8(&payload) {
-                        reg.scope.log_received(t);
-                    }
-                }
-                self.ack_due += 1;
-                let mut out = Vec::new();
-                if self.echo && s.echo {
-                    s.sent += 1;
-                    s.unacked.push_back((text, payload));
-                    out.extend(self.unsent(s));
-                } else if self.ack_due >= ACK_EVERY {
-                    self.ack_due = 0;
-                    out.push(WireFrame::Ack(s.processed).encode());
-                }
-                Out::Frames(out)
+                self.data(s, reg, false, payload)
             }
             WireFrame::Ack(n) => {
                 if release(s, n) {
@@ -285,13 +263,52 @@ impl Conn {
                     )
                 }
             }
-            WireFrame::Ping => Out::Frames(vec![WireFrame::Pong.encode()]),
+            WireFrame::Ping => Out::Frames(vec![binary(WireFrame::Pong)]),
             WireFrame::Pong => Out::Frames(Vec::new()),
             _ => Out::Close(
                 CLOSE_PROTOCOL_ERROR,
                 "resume protocol error: a frame out of place",
             ),
         }
+    }
+
+    /// A text frame: a text message, once the session is in force.
+    fn text(&mut self, sessions: &Arc<Sessions>, reg: &Registration, text: &str) -> Out {
+        let Some(id) = self.session else {
+            return Out::Close(CLOSE_PROTOCOL_ERROR, "resume protocol error: no hello");
+        };
+        let mut map = lock(&sessions.map);
+        let Some(s) = map.get_mut(&id).filter(|s| s.conn == self.id) else {
+            return Out::Close(CLOSE_SUPERSEDED, "superseded");
+        };
+        reg.scope.log_received(text);
+        self.data(s, reg, true, text.as_bytes().to_vec())
+    }
+
+    /// The next client message, numbered by its place: counted, echoed
+    /// (on /echo), acknowledged in time.
+    fn data(&mut self, s: &mut Session, reg: &Registration, text: bool, payload: Vec<u8>) -> Out {
+        let seq = self.next_in;
+        self.next_in += 1;
+        if seq <= s.processed {
+            return Out::Frames(Vec::new());
+        }
+        s.processed = seq;
+        reg.scope.count(Endpoint::Echo, |c| c.frames_in += 1);
+        count(s, &payload);
+        self.ack_due += 1;
+        let mut out = Vec::new();
+        if self.echo && s.echo {
+            s.sent += 1;
+            s.unacked.push_back((text, payload));
+            out.extend(self.unsent(s));
+        }
+        // Not carried on a binary echo: an ack frame every so many.
+        if self.ack_due >= ACK_EVERY {
+            self.ack_due = 0;
+            out.push(binary(WireFrame::Ack(s.processed)));
+        }
+        Out::Frames(out)
     }
 
     fn hello(&mut self, sessions: &Arc<Sessions>, resume: Option<(Vec<u8>, u64)>) -> Out {
@@ -341,12 +358,11 @@ impl Conn {
         self.next_in = s.processed + 1;
         self.transmitted = s.acked;
         self.ack_due = 0;
-        let mut out = vec![WireFrame::Welcome {
+        let mut out = vec![binary(WireFrame::Welcome {
             outcome,
             session: id.to_vec(),
             last: s.processed,
-        }
-        .encode()];
+        })];
         out.extend(self.unsent(s));
         drop(map);
         // The connection it replaced learns it on its next wake.
@@ -355,26 +371,26 @@ impl Conn {
     }
 
     /// The session's messages this connection has not sent yet, as data
-    /// frames, the first carrying the ack due.
-    fn unsent(&mut self, s: &mut Session) -> Vec<Vec<u8>> {
+    /// frames: text as text frames, binary data carrying the ack due.
+    fn unsent(&mut self, s: &mut Session) -> Vec<Message> {
         let first = self.transmitted.max(s.acked) + 1;
         let mut out = Vec::new();
         for seq in first..=s.sent {
             let Some((text, payload)) = s.unacked.get((seq - s.acked - 1) as usize) else {
                 break;
             };
+            if *text {
+                out.push(Message::text(String::from_utf8_lossy(payload).into_owned()));
+                continue;
+            }
             let ack = (self.ack_due >= ACK_EVERY / 2).then(|| {
                 self.ack_due = 0;
                 s.processed
             });
-            out.push(
-                WireFrame::Data {
-                    text: *text,
-                    ack,
-                    payload: payload.clone(),
-                }
-                .encode(),
-            );
+            out.push(binary(WireFrame::Data {
+                ack,
+                payload: payload.clone(),
+            }));
         }
         self.transmitted = s.sent;
         out
@@ -400,11 +416,15 @@ impl Conn {
         match map.get(&id) {
             Some(s) if s.conn == self.id => {
                 self.ack_due = 0;
-                Out::Frames(vec![WireFrame::Ack(s.processed).encode()])
+                Out::Frames(vec![binary(WireFrame::Ack(s.processed))])
             }
             _ => Out::Frames(Vec::new()),
         }
     }
+}
+
+fn binary(frame: WireFrame) -> Message {
+    Message::binary(frame.encode())
 }
 
 /// Lets go of server messages up to `ack`; false if it was never sent.

@@ -149,8 +149,13 @@ impl Engine {
         if self.heard(now, frame.as_ref()) {
             return;
         }
-        if let Some(frame) = frame {
-            self.commands.push_back(Command::Deliver(frame));
+        match frame {
+            Some(frame) => self.commands.push_back(Command::Deliver(frame)),
+            // With resume on, every text frame is the application's.
+            None if self.frame_need() == FrameNeed::TextArrival => {
+                self.commands.push_back(Command::DeliverArrived)
+            }
+            None => {}
         }
     }
 

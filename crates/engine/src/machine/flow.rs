@@ -42,7 +42,7 @@ impl Engine {
     /// it is.
     pub(super) fn send_on(&mut self, socket: SocketId, id: Option<MessageId>, frame: Payload) {
         match frame {
-            Payload::Frame(f) if self.session_live() => self.send_in_session(socket, id, f),
+            frame if self.session_live() => self.send_in_session(socket, id, frame),
             frame => self.transmit(socket, id, frame),
         }
     }

@@ -302,13 +302,19 @@ impl Engine {
     /// deliver frames itself: nothing, their arrival, or their content. It
     /// depends on the configuration alone.
     pub fn frame_need(&self) -> FrameNeed {
-        if self.session.is_some() {
-            return FrameNeed::Every;
-        }
-        match &self.config.heartbeat {
-            None => FrameNeed::Nothing,
-            Some(h) if matches!(h.pong, super::config::PongMatcher::Exact(_)) => FrameNeed::Content,
-            Some(_) => FrameNeed::Arrival,
+        let exact = self
+            .config
+            .heartbeat
+            .as_ref()
+            .map(|h| matches!(h.pong, super::config::PongMatcher::Exact(_)));
+        match (self.session.is_some(), exact) {
+            // A text pong on a link that does not speak the protocol is
+            // told from data by its content.
+            (true, Some(true)) => FrameNeed::Every,
+            (true, _) => FrameNeed::TextArrival,
+            (false, None) => FrameNeed::Nothing,
+            (false, Some(true)) => FrameNeed::Content,
+            (false, Some(false)) => FrameNeed::Arrival,
         }
     }
 
@@ -371,7 +377,10 @@ impl Engine {
     /// The message is a [`Frame`], or the size of a payload the adapter
     /// keeps itself ([`Payload::Kept`]): it then sends or hands back the
     /// payload of the [`Command::Transmit`] or [`Event::Dropped`] with this
-    /// message's id.
+    /// message's id. With resume on, a kept payload is a text message (the
+    /// adapter sends it as a text frame, as it is, also again on a replay),
+    /// kept by the adapter until [`Event::Acked`] or [`Event::Dropped`]
+    /// covers its id.
     pub fn send(
         &mut self,
         now: Time,
@@ -391,9 +400,6 @@ impl Engine {
     ) -> Result<SendOutcome, SubmitError> {
         if matches!(self.state, State::Closed(_) | State::Closing { .. }) {
             return Err(SubmitError::Closed(frame));
-        }
-        if self.session.is_some() && matches!(frame, Payload::Kept(_)) {
-            return Err(SubmitError::NeedsFrame(frame));
         }
         if let Some(socket) = self.sending_now(frame.len()) {
             let id = self.message_id();

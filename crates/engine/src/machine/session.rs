@@ -13,7 +13,9 @@ use crate::state::ResumeStats;
 struct Unacked {
     /// `None` for the application's handshake frames.
     id: Option<MessageId>,
-    frame: Frame,
+    /// A text message (a [`Frame::Text`], or kept by the adapter:
+    /// [`Payload::Kept`]) goes as it is; binary data in the envelope.
+    frame: Payload,
 }
 
 /// What the current connection speaks.
@@ -175,13 +177,17 @@ impl Engine {
 
     /// A frame on a link that speaks the protocol.
     pub(super) fn on_wire(&mut self, now: Time, socket: SocketId, frame: Option<Frame>) {
+        let link = self.session.as_ref().map_or(Link::Plain, |s| s.link);
         let wire = match frame {
             Some(Frame::Binary(bytes)) => WireFrame::decode(&bytes),
-            Some(Frame::Text(_)) => Err(resume::WireError("a text frame")),
-            // Only the content tells what a frame is.
-            None => Err(resume::WireError("a frame whose content was not passed on")),
+            // A text frame is a data frame (`None`: one whose text the
+            // adapter holds, under `FrameNeed::TextArrival`).
+            text if link == Link::Live => {
+                self.heard(now, None);
+                return self.on_data(now, text);
+            }
+            _ => Err(resume::WireError("a text message before the welcome")),
         };
-        let link = self.session.as_ref().map_or(Link::Plain, |s| s.link);
         match (wire, link) {
             (
                 Ok(WireFrame::Welcome {
@@ -191,28 +197,14 @@ impl Engine {
                 }),
                 Link::Hello { resuming },
             ) => self.on_welcome(now, socket, resuming, outcome, session, last),
-            (Ok(WireFrame::Data { text, ack, payload }), Link::Live) => {
+            (Ok(WireFrame::Data { ack, payload }), Link::Live) => {
                 self.heard(now, None);
                 if let Some(ack) = ack {
                     if let Err(e) = self.on_ack(now, ack) {
                         return self.protocol_error(now, socket, e);
                     }
                 }
-                let frame = if text {
-                    match String::from_utf8(payload) {
-                        Ok(s) => Frame::Text(s),
-                        Err(_) => {
-                            return self.protocol_error(
-                                now,
-                                socket,
-                                "a text message that is not UTF-8",
-                            )
-                        }
-                    }
-                } else {
-                    Frame::Binary(payload)
-                };
-                self.on_data(now, frame);
+                self.on_data(now, Some(Frame::Binary(payload)));
             }
             (Ok(WireFrame::Ack(ack)), Link::Live) => {
                 self.heard(now, None);
@@ -302,7 +294,7 @@ impl Engine {
         &mut self,
         socket: SocketId,
         id: Option<MessageId>,
-        frame: Frame,
+        frame: Payload,
     ) {
         let Some(session) = self.session.as_mut() else {
             return;
@@ -320,10 +312,14 @@ impl Engine {
         self.transmit(socket, id, wire);
     }
 
-    /// A data frame, with the acknowledgement carried along once half of
-    /// `ack_every` messages wait for one (the ack timer covers fewer): a
-    /// few bytes every so many messages rather than on every frame.
-    fn envelope(&mut self, frame: Frame) -> Payload {
+    /// A data frame: text as it is; binary data behind its type byte, with
+    /// the acknowledgement carried along once half of `ack_every` messages
+    /// wait for one (the ack timer covers fewer): a few bytes every so many
+    /// messages rather than on every frame.
+    fn envelope(&mut self, frame: Payload) -> Payload {
+        let Payload::Frame(Frame::Binary(payload)) = frame else {
+            return frame;
+        };
         let half = self
             .resume_config()
             .map_or(1, |c| u64::from(c.ack_every / 2).max(1));
@@ -336,21 +332,23 @@ impl Engine {
         if ack.is_some() {
             self.cancel_timer(Timer::Ack);
         }
-        let (text, payload) = match frame {
-            Frame::Text(s) => (true, s.into_bytes()),
-            Frame::Binary(b) => (false, b),
-        };
-        Frame::Binary(WireFrame::Data { text, ack, payload }.encode()).into()
+        Frame::Binary(WireFrame::Data { ack, payload }.encode()).into()
     }
 
-    fn on_data(&mut self, now: Time, frame: Frame) {
+    /// A data frame: delivered (`None`: a text frame whose content the
+    /// adapter holds, answered with [`Command::DeliverArrived`]), and
+    /// acknowledged in time.
+    fn on_data(&mut self, now: Time, frame: Option<Frame>) {
         let Some(session) = self.session.as_mut() else {
             return;
         };
         session.received += 1;
         session.stats.received += 1;
         let due = session.received - session.ack_sent;
-        self.commands.push_back(Command::Deliver(frame));
+        self.commands.push_back(match frame {
+            Some(frame) => Command::Deliver(frame),
+            None => Command::DeliverArrived,
+        });
         let every = self.resume_config().map_or(1, |c| u64::from(c.ack_every));
         if due >= every {
             self.send_ack();
@@ -433,7 +431,7 @@ impl Engine {
             if let Some(id) = u.id {
                 self.emit(Event::Dropped {
                     id,
-                    frame: u.frame.into(),
+                    frame: u.frame,
                     reason: DropReason::Resync,
                 });
             }

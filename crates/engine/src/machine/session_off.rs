@@ -61,9 +61,9 @@ impl Engine {
         &mut self,
         socket: SocketId,
         id: Option<MessageId>,
-        frame: Frame,
+        frame: Payload,
     ) {
-        self.transmit(socket, id, frame.into());
+        self.transmit(socket, id, frame);
     }
 
     pub(super) fn send_ack(&mut self) {}

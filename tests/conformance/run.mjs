@@ -1,0 +1,47 @@
+// Runs the conformance suite (suite.mjs) against each of our server adapters,
+// each started as a process of its own that prints `listening on <port>`:
+// the Node adapter (node-app.mjs).
+// Prints the suite's output and, when every adapter passed,
+// "conformance: every adapter passed".
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const node = process.execPath;
+const adapters = [
+  { name: "node", command: [node, "tests/conformance/node-app.mjs"] },
+].filter((a) => !process.env.CONFORMANCE_ONLY || process.env.CONFORMANCE_ONLY === a.name);
+
+/** Starts an adapter and resolves with its port (and the process). */
+function start({ name, command }) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command[0], command.slice(1), { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.on("error", (e) => reject(new Error(`${name}: ${e.message}`)));
+    child.on("exit", (code) => reject(new Error(`${name} exited (${code}) before listening: ${out}`)));
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = /listening on (\d+)/.exec(out);
+      if (m) resolve({ child, port: Number(m[1]) });
+    });
+  });
+}
+
+let failed = false;
+for (const adapter of adapters) {
+  const { child, port } = await start(adapter);
+  const code = await new Promise((resolve) => {
+    const suite = spawn(node, ["--test", "--test-reporter=tap", "tests/conformance/suite.mjs"], {
+      cwd: root,
+      stdio: "inherit",
+      env: { ...process.env, CONFORMANCE_URL: `ws://127.0.0.1:${port}/`, CONFORMANCE_NAME: adapter.name },
+    });
+    suite.on("exit", resolve);
+  });
+  child.removeAllListeners("exit");
+  child.kill();
+  console.log(`conformance: ${adapter.name} ${code === 0 ? "passed" : "FAILED"}`);
+  if (code !== 0) failed = true;
+}
+if (!failed) console.log("conformance: every adapter passed");
+process.exit(failed ? 1 : 0);

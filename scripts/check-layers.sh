@@ -3,7 +3,8 @@
 #   steadysocket-npm, steadysocket-bench  ->  steadysocket  ->  steadysocket-engine
 # The engine knows no platform (no web-sys, js-sys, wasm-bindgen, futures);
 # the library knows neither its JS facade nor the benchmark (nor the facade's
-# allocator); nothing depends on the facade, the bench or the test server.
+# allocator); nothing depends on the facade, the bench or the test server;
+# the Rust server adapter (steadysocket-server) sits on the engine alone.
 # Reads `cargo tree` per crate, for every target, with all features on.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -30,12 +31,15 @@ forbid() {
 }
 
 forbid steadysocket-engine web-sys js-sys wasm-bindgen wasm-bindgen-futures gloo-timers futures \
-    steadysocket steadysocket-npm steadysocket-bench steadysocket-test-server
+    steadysocket steadysocket-npm steadysocket-bench steadysocket-test-server steadysocket-server
 forbid steadysocket steadysocket-npm steadysocket-bench steadysocket-test-server talc
 forbid steadysocket-npm steadysocket-bench steadysocket-test-server
 forbid steadysocket-bench steadysocket-npm steadysocket-test-server
 forbid steadysocket-msgpack steadysocket steadysocket-npm steadysocket-bench steadysocket-test-server
 forbid steadysocket-test-server steadysocket-npm steadysocket-bench
+# The Rust server adapter shares the engine's wire codec and nothing of the client.
+forbid steadysocket-server steadysocket steadysocket-npm steadysocket-bench steadysocket-test-server \
+    web-sys js-sys wasm-bindgen
 # The library has no code that only the JS facade uses.
 if grep -rn 'feature = "js"\|feature = "bench"' src crates/engine/src; then
     echo "layering broken: the library has JS-only or bench-only code (above)"

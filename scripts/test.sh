@@ -77,7 +77,7 @@ step clippy-wasm clippy_wasm
 # build sees them (no features): no warning, no broken link.
 docs() {
     local flags="--cfg docsrs -D warnings"
-    RUSTC_BOOTSTRAP=1 RUSTDOCFLAGS="$flags" cargo doc -q --no-deps -p steadysocket -p steadysocket-engine --all-features &&
+    RUSTC_BOOTSTRAP=1 RUSTDOCFLAGS="$flags" cargo doc -q --no-deps -p steadysocket -p steadysocket-engine -p steadysocket-server --all-features &&
         RUSTC_BOOTSTRAP=1 RUSTDOCFLAGS="$flags" cargo doc -q --no-deps -p steadysocket -p steadysocket-engine
 }
 step docs docs
@@ -124,8 +124,12 @@ js_node20() {
     STEADYSOCKET_INJECT_WS=1 "$bin" --test tests/js/*.test.mjs
 }
 step js-node20 js_node20
-# The conformance suite for server adapters (docs/PROTOCOL.md), against ours.
-step conformance expect "conformance: every adapter passed" "$(node22)" tests/conformance/run.mjs
+# The conformance suite for server adapters (docs/PROTOCOL.md), against ours:
+# the Node adapter and the Rust one (its conformance example).
+conformance() {
+    cargo build -q -p steadysocket-server --example conformance && "$(node22)" tests/conformance/run.mjs
+}
+step conformance expect "conformance: every adapter passed" conformance
 # No --allow-read: the package must load without reading files in Deno.
 step deno "$(runtime deno)" run --allow-net=127.0.0.1 --allow-env=STEADYSOCKET_TEST_SERVER tests/runtimes/run.mjs
 step bun "$(runtime bun)" tests/runtimes/run.mjs

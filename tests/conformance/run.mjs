@@ -1,6 +1,7 @@
 // Runs the conformance suite (suite.mjs) against each of our server adapters,
 // each started as a process of its own that prints `listening on <port>`:
-// the Node adapter (node-app.mjs).
+// the Node adapter (node-app.mjs) and the Rust adapter (the steadysocket-server
+// crate's `conformance` example, which the test command builds beforehand).
 // Prints the suite's output and, when every adapter passed,
 // "conformance: every adapter passed".
 import { spawn } from "node:child_process";
@@ -10,6 +11,7 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 const node = process.execPath;
 const adapters = [
   { name: "node", command: [node, "tests/conformance/node-app.mjs"] },
+  { name: "rust", command: ["target/debug/examples/conformance"] },
 ].filter((a) => !process.env.CONFORMANCE_ONLY || process.env.CONFORMANCE_ONLY === a.name);
 
 /** Starts an adapter and resolves with its port (and the process). */

@@ -216,6 +216,8 @@ writeFileSync(root + "bench/results.json", JSON.stringify(results, null, 2) + "\
 
 // ----- the table -----
 const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
+/** A difference in bytes as "N B more" or "N B less". */
+const moreOrLess = (d) => (d >= 0 ? `${f(d, 2)} B more` : `${f(-d, 2)} B less`);
 const k = (x) => (x / 1024).toFixed(1);
 const mb = (x) => (x / 2 ** 20).toFixed(2);
 const rows = [];
@@ -257,7 +259,7 @@ rows.push(
   `- Cold start: medians of ${cs.plain.steadysocket.n} alternating pairs per row, each load in a fresh Chromium context over loopback; the page renders text and connects at module top level (bench/cold/); neither page has an init step (steadysocket's socket starts once its wasm has loaded). Preload hints: the app's module, and steadysocket's wasm.`,
   `- SteadySocket receives through onMessage(callback); with a "message" EventTarget listener instead, its receive path costs ${f(cp.receive["steadysocket-events"], 0)} ns (×${f(cp.receiveRatio["steadysocket-events"])}).`,
   `- The CPU rows are ratios to a plain baseline with no socket at all: JSON.parse + a callback (${f(cp.receive.baseline, 0)} ns) and JSON.stringify + a send() that only counts (${f(cp.send.baseline, 0)} ns). The raw column is the platform's own event dispatch over a fake WebSocket.`,
-  `- Resume, Node 22 echo of a JSON message with a 64-byte string: bytes on the wire per message, up / down, ${f(tn.bytesPerMessage.steadysocket.up, 1)} / ${f(tn.bytesPerMessage.steadysocket.down, 1)} plain and ${f(tn.bytesPerMessage.resume.up, 1)} / ${f(tn.bytesPerMessage.resume.down, 1)} with resume: ${f(tn.bytesPerMessage.resume.up - tn.bytesPerMessage.steadysocket.up, 2)} B more up (the data envelope and the client's acks) and ${f(tn.bytesPerMessage.resume.down - tn.bytesPerMessage.steadysocket.down, 2)} B more down per message; throughput ×${f(tn.resumeToPlain)} of plain.`,
+  `- Resume, Node 22 echo of a JSON message with a 64-byte string: bytes on the wire per message, up / down, ${f(tn.bytesPerMessage.steadysocket.up, 1)} / ${f(tn.bytesPerMessage.steadysocket.down, 1)} plain and ${f(tn.bytesPerMessage.resume.up, 1)} / ${f(tn.bytesPerMessage.resume.down, 1)} with resume: ${moreOrLess(tn.bytesPerMessage.resume.up - tn.bytesPerMessage.steadysocket.up)} up and ${moreOrLess(tn.bytesPerMessage.resume.down - tn.bytesPerMessage.steadysocket.down)} down per message (a text message has no envelope: what differs is the acks, and the JSON's own id digits, which vary with each run's message count); throughput ×${f(tn.resumeToPlain)} of plain.`,
   `- Reconnect overhead beyond the configured delay: median ${f(results.reconnectOverheadMs.median, 1)} ms, p90 ${f(results.reconnectOverheadMs.p90, 1)} ms.`,
   `- Dead-link detection (heartbeat 500 ms + timeout 500 ms): median ${f(results.deadLinkMs.median, 0)} ms, worst ${f(results.deadLinkMs.max, 0)} ms of a ${results.deadLinkMs.budget} ms budget.`,
   `- Memory after 1,000 reconnect cycles: wasm ${mb(memReconnect.before.wasm)} → ${mb(memReconnect.after.wasm)} MiB, JS heap ${mb(memReconnect.before.heap)} → ${mb(memReconnect.after.heap)} MiB.`,

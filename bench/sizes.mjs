@@ -65,6 +65,8 @@ export const ENTRIES = {
   resume: { js: `export * from "./dist/index.js"; export * from "./dist/resume-module.js";`, wasm: "pkg/resume/steadysocket_resume_bg.wasm" },
   // The resume protocol's Node server adapter (no wasm; ws is the app's).
   server: { js: `export * from "./dist/server.js";`, wasm: null },
+  // Its sessions in Redis (ioredis is the app's).
+  "server-redis": { js: `export * from "./dist/server-redis.js";`, wasm: null },
 };
 
 /** Each entry's sizes: { wasm, js, total } with raw, gzip and brotli bytes. */

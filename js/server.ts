@@ -7,6 +7,7 @@
 // It needs no import of ws: it takes ws's connection objects as they come
 // (send, close, terminate, on("message"), on("close")).
 import { CLOSE_PROTOCOL_ERROR, CLOSE_SUPERSEDED, decode, encode, Outcome, SUBPROTOCOL, WireError, type WireFrame } from "./wire.js";
+import { FENCED, MemoryStore, type SessionRecord, type SessionStore, type StoredMessage } from "./server-store.js";
 
 export { CLOSE_PROTOCOL_ERROR, CLOSE_SUPERSEDED, SUBPROTOCOL } from "./wire.js";
 
@@ -24,53 +25,7 @@ export interface ServerConnection {
 /** A message as the application gets it: text as a string, binary as bytes. */
 export type ServerMessage = string | Uint8Array;
 
-/** A message kept for replay until the client acknowledges it (text as its UTF-8 bytes). */
-export interface StoredMessage {
-  text: boolean;
-  payload: Uint8Array;
-}
-
-/**
- * One session's state, as a store keeps it. Sequence numbers: the client's
- * messages processed (`processed`); the server's sent (`sent`), of which the
- * client acknowledged `acked`; `unacked` holds `acked + 1 ..= sent`.
- */
-export interface SessionRecord {
-  identity: string;
-  processed: number;
-  sent: number;
-  acked: number;
-  unacked: StoredMessage[];
-  unackedBytes: number;
-}
-
-/**
- * Where sessions live. MemoryStore keeps them in this process (they do not
- * survive a restart); a store shared by several processes (Redis) is the
- * next part of this work and not built yet.
- */
-export interface SessionStore {
-  get(id: string): SessionRecord | undefined;
-  set(id: string, record: SessionRecord): void;
-  delete(id: string): void;
-}
-
-/** Sessions in a Map, in this process. */
-export class MemoryStore implements SessionStore {
-  #sessions = new Map<string, SessionRecord>();
-  get(id: string): SessionRecord | undefined {
-    return this.#sessions.get(id);
-  }
-  set(id: string, record: SessionRecord): void {
-    this.#sessions.set(id, record);
-  }
-  delete(id: string): void {
-    this.#sessions.delete(id);
-  }
-  get size(): number {
-    return this.#sessions.size;
-  }
-}
+export { FENCED, MemoryStore, type Fenced, type SessionRecord, type SessionStore, type StoredMessage } from "./server-store.js";
 
 export interface ResumeServerOptions {
   /**
@@ -88,7 +43,11 @@ export interface ResumeServerOptions {
    * console.error.
    */
   onError?: (error: unknown, session: ServerSession) => void;
-  /** Where sessions live. Default: a MemoryStore. */
+  /**
+   * Where sessions live. Default: a MemoryStore (this process). A store
+   * shared by several processes (RedisStore) lets a client resume on any of
+   * them.
+   */
   store?: SessionStore;
   /** Milliseconds a session without a connection is kept. Default 120000. */
   sessionTtl?: number;
@@ -138,20 +97,6 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
-/** A counter per key over a sliding minute. */
-class RateLimit {
-  #hits = new Map<string, number[]>();
-  constructor(readonly perMinute: number) {}
-  /** Counts one attempt; false when over the limit. */
-  take(key: string, now: number): boolean {
-    const recent = (this.#hits.get(key) ?? []).filter((t) => now - t < 60_000);
-    const ok = recent.length < this.perMinute;
-    if (ok) recent.push(now);
-    this.#hits.set(key, recent);
-    return ok;
-  }
-}
-
 /**
  * The resume protocol's server. Give ws's server its `handleProtocols`, and
  * hand every connection to `accept(ws, request)`: one that picked the
@@ -161,16 +106,15 @@ class RateLimit {
 export class ResumeServer {
   readonly settings: Settings;
   #options: ResumeServerOptions;
-  #store: SessionStore;
+  /** Where the sessions live (the `store` option, or a MemoryStore). */
+  readonly store: SessionStore;
   #live = new Map<string, ServerSession>();
-  #perSession: RateLimit;
-  #perIdentity: RateLimit;
   #totalBytes = 0;
   #roomWaiters = new Set<() => void>();
 
   constructor(options: ResumeServerOptions = {}) {
     this.#options = options;
-    this.#store = options.store ?? new MemoryStore();
+    this.store = options.store ?? new MemoryStore();
     const settings = { ...DEFAULTS };
     for (const key of Object.keys(DEFAULTS) as (keyof Settings)[]) {
       const v = options[key];
@@ -179,8 +123,6 @@ export class ResumeServer {
       settings[key] = v;
     }
     this.settings = settings;
-    this.#perSession = new RateLimit(settings.maxResumesPerSession);
-    this.#perIdentity = new RateLimit(settings.maxResumesPerIdentity);
   }
 
   /**
@@ -206,7 +148,7 @@ export class ResumeServer {
     return true;
   }
 
-  /** Live sessions in this process (with or without a connection). */
+  /** Sessions this process holds (with or without a connection). */
   get sessions(): number {
     return this.#live.size;
   }
@@ -232,54 +174,72 @@ export class ResumeServer {
     }
   }
 
-  /** @internal Opens a new session for `identity`. */
-  create(identity: string, protocol: string): ServerSession {
-    const raw = new Uint8Array(16);
-    globalThis.crypto.getRandomValues(raw);
-    const record: SessionRecord = { identity, processed: 0, sent: 0, acked: 0, unacked: [], unackedBytes: 0 };
-    const id = hex(raw);
-    this.#store.set(id, record);
-    const session = new ServerSession(this, id, raw, record, protocol);
-    this.#live.set(id, session);
-    this.#options.onSession?.(session);
-    return session;
+  /** @internal A store call failed (a store that cannot be reached): reported like a handler's error. */
+  storeFailed(error: unknown, session: ServerSession): void {
+    this.handlerFailed(error, session);
   }
 
   /**
-   * The session to resume, if `identity` may: unknown, expired and another
-   * identity's ids all give undefined, alike. "limited": too many attempts.
+   * @internal `link` takes a session: a new one (`resume` undefined), or the
+   * one it presents. Undefined when the session is lost (a new one is made
+   * instead, outcome Failed), "limited" past a rate limit, "range" for a
+   * resume from a sequence never sent.
    */
-  find(id: Uint8Array, identity: string): ServerSession | undefined | "limited" {
-    const key = hex(id);
-    const now = Date.now();
-    if (!this.#perSession.take(key, now) || !this.#perIdentity.take(identity, now)) return "limited";
-    const session = this.#live.get(key);
-    const record = this.#store.get(key);
-    if (!session || !record || record.identity !== identity) return undefined;
-    return session;
+  async claim(link: Link, identity: string, protocol: string, resume?: { session: Uint8Array; last: number }): Promise<{ session: ServerSession; record: SessionRecord; outcome: Outcome } | "limited" | "range"> {
+    const s = this.settings;
+    if (resume) {
+      const key = hex(resume.session);
+      const allowed = (await this.store.rateLimit(`s:${key}`, s.maxResumesPerSession)) && (await this.store.rateLimit(`i:${identity}`, s.maxResumesPerIdentity));
+      if (!allowed) return "limited";
+      const claimed = await this.store.claim(key, identity, resume.last, s.sessionTtl);
+      if (claimed === "range") return "range";
+      if (claimed !== "lost") {
+        let session = this.#live.get(key);
+        if (!session || session.ended) {
+          session = new ServerSession(this, key, resume.session, claimed, protocol);
+          this.#live.set(key, session);
+          this.#options.onSession?.(session);
+        }
+        session.attach(link, claimed);
+        link.welcome(session, claimed, Outcome.Resumed);
+        return { session, record: claimed, outcome: Outcome.Resumed };
+      }
+    }
+    const raw = new Uint8Array(16);
+    globalThis.crypto.getRandomValues(raw);
+    const key = hex(raw);
+    await this.store.create(key, identity, protocol, s.sessionTtl);
+    const record = await this.store.claim(key, identity, null, s.sessionTtl);
+    if (typeof record === "string") throw new Error("a session just created could not be claimed");
+    const session = new ServerSession(this, key, raw, record, protocol);
+    this.#live.set(key, session);
+    this.#options.onSession?.(session);
+    const outcome = resume ? Outcome.Failed : Outcome.New;
+    session.attach(link, record);
+    link.welcome(session, record, outcome);
+    return { session, record, outcome };
   }
 
-  /** @internal The session expired or was closed. */
+  /** @internal The session ended in this process (expired, closed, or taken by another process). */
   forget(session: ServerSession): void {
-    this.#live.delete(session.key);
-    this.#store.delete(session.key);
-    this.freed(session.record.unackedBytes);
+    if (this.#live.get(session.key) === session) this.#live.delete(session.key);
   }
 
-  /** @internal Bytes kept for replay across sessions. */
-  kept(bytes: number): void {
+  /** @internal Takes `bytes` under the total cap (a negative count gives them back); false when they do not fit. */
+  keep(bytes: number): boolean {
+    if (bytes > 0 && this.#totalBytes !== 0 && this.#totalBytes + bytes > this.settings.maxTotalReplayBytes) return false;
     this.#totalBytes += bytes;
+    return true;
   }
+
+  /** @internal Counts the times bytes were freed. */
+  room = 0;
 
   /** @internal */
   freed(bytes: number): void {
-    this.#totalBytes -= bytes;
+    this.room++;
+    this.#totalBytes = Math.max(0, this.#totalBytes - bytes);
     for (const wake of [...this.#roomWaiters]) wake();
-  }
-
-  /** @internal Whether `bytes` more fit under the total cap. */
-  fits(bytes: number): boolean {
-    return this.#totalBytes === 0 || this.#totalBytes + bytes <= this.settings.maxTotalReplayBytes;
   }
 
   /** @internal Waits for freed bytes anywhere. */
@@ -293,7 +253,7 @@ export class ResumeServer {
     });
   }
 
-  /** Bytes kept for replay across all sessions now. */
+  /** Bytes this process kept for replay across all sessions now (its sends not yet acknowledged). */
   get replayBytes(): number {
     return this.#totalBytes;
   }
@@ -302,7 +262,9 @@ export class ResumeServer {
 /**
  * One client's session: it outlives its connections. The application sets
  * `onmessage` (its return, or its promise's resolution, is the commit point:
- * only then is the message acknowledged) and calls `send`.
+ * only then is the message acknowledged) and calls `send`. With a store
+ * shared by several processes, a session resumed on another process is
+ * handed to that process's `onSession`, and ends here (`onend`).
  */
 export class ServerSession {
   /** The first 8 hex digits of the id, for logs (the whole id is never exposed). */
@@ -315,26 +277,34 @@ export class ServerSession {
    * processed (not redelivered).
    */
   onmessage: ((message: ServerMessage, session: ServerSession) => unknown) | null = null;
-  /** The session ended: it expired without a connection, or close() was called. */
+  /** The session ended here: it expired without a connection, close() was called, or another process took it. */
   onend: ((session: ServerSession) => void) | null = null;
   /** @internal */
   readonly key: string;
   /** @internal */
   readonly raw: Uint8Array;
-  /** @internal */
-  record: SessionRecord;
   #server: ResumeServer;
+  #identity: string;
+  /** The epoch this process holds the session at. */
+  #epoch: number;
   #link: Link | null = null;
   #expiry: ReturnType<typeof setTimeout> | null = null;
+  #lease: ReturnType<typeof setInterval> | null = null;
   // Client messages received and not yet processed, with their numbers.
   #inbox: { seq: number; message: ServerMessage }[] = [];
   #busy = false;
-  /** The highest client sequence number taken into the inbox. */
-  #queued = 0;
-  #ackSent = 0;
+  /** The highest client sequence number taken into the inbox, and processed. */
+  #queued: number;
+  #processed: number;
+  #ackSent: number;
   #ackTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Server messages: the highest kept and the highest acknowledged, as far as this process knows. */
+  #sent = 0;
+  #acked = 0;
   #ended = false;
   #roomWaiters: (() => void)[] = [];
+  // Sends go to the store one after the other, in order.
+  #sending: Promise<unknown> = Promise.resolve();
   /** Counters: messages sent, replayed, received, resumes. */
   readonly stats = { sent: 0, replayed: 0, received: 0, resumes: 0 };
 
@@ -342,62 +312,110 @@ export class ServerSession {
     this.#server = server;
     this.key = key;
     this.raw = raw;
-    this.record = record;
     this.protocol = protocol;
     this.shortId = key.slice(0, 8);
-    this.#queued = record.processed;
-    this.#ackSent = record.processed;
+    this.#identity = record.identity;
+    this.#epoch = record.epoch;
+    this.#queued = this.#processed = this.#ackSent = record.processed;
+    this.#sent = record.sent;
+    this.#acked = record.acked;
   }
 
   /** The identity authorize() gave the connection that created it. */
   get identity(): string {
-    return this.record.identity;
+    return this.#identity;
   }
 
-  /** Whether a connection holds the session now. */
+  /** Whether a connection holds the session now (in this process). */
   get connected(): boolean {
     return this.#link !== null;
   }
 
-  /** Server messages not yet acknowledged by the client. */
+  /** Server messages not yet acknowledged by the client, as far as this process knows. */
   get unacked(): number {
-    return this.record.unacked.length;
+    return this.#sent - this.#acked;
+  }
+
+  /** @internal */
+  get ended(): boolean {
+    return this.#ended;
   }
 
   /**
    * Sends a message: numbered, kept until the client acknowledges it, sent
    * now if a connection holds the session, else replayed when the client
-   * resumes. Resolves once it is kept; waits while the replay buffer is
-   * full (per session or in total); rejects once the session has ended.
+   * resumes. Resolves once it is kept (in the store); waits while the
+   * replay buffer is full (per session or in total); rejects once the
+   * session has ended here.
    */
-  async send(message: ServerMessage | ArrayBufferView | ArrayBuffer): Promise<void> {
+  send(message: ServerMessage | ArrayBufferView | ArrayBuffer): Promise<void> {
     const stored = toStored(message);
+    const sent = this.#sending.then(() => this.#send(stored));
+    this.#sending = sent.catch(() => {});
+    return sent;
+  }
+
+  async #send(stored: StoredMessage): Promise<void> {
+    const s = this.#server.settings;
+    const size = stored.payload.length;
     for (;;) {
       if (this.#ended) throw new Error("the session has ended");
-      const r = this.record;
-      const s = this.#server.settings;
-      const room =
-        r.unacked.length === 0 ||
-        (r.unacked.length < s.maxReplayMessages && r.unackedBytes + stored.payload.length <= s.maxReplayBytes && this.#server.fits(stored.payload.length));
-      if (room) break;
+      // Room made while the store answered "full" is not missed.
+      const room = this.#room + this.#server.room;
+      if (this.#server.keep(size)) {
+        const epoch = this.#epoch;
+        const seq = await this.#store((store) => store.append(this.key, epoch, stored, s.maxReplayMessages, s.maxReplayBytes));
+        if (typeof seq === "number") {
+          this.#sent = seq;
+          this.stats.sent++;
+          // The connection holding the session when it was stored: the
+          // one a resume replaced had it in its replay.
+          this.#link?.data(stored, seq);
+          return;
+        }
+        // Not kept after all: given back without waking anyone (a "full"
+        // session must not wake the others into a loop).
+        this.#server.keep(-size);
+        if (seq === FENCED && epoch !== this.#epoch) continue;
+        if (seq === FENCED) {
+          this.#lost();
+          continue;
+        }
+      }
+      if (room !== this.#room + this.#server.room) continue;
       await new Promise<void>((resolve) => {
         this.#roomWaiters.push(resolve);
         this.#server.waitRoom().then(resolve);
       });
     }
-    const r = this.record;
-    r.sent++;
-    r.unacked.push(stored);
-    r.unackedBytes += stored.payload.length;
-    this.#server.kept(stored.payload.length);
-    this.stats.sent++;
-    this.#link?.data(stored);
+  }
+
+  /** Counts acknowledgements that made room. */
+  #room = 0;
+
+  /** A store call; a failure (an unreachable store) ends the session here. */
+  async #store<T>(call: (store: SessionStore) => Promise<T>): Promise<T | typeof FENCED> {
+    try {
+      return await call(this.#server.store);
+    } catch (e) {
+      this.#server.storeFailed(e, this);
+      this.#lost();
+      return FENCED;
+    }
   }
 
   /** Ends the session now: its connection is closed (1000) and it cannot be resumed. */
   close(): void {
     if (this.#ended) return;
     this.#link?.ws.close(1000, "session closed");
+    void this.#server.store.delete(this.key).catch(() => {});
+    this.#end();
+  }
+
+  /** Another process holds the session now (or the store lost it): it ends here, its connection superseded. */
+  #lost(): void {
+    if (this.#ended) return;
+    this.#link?.superseded();
     this.#end();
   }
 
@@ -406,40 +424,59 @@ export class ServerSession {
     this.#link = null;
     if (this.#expiry) clearTimeout(this.#expiry);
     if (this.#ackTimer) clearTimeout(this.#ackTimer);
+    if (this.#lease) clearInterval(this.#lease);
     this.#server.forget(this);
     for (const wake of this.#roomWaiters.splice(0)) wake();
     this.onend?.(this);
   }
 
-  /** @internal A connection takes the session over (its hello was answered). */
-  attach(link: Link, lastServer: number | null): boolean {
-    const r = this.record;
-    if (lastServer !== null) {
-      if (lastServer > r.sent || lastServer < r.acked) return false;
-      this.#release(lastServer);
+  /** @internal `link` took the session at `record`'s epoch: the welcome and the replay follow. */
+  attach(link: Link, record: SessionRecord): void {
+    const resumed = this.#link !== null || record.epoch > 1;
+    this.#epoch = record.epoch;
+    this.#sent = record.sent;
+    // A resume acknowledges what the client processed: room for sends.
+    if (record.acked > this.#acked) {
+      this.#room++;
+      for (const wake of this.#roomWaiters.splice(0)) wake();
+    }
+    this.#acked = record.acked;
+    if (record.processed > this.#processed) this.#processed = this.#queued = record.processed;
+    this.#ackSent = record.processed;
+    if (resumed) {
       this.stats.resumes++;
+      this.stats.replayed += record.unacked.length;
     }
     const previous = this.#link;
     this.#link = link;
-    if (previous) previous.superseded();
+    if (previous && previous !== link) previous.superseded();
     if (this.#expiry) {
       clearTimeout(this.#expiry);
       this.#expiry = null;
     }
-    return true;
+    // The lease: renewed while a connection holds the session here, so
+    // that it outlives a process that dies by sessionTtl only.
+    if (!this.#lease) {
+      const ttl = this.#server.settings.sessionTtl;
+      this.#lease = setInterval(() => void this.#touch(), Math.max(10, ttl / 3));
+      (this.#lease as { unref?: () => void }).unref?.();
+    }
   }
 
-  /** @internal After the welcome: what the client has not acknowledged, in order. */
-  replay(link: Link): void {
-    this.stats.replayed += this.record.unacked.length;
-    for (const m of this.record.unacked) link.data(m);
+  async #touch(): Promise<void> {
+    const epoch = this.#epoch;
+    const r = await this.#store((store) => store.touch(this.key, epoch, this.#server.settings.sessionTtl));
+    if (r === FENCED && epoch === this.#epoch) this.#lost();
   }
 
-  /** @internal The connection holding the session is gone. */
+  /** @internal The connection holding the session is gone: the session waits sessionTtl for a resume. */
   detach(link: Link): void {
     if (this.#link !== link) return;
     this.#link = null;
     if (this.#ended) return;
+    if (this.#lease) clearInterval(this.#lease);
+    this.#lease = null;
+    void this.#touch();
     this.#expiry = setTimeout(() => this.#end(), this.#server.settings.sessionTtl);
     (this.#expiry as { unref?: () => void }).unref?.();
   }
@@ -470,7 +507,19 @@ export class ServerSession {
         // Processed all the same: reported, never redelivered.
         this.#server.handlerFailed(e, this);
       }
-      this.record.processed = seq;
+      // Recorded before it is acknowledged: a process that dies now has
+      // not told the client it may forget the message.
+      for (;;) {
+        const epoch = this.#epoch;
+        const r = await this.#store((store) => store.processed(this.key, epoch, seq));
+        if (r === true) break;
+        if (epoch === this.#epoch) {
+          this.#lost();
+          break;
+        }
+      }
+      if (this.#ended) break;
+      this.#processed = Math.max(this.#processed, seq);
       this.stats.received++;
       this.#scheduleAck();
     }
@@ -478,7 +527,7 @@ export class ServerSession {
   }
 
   #scheduleAck(): void {
-    const due = this.record.processed - this.#ackSent;
+    const due = this.#processed - this.#ackSent;
     if (due <= 0) return;
     if (due >= this.#server.settings.ackEvery) return this.flushAck();
     this.#ackTimer ??= setTimeout(() => this.flushAck(), this.#server.settings.ackDelay);
@@ -489,8 +538,8 @@ export class ServerSession {
    * messages wait for one (the timer covers fewer), and counts it sent.
    */
   takeAck(least = Math.max(1, Math.floor(this.#server.settings.ackEvery / 2))): number | undefined {
-    if (this.record.processed - this.#ackSent < least || !this.#link) return undefined;
-    this.#ackSent = this.record.processed;
+    if (this.#processed - this.#ackSent < least || !this.#link) return undefined;
+    this.#ackSent = this.#processed;
     if (this.#ackTimer) {
       clearTimeout(this.#ackTimer);
       this.#ackTimer = null;
@@ -511,28 +560,23 @@ export class ServerSession {
   }
 
   /** @internal The client acknowledged every server message up to `ack`; false if it was never sent. */
-  acked(ack: number): boolean {
-    if (ack > this.record.sent) return false;
-    this.#release(ack);
-    return true;
-  }
-
-  /** @internal The next acks start again from what the welcome told the client. */
-  welcomed(): void {
-    this.#ackSent = this.record.processed;
-  }
-
-  #release(ack: number): void {
-    const r = this.record;
-    let freed = 0;
-    while (r.acked < ack && r.unacked.length > 0) {
-      freed += r.unacked.shift()!.payload.length;
-      r.acked++;
-    }
-    r.unackedBytes -= freed;
-    if (freed > 0 || ack > 0) {
-      this.#server.freed(freed);
-      for (const wake of this.#roomWaiters.splice(0)) wake();
+  async acked(ack: number): Promise<boolean> {
+    for (;;) {
+      const epoch = this.#epoch;
+      const r = await this.#store((store) => store.acked(this.key, epoch, ack));
+      if (r === "range") return false;
+      if (r === FENCED) {
+        if (epoch === this.#epoch) this.#lost();
+        if (this.#ended) return true;
+        continue;
+      }
+      this.#acked = Math.max(this.#acked, ack);
+      if (r > 0 || ack > 0) {
+        this.#room++;
+        this.#server.freed(r);
+        for (const wake of this.#roomWaiters.splice(0)) wake();
+      }
+      return true;
     }
   }
 }
@@ -618,11 +662,20 @@ class Link {
   }
 
   /**
-   * @internal A server message on this connection: text as a text frame of
-   * its own, binary data with the ack due.
+   * @internal Server message `seq` on this connection: text as a text frame
+   * of its own, binary data with the ack due. One the replay already wrote
+   * is not written again; one out of sequence closes the connection (the
+   * client resumes and gets a clean replay).
    */
-  data(m: StoredMessage): void {
-    if (this.#closed || !this.#session) return;
+  data(m: StoredMessage, seq: number): void {
+    if (this.#closed || !this.#session || seq <= this.#sentSeq) return;
+    if (seq !== this.#sentSeq + 1) return this.superseded();
+    this.#sentSeq = seq;
+    this.#put(m);
+  }
+
+  #put(m: StoredMessage): void {
+    if (!this.#session) return;
     if (m.text) return this.write(m.payload);
     const ack = this.#session.takeAck();
     this.write({ type: "data", ...(ack !== undefined && { ack }), payload: m.payload });
@@ -650,30 +703,38 @@ class Link {
   }
 
   #hello(frame: Extract<WireFrame, { type: "hello" }>): void {
-    const identity = this.#identity;
-    let session: ServerSession | undefined;
-    let outcome: Outcome = Outcome.New;
-    if (frame.resume) {
-      const found = this.#server.find(frame.resume.session, identity);
-      if (found === "limited") {
+    this.#server.claim(this, this.#identity, this.#protocol, frame.resume).then(
+      (claimed) => {
+        if (claimed === "limited") {
+          this.#closed = true;
+          return this.ws.close(1013, "too many resume attempts");
+        }
+        if (claimed === "range") this.#fail("a resume from a sequence never sent");
+      },
+      () => {
+        // The store cannot be reached: try again later.
         this.#closed = true;
-        return this.ws.close(1013, "too many resume attempts");
-      }
-      if (found) {
-        if (!found.attach(this, frame.resume.last)) return this.#fail("a resume from a sequence never sent");
-        session = found;
-        outcome = Outcome.Resumed;
-      } else outcome = Outcome.Failed;
-    }
-    session ??= this.#server.create(identity, this.#protocol);
-    if (outcome !== Outcome.Resumed) session.attach(this, null);
-    this.#session = session;
-    this.#nextIn = session.record.processed + 1;
-    session.welcomed();
-    this.write({ type: "welcome", outcome, session: session.raw, last: session.record.processed });
-    session.replay(this);
+        this.ws.close(1013, "sessions unavailable");
+      },
+    );
   }
 
+  /**
+   * @internal The session took this connection (synchronously with that,
+   * so that nothing is written before the welcome): the welcome, then the
+   * replay of what the client has not acknowledged.
+   */
+  welcome(session: ServerSession, record: SessionRecord, outcome: Outcome): void {
+    if (this.#closed) return session.detach(this);
+    this.#session = session;
+    this.#nextIn = record.processed + 1;
+    this.write({ type: "welcome", outcome, session: session.raw, last: record.processed });
+    for (const m of record.unacked) this.#put(m);
+    this.#sentSeq = record.sent;
+  }
+
+  /** The highest server sequence number written on this connection. */
+  #sentSeq = 0;
   /** A text message: a data frame, once the session is in force. */
   #text(text: string): void {
     if (this.#helloTimer !== null) {
@@ -684,6 +745,10 @@ class Link {
     if (!session) return this.#fail("a frame before the welcome");
     if (!session.holds(this)) return;
     this.#message(session, text);
+  }
+
+  #ack(session: ServerSession, ack: number): void {
+    session.acked(ack).then((known) => known || this.#fail("an acknowledgement of a message never sent"));
   }
 
   /** The next client message, numbered by its place. */
@@ -715,11 +780,10 @@ class Link {
     if (!session.holds(this)) return;
     switch (frame.type) {
       case "data":
-        if (frame.ack !== undefined && !session.acked(frame.ack)) return this.#fail("an acknowledgement of a message never sent");
+        if (frame.ack !== undefined) this.#ack(session, frame.ack);
         return this.#message(session, frame.payload.slice());
       case "ack":
-        if (!session.acked(frame.ack)) this.#fail("an acknowledgement of a message never sent");
-        return;
+        return this.#ack(session, frame.ack);
       case "ping":
         return this.write({ type: "pong" });
       case "pong":

@@ -108,6 +108,33 @@ start_server() {
     die "the test server did not start within 10 s"
 }
 
+# Redis for the tests that share sessions between server processes: a
+# redis-server of our own on a free port, no persistence, stopped by PID.
+start_redis() {
+    have redis-server || die "redis-server is not installed: run scripts/setup.sh (it installs Debian's redis-server)"
+    local port
+    port="$("$(node22)" -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+    redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no --loglevel warning >/dev/null &
+    REDIS_PID=$!
+    for _ in $(seq 1 100); do
+        if redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; then
+            export STEADYSOCKET_REDIS="redis://127.0.0.1:$port"
+            return 0
+        fi
+        kill -0 "$REDIS_PID" 2>/dev/null || die "redis-server exited at start"
+        sleep 0.1
+    done
+    die "redis-server did not answer within 10 s"
+}
+
+stop_redis() {
+    if [ -n "${REDIS_PID:-}" ] && kill -0 "$REDIS_PID" 2>/dev/null; then
+        kill "$REDIS_PID" 2>/dev/null || true
+        wait "$REDIS_PID" 2>/dev/null || true
+    fi
+    REDIS_PID=
+}
+
 stop_server() {
     if [ -n "${SERVER_PID:-}" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
         kill "$SERVER_PID" 2>/dev/null || true

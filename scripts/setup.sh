@@ -104,14 +104,31 @@ build_debian_wasm_std() {
     rm -rf "$dir"
 }
 
+# Redis from Debian, for the tests of sessions shared between server
+# processes. The package starts a system service: stopped and disabled, as
+# the tests run their own redis-server on a free port.
+setup_redis() {
+    apt_install redis-server
+    have redis-server || die "redis-server could not be installed"
+    # Idempotent: a service already stopped and disabled stays so.
+    if have systemctl && systemctl is-enabled redis-server >/dev/null 2>&1; then
+        systemctl disable --now redis-server >/dev/null 2>&1 || true
+    fi
+    if [ -x /etc/init.d/redis-server ] && /etc/init.d/redis-server status >/dev/null 2>&1; then
+        /etc/init.d/redis-server stop >/dev/null 2>&1 || true
+    fi
+}
+
 setup_tools() {
     NATIVE_TOOLCHAIN=
     cargo_install wasm-bindgen-cli "$WASM_BINDGEN_VERSION" wasm-bindgen
     cargo_install wasm-pack "$WASM_PACK_VERSION" wasm-pack
     if have apt-get; then
         apt_install chromium chromium-driver firefox-esr
+        setup_redis
     else
         have chromium || have google-chrome || log "warning: no Chromium found; browser tests need one"
+        have redis-server || log "warning: no redis-server found; the tests of sessions shared between servers need one"
     fi
     cargo_install geckodriver "$GECKODRIVER_VERSION" geckodriver
 }

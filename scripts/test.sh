@@ -9,7 +9,7 @@ cd "$ROOT"
 
 OUT="$ROOT/test-output"
 rm -rf "$OUT" && mkdir -p "$OUT"
-trap stop_server EXIT
+trap 'stop_server; stop_redis' EXIT
 
 setup_start=$SECONDS
 bash scripts/setup.sh || die "setup failed"
@@ -88,6 +88,9 @@ step size expect "sizes: every entry within its budget" "$(node22)" scripts/chec
 
 start_server
 log "test server at $SERVER_ADDR (pid $SERVER_PID)"
+# Sessions shared by server processes (the resume adapters' Redis store).
+start_redis
+log "redis at $STEADYSOCKET_REDIS (pid $REDIS_PID)"
 export STEADYSOCKET_TEST_SERVER="$SERVER_ADDR"
 use_wasm_toolchain
 # A browser step proves what it ran: wasm-bindgen's runner picks its driver
@@ -136,6 +139,7 @@ step bun "$(runtime bun)" tests/runtimes/run.mjs
 step workerd "$(node22)" tests/runtimes/workerd/run.mjs
 step pages "$(node22)" --test tests/pages/*.test.mjs
 stop_server
+stop_redis
 
 log "step times: $SETUP_TIME ${TIMES[*]}"
 if [ ${#STEPS_FAILED[@]} -gt 0 ]; then

@@ -12,6 +12,7 @@ import { createServer, connect } from "node:net";
  * connections, close }.
  */
 export async function startProxy(targets) {
+  // (`targets` changes with retarget().)
   let next = 0;
   let refusing = false;
   const pairs = new Set();
@@ -55,6 +56,10 @@ export async function startProxy(targets) {
   return {
     port: server.address().port,
     faults,
+    /** Where new connections go from now on. */
+    retarget(list) {
+      targets = list;
+    },
     get connections() {
       return connections;
     },

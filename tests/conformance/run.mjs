@@ -1,6 +1,7 @@
 // Runs the conformance suite (suite.mjs) against each of our server adapters,
 // each started as a process of its own that prints `listening on <port>`:
-// the Node adapter (node-app.mjs) and the Rust adapter (the steadysocket-server
+// the Node adapter (node-app.mjs), in memory and with its sessions in Redis,
+// and the Rust adapter (the steadysocket-server
 // crate's `conformance` example, which the test command builds beforehand).
 // Prints the suite's output and, when every adapter passed,
 // "conformance: every adapter passed".
@@ -8,15 +9,22 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
+// The test command's redis-server (scripts/lib.sh, start_redis).
+function redisUrl() {
+  if (!process.env.STEADYSOCKET_REDIS) throw new Error("STEADYSOCKET_REDIS is not set: the test command starts redis-server (run scripts/setup.sh if it is not installed)");
+  return process.env.STEADYSOCKET_REDIS;
+}
 const node = process.execPath;
 const adapters = [
-  { name: "node", command: [node, "tests/conformance/node-app.mjs"] },
-  { name: "rust", command: ["target/debug/examples/conformance"] },
+  { name: "node", command: () => [node, "tests/conformance/node-app.mjs"] },
+  { name: "node-redis", command: () => [node, "tests/conformance/node-app.mjs", "--redis", redisUrl()] },
+  { name: "rust", command: () => ["target/debug/examples/conformance"] },
 ].filter((a) => !process.env.CONFORMANCE_ONLY || process.env.CONFORMANCE_ONLY === a.name);
 
 /** Starts an adapter and resolves with its port (and the process). */
-function start({ name, command }) {
+function start({ name, command: argv }) {
   return new Promise((resolve, reject) => {
+    const command = argv();
     const child = spawn(command[0], command.slice(1), { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.on("error", (e) => reject(new Error(`${name}: ${e.message}`)));

@@ -321,6 +321,8 @@ test("a lost session: resync, drops of reason resync, a new handshake; a resume 
     socket.send("c");
     await sleep(50);
     server.faults.blackhole(false);
+    // As a restart with an in-memory store: the session is gone.
+    await server.resume.store.delete(server.sessions[0].session.key);
     server.resume.forget(server.sessions[0].session);
     server.faults.drop();
     await assert.rejects(acked, (e) => e instanceof SteadySocketError && e.code === "dropped" && /resync/.test(e.message));

@@ -92,7 +92,7 @@ export async function startResumeServer(options = {}, app) {
   const faulty = (ws) =>
     new Proxy(ws, {
       get(target, key) {
-        if (key === "send") return (data, cb) => (holes.has(target) ? cb?.() : target.send(data, cb));
+        if (key === "send") return (data, options, cb) => (holes.has(target) ? cb?.() : target.send(data, options, cb));
         const v = Reflect.get(target, key, target);
         return typeof v === "function" ? v.bind(target) : v;
       },

@@ -10,6 +10,9 @@ source "$(dirname "$0")/../../scripts/lib.sh"
 cd "$ROOT"
 here=tests/package
 failed=0
+# The last command of a pipeline (same_as) runs in this shell, so that the
+# failure it records counts (a script runs without job control).
+shopt -s lastpipe
 
 # Compares a list (stdin) with the expected one; prints the difference.
 same_as() {

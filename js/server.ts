@@ -274,9 +274,14 @@ export class ServerSession {
   /**
    * Each client message, in order, once. The next is handed over once this
    * one returned or its promise settled; one that throws is still
-   * processed (not redelivered).
+   * processed (not redelivered). `seq` is the message's sequence number in
+   * the session: with sessions shared by several processes, a process that
+   * dies after a handler finished and before the message was recorded as
+   * processed leaves it to be handed over again, with the same `seq`, on
+   * the next process: an application whose effects must happen once keys
+   * them by (session, seq).
    */
-  onmessage: ((message: ServerMessage, session: ServerSession) => unknown) | null = null;
+  onmessage: ((message: ServerMessage, session: ServerSession, seq: number) => unknown) | null = null;
   /** The session ended here: it expired without a connection, close() was called, or another process took it. */
   onend: ((session: ServerSession) => void) | null = null;
   /** @internal */
@@ -329,6 +334,11 @@ export class ServerSession {
   /** Whether a connection holds the session now (in this process). */
   get connected(): boolean {
     return this.#link !== null;
+  }
+
+  /** The highest server sequence number kept (the messages sent so far), as far as this process knows. */
+  get sent(): number {
+    return this.#sent;
   }
 
   /** Server messages not yet acknowledged by the client, as far as this process knows. */
@@ -502,7 +512,7 @@ export class ServerSession {
     while (this.#inbox.length > 0 && !this.#ended) {
       const { seq, message } = this.#inbox.shift()!;
       try {
-        await this.onmessage?.(message, this);
+        await this.onmessage?.(message, this, seq);
       } catch (e) {
         // Processed all the same: reported, never redelivered.
         this.#server.handlerFailed(e, this);

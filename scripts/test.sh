@@ -66,8 +66,8 @@ clippy_wasm() {
         log "clippy-wasm skipped: toolchain $RUSTUP_TOOLCHAIN has no clippy"
         return 0
     fi
-    # Every wasm crate (the test server is native only).
-    cargo clippy -q --target "$WASM_TARGET" --workspace --exclude steadysocket-test-server \
+    # Every wasm crate (the test server and the Rust server adapter are native only).
+    cargo clippy -q --target "$WASM_TARGET" --workspace --exclude steadysocket-test-server --exclude steadysocket-server \
         --all-targets --all-features -- -D warnings &&
         # What a Rust app builds: no features.
         cargo clippy -q --target "$WASM_TARGET" -p steadysocket --lib -- -D warnings
@@ -105,7 +105,10 @@ node_suite() { PATH="$(dirname "$(node22)"):$PATH" wasm-pack test --node . --all
 step node22 node_suite
 # The short resume soak ran in the three steps above (resume_cases.rs): its
 # lines, one per runtime and direction, must all be there and clean.
-step soak-lines "$(node22)" scripts/soak-lines.mjs node22 chromium firefox
+# The two-instance soak, short: two Node adapter processes sharing Redis
+# behind a round-robin proxy, killed and restarted in turn.
+step fleet-soak env FLEET_MESSAGES=2000 FLEET_KILLS=4 "$(node22)" tests/soak/fleet.mjs
+step soak-lines "$(node22)" scripts/soak-lines.mjs node22 chromium firefox node22-2instances-redis-node
 # The declarations, compiled as a user compiles them: with the DOM lib and in
 # a Node-only project without it, with the current TypeScript and the oldest
 # the package supports (5.2, tests/types/node_modules).

@@ -127,18 +127,14 @@ start_redis() {
     die "redis-server did not answer within 10 s"
 }
 
-stop_redis() {
-    if [ -n "${REDIS_PID:-}" ] && kill -0 "$REDIS_PID" 2>/dev/null; then
-        kill "$REDIS_PID" 2>/dev/null || true
-        wait "$REDIS_PID" 2>/dev/null || true
+# stop_pid VAR: stops the process whose PID the variable VAR holds, and clears it.
+stop_pid() {
+    local pid="${!1:-}"
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
     fi
-    REDIS_PID=
+    printf -v "$1" '%s' ""
 }
-
-stop_server() {
-    if [ -n "${SERVER_PID:-}" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    SERVER_PID=
-}
+stop_redis() { stop_pid REDIS_PID; }
+stop_server() { stop_pid SERVER_PID; }

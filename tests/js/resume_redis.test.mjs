@@ -45,11 +45,17 @@ async function until(what, check, ms = 20000) {
 
 const fast = { initialDelay: 20, maxDelay: 100, connectionTimeout: 2000, heartbeat: { interval: 300, timeout: 300 } };
 
-test("two servers sharing Redis: every reconnect lands on the other, and both directions arrive once and in order", async () => {
-  const f = await fleet();
+/** A text socket with resume on, through the fleet's proxy, and what it receives. */
+function client(f) {
   const socket = new SteadySocket(`ws://127.0.0.1:${f.proxy.port}/`, { ...platform, ...fast, codec: "text", resume: true });
   const got = [];
   socket.onMessage((m) => got.push(m));
+  return { socket, got };
+}
+
+test("two servers sharing Redis: every reconnect lands on the other, and both directions arrive once and in order", async () => {
+  const f = await fleet();
+  const { socket, got } = client(f);
   try {
     await socket.opened();
     const total = 300;
@@ -79,9 +85,7 @@ test("two servers sharing Redis: every reconnect lands on the other, and both di
 
 test("a server that stops: its sessions live on in Redis and resume on the other server, nothing lost", async () => {
   const f = await fleet();
-  const socket = new SteadySocket(`ws://127.0.0.1:${f.proxy.port}/`, { ...platform, ...fast, codec: "text", resume: true });
-  const got = [];
-  socket.onMessage((m) => got.push(m));
+  const { socket, got } = client(f);
   try {
     await socket.opened();
     const first = f.servers.findIndex((s) => s.sessions.length > 0);

@@ -451,9 +451,17 @@ pub struct Incoming {
 }
 
 impl Incoming {
-    /// The message, taken out (it is still processed when this is dropped).
+    /// The message (it is processed when this is dropped).
     pub fn message(&self) -> &Message {
         &self.message
+    }
+
+    /// Its sequence number in the session: the key to make an effect happen
+    /// once should the message ever be handed over again with the same
+    /// number (as the Node adapter's does across a process that died
+    /// before recording it as processed).
+    pub fn seq(&self) -> u64 {
+        self.seq
     }
 }
 

@@ -158,15 +158,11 @@ export class GuardedCore {
   }
 }
 
-function guarded<T>(f: () => T): T {
-  if (unusable) throw unusableError();
-  try {
-    return f();
-  } catch (e) {
-    if (!isTrap(e)) throw e;
-    trapped(e);
-    throw unusableError();
-  }
+/** What a call into the core threw: a trap makes the module unusable for everyone. */
+function rethrow(e: unknown): never {
+  if (!isTrap(e)) throw e;
+  trapped(e);
+  throw unusableError();
 }
 const proto = GuardedCore.prototype as unknown as Record<string, unknown>;
 for (const m of METHODS) {
@@ -181,9 +177,7 @@ for (const m of METHODS) {
     try {
       return (this.raw as unknown as Record<string, (...a: unknown[]) => unknown>)[m](a, b, c);
     } catch (e) {
-      if (!isTrap(e)) throw e;
-      trapped(e);
-      throw unusableError();
+      return rethrow(e);
     }
   };
 }
@@ -191,7 +185,12 @@ for (const p of GETTERS) {
   Object.defineProperty(GuardedCore.prototype, p, {
     get(this: GuardedCore) {
       if (this.early) return (this.early as unknown as Record<string, unknown>)[p];
-      return guarded(() => this.raw![p]);
+      if (unusable) throw unusableError();
+      try {
+        return this.raw![p];
+      } catch (e) {
+        return rethrow(e);
+      }
     },
   });
 }

@@ -6,7 +6,7 @@
 //
 // It needs no import of ws: it takes ws's connection objects as they come
 // (send, close, terminate, on("message"), on("close")).
-import { CLOSE_PROTOCOL_ERROR, CLOSE_SUPERSEDED, decode, encode, Outcome, SUBPROTOCOL, WireError, type WireFrame } from "./wire.js";
+import { chosen, CLOSE_PROTOCOL_ERROR, CLOSE_SUPERSEDED, decode, encode, Outcome, SUBPROTOCOL, WireError, type WireFrame } from "./wire.js";
 import { FENCED, MemoryStore, type SessionRecord, type SessionStore, type StoredMessage } from "./server-store.js";
 
 export { CLOSE_PROTOCOL_ERROR, CLOSE_SUPERSEDED, SUBPROTOCOL } from "./wire.js";
@@ -143,7 +143,7 @@ export class ResumeServer {
 
   /** Takes a new connection; false if it did not pick the protocol (plain WebSocket). */
   accept(ws: ServerConnection, request?: unknown): boolean {
-    if (ws.protocol !== SUBPROTOCOL && !ws.protocol.startsWith(SUBPROTOCOL + "~")) return false;
+    if (!chosen(ws.protocol).resume) return false;
     new Link(this, ws, request);
     return true;
   }
@@ -165,59 +165,50 @@ export class ResumeServer {
       );
   }
 
-  /** @internal A handler failed: reported, never thrown into the server. */
-  handlerFailed(error: unknown, session: ServerSession): void {
+  /** @internal A handler or the store failed (`what`): reported, never thrown into the server. */
+  failed(error: unknown, session: ServerSession, what = "onmessage threw"): void {
     try {
-      (this.#options.onError ?? ((e: unknown) => console.error("steadysocket/server: onmessage threw", e)))(error, session);
+      (this.#options.onError ?? ((e: unknown) => console.error(`steadysocket/server: ${what}`, e)))(error, session);
     } catch {
       // An onError that throws has nothing left to tell.
     }
   }
 
-  /** @internal A store call failed (a store that cannot be reached): reported like a handler's error. */
-  storeFailed(error: unknown, session: ServerSession): void {
-    this.handlerFailed(error, session);
-  }
-
   /**
    * @internal `link` takes a session: a new one (`resume` undefined), or the
-   * one it presents. Undefined when the session is lost (a new one is made
-   * instead, outcome Failed), "limited" past a rate limit, "range" for a
+   * one it presents, or a new one when that one is lost (outcome Failed);
+   * the welcome follows at once. "limited" past a rate limit, "range" for a
    * resume from a sequence never sent.
    */
-  async claim(link: Link, identity: string, protocol: string, resume?: { session: Uint8Array; last: number }): Promise<{ session: ServerSession; record: SessionRecord; outcome: Outcome } | "limited" | "range"> {
+  async claim(link: Link, identity: string, protocol: string, resume?: { session: Uint8Array; last: number }): Promise<"limited" | "range" | undefined> {
     const s = this.settings;
+    let raw = resume?.session;
+    let record: SessionRecord | "lost" | "range" = "lost";
     if (resume) {
       const key = hex(resume.session);
       const allowed = (await this.store.rateLimit(`s:${key}`, s.maxResumesPerSession)) && (await this.store.rateLimit(`i:${identity}`, s.maxResumesPerIdentity));
       if (!allowed) return "limited";
-      const claimed = await this.store.claim(key, identity, resume.last, s.sessionTtl);
-      if (claimed === "range") return "range";
-      if (claimed !== "lost") {
-        let session = this.#live.get(key);
-        if (!session || session.ended) {
-          session = new ServerSession(this, key, resume.session, claimed, protocol);
-          this.#live.set(key, session);
-          this.#options.onSession?.(session);
-        }
-        session.attach(link, claimed);
-        link.welcome(session, claimed, Outcome.Resumed);
-        return { session, record: claimed, outcome: Outcome.Resumed };
-      }
+      record = await this.store.claim(key, identity, resume.last, s.sessionTtl);
+      if (record === "range") return "range";
     }
-    const raw = new Uint8Array(16);
-    globalThis.crypto.getRandomValues(raw);
-    const key = hex(raw);
-    await this.store.create(key, identity, protocol, s.sessionTtl);
-    const record = await this.store.claim(key, identity, null, s.sessionTtl);
-    if (typeof record === "string") throw new Error("a session just created could not be claimed");
-    const session = new ServerSession(this, key, raw, record, protocol);
-    this.#live.set(key, session);
-    this.#options.onSession?.(session);
-    const outcome = resume ? Outcome.Failed : Outcome.New;
+    const outcome = record !== "lost" ? Outcome.Resumed : resume ? Outcome.Failed : Outcome.New;
+    if (record === "lost") {
+      const fresh = new Uint8Array(16);
+      globalThis.crypto.getRandomValues(fresh);
+      raw = fresh;
+      await this.store.create(hex(raw), identity, protocol, s.sessionTtl);
+      record = await this.store.claim(hex(raw), identity, null, s.sessionTtl);
+      if (typeof record === "string") throw new Error("a session just created could not be claimed");
+    }
+    const key = hex(raw!);
+    let session = this.#live.get(key);
+    if (!session || session.ended) {
+      session = new ServerSession(this, key, raw!, record, protocol);
+      this.#live.set(key, session);
+      this.#options.onSession?.(session);
+    }
     session.attach(link, record);
     link.welcome(session, record, outcome);
-    return { session, record, outcome };
   }
 
   /** @internal The session ended in this process (expired, closed, or taken by another process). */
@@ -373,8 +364,7 @@ export class ServerSession {
       // Room made while the store answered "full" is not missed.
       const room = this.#room + this.#server.room;
       if (this.#server.keep(size)) {
-        const epoch = this.#epoch;
-        const seq = await this.#store((store) => store.append(this.key, epoch, stored, s.maxReplayMessages, s.maxReplayBytes));
+        const seq = await this.#atEpoch((store, epoch) => store.append(this.key, epoch, stored, s.maxReplayMessages, s.maxReplayBytes));
         if (typeof seq === "number") {
           this.#sent = seq;
           this.stats.sent++;
@@ -386,11 +376,8 @@ export class ServerSession {
         // Not kept after all: given back without waking anyone (a "full"
         // session must not wake the others into a loop).
         this.#server.keep(-size);
-        if (seq === FENCED && epoch !== this.#epoch) continue;
-        if (seq === FENCED) {
-          this.#lost();
-          continue;
-        }
+        // Fenced: the session has ended here (the loop's first check).
+        if (seq === FENCED) continue;
       }
       if (room !== this.#room + this.#server.room) continue;
       await new Promise<void>((resolve) => {
@@ -403,12 +390,36 @@ export class ServerSession {
   /** Counts acknowledgements that made room. */
   #room = 0;
 
+  /**
+   * A change at the epoch this process holds the session at. Fenced at an
+   * epoch a later connection here replaced: tried again at the new one;
+   * fenced at the current one: another process holds the session, which
+   * ends here (FENCED).
+   */
+  async #atEpoch<T>(change: (store: SessionStore, epoch: number) => Promise<T | typeof FENCED>): Promise<T | typeof FENCED> {
+    for (;;) {
+      const epoch = this.#epoch;
+      const r = await this.#store((store) => change(store, epoch));
+      if (r !== FENCED || this.#ended) return r;
+      if (epoch === this.#epoch) {
+        this.#lost();
+        return FENCED;
+      }
+    }
+  }
+
+  /** Acknowledgements made room: senders waiting for it try again. */
+  #wakeSenders(): void {
+    this.#room++;
+    for (const wake of this.#roomWaiters.splice(0)) wake();
+  }
+
   /** A store call; a failure (an unreachable store) ends the session here. */
   async #store<T>(call: (store: SessionStore) => Promise<T>): Promise<T | typeof FENCED> {
     try {
       return await call(this.#server.store);
     } catch (e) {
-      this.#server.storeFailed(e, this);
+      this.#server.failed(e, this, "the session store failed");
       this.#lost();
       return FENCED;
     }
@@ -446,10 +457,7 @@ export class ServerSession {
     this.#epoch = record.epoch;
     this.#sent = record.sent;
     // A resume acknowledges what the client processed: room for sends.
-    if (record.acked > this.#acked) {
-      this.#room++;
-      for (const wake of this.#roomWaiters.splice(0)) wake();
-    }
+    if (record.acked > this.#acked) this.#wakeSenders();
     this.#acked = record.acked;
     if (record.processed > this.#processed) this.#processed = this.#queued = record.processed;
     this.#ackSent = record.processed;
@@ -474,9 +482,7 @@ export class ServerSession {
   }
 
   async #touch(): Promise<void> {
-    const epoch = this.#epoch;
-    const r = await this.#store((store) => store.touch(this.key, epoch, this.#server.settings.sessionTtl));
-    if (r === FENCED && epoch === this.#epoch) this.#lost();
+    await this.#atEpoch((store, epoch) => store.touch(this.key, epoch, this.#server.settings.sessionTtl));
   }
 
   /** @internal The connection holding the session is gone: the session waits sessionTtl for a resume. */
@@ -515,19 +521,11 @@ export class ServerSession {
         await this.onmessage?.(message, this, seq);
       } catch (e) {
         // Processed all the same: reported, never redelivered.
-        this.#server.handlerFailed(e, this);
+        this.#server.failed(e, this);
       }
       // Recorded before it is acknowledged: a process that dies now has
       // not told the client it may forget the message.
-      for (;;) {
-        const epoch = this.#epoch;
-        const r = await this.#store((store) => store.processed(this.key, epoch, seq));
-        if (r === true) break;
-        if (epoch === this.#epoch) {
-          this.#lost();
-          break;
-        }
-      }
+      await this.#atEpoch((store, epoch) => store.processed(this.key, epoch, seq));
       if (this.#ended) break;
       this.#processed = Math.max(this.#processed, seq);
       this.stats.received++;
@@ -571,23 +569,15 @@ export class ServerSession {
 
   /** @internal The client acknowledged every server message up to `ack`; false if it was never sent. */
   async acked(ack: number): Promise<boolean> {
-    for (;;) {
-      const epoch = this.#epoch;
-      const r = await this.#store((store) => store.acked(this.key, epoch, ack));
-      if (r === "range") return false;
-      if (r === FENCED) {
-        if (epoch === this.#epoch) this.#lost();
-        if (this.#ended) return true;
-        continue;
-      }
-      this.#acked = Math.max(this.#acked, ack);
-      if (r > 0 || ack > 0) {
-        this.#room++;
-        this.#server.freed(r);
-        for (const wake of this.#roomWaiters.splice(0)) wake();
-      }
-      return true;
+    const r = await this.#atEpoch((store, epoch) => store.acked(this.key, epoch, ack));
+    if (r === "range") return false;
+    if (r === FENCED) return true;
+    this.#acked = Math.max(this.#acked, ack);
+    if (r > 0 || ack > 0) {
+      this.#server.freed(r);
+      this.#wakeSenders();
     }
+    return true;
   }
 }
 
@@ -633,7 +623,7 @@ class Link {
   constructor(server: ResumeServer, ws: ServerConnection, request: unknown) {
     this.#server = server;
     this.ws = ws;
-    this.#protocol = ws.protocol === SUBPROTOCOL ? "" : ws.protocol.slice(SUBPROTOCOL.length + 1);
+    this.#protocol = chosen(ws.protocol).app;
     this.#helloTimer = setTimeout(() => this.#fail("no hello in time"), server.settings.helloTimeout);
     (this.#helloTimer as { unref?: () => void }).unref?.();
     ws.on("message", (data, isBinary) => {

@@ -95,17 +95,23 @@ start_server() {
     rm -f "$port_file"
     "$bin" --port "${1:-0}" --www "$ROOT/www" --pkg "$ROOT/pkg" --js "$ROOT/dist" --port-file "$port_file" >/dev/null &
     SERVER_PID=$!
+    wait_for "$SERVER_PID" "the test server" test -s "$port_file"
+    SERVER_ADDR="127.0.0.1:$(cat "$port_file")"
+    rm -f "$port_file"
+    export SERVER_ADDR
+}
+
+# wait_for PID NAME CHECK...: runs CHECK every 0.1 s until it succeeds, for
+# at most 10 s, and dies if process PID (the one started) exits meanwhile.
+wait_for() {
+    local pid=$1 name=$2
+    shift 2
     for _ in $(seq 1 100); do
-        if [ -s "$port_file" ]; then
-            SERVER_ADDR="127.0.0.1:$(cat "$port_file")"
-            rm -f "$port_file"
-            export SERVER_ADDR
-            return 0
-        fi
-        kill -0 "$SERVER_PID" 2>/dev/null || die "the test server exited at start"
+        "$@" && return 0
+        kill -0 "$pid" 2>/dev/null || die "$name exited at start"
         sleep 0.1
     done
-    die "the test server did not start within 10 s"
+    die "$name did not start within 10 s"
 }
 
 # Redis for the tests that share sessions between server processes: a
@@ -116,16 +122,11 @@ start_redis() {
     port="$("$(node22)" -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
     redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no --loglevel warning >/dev/null &
     REDIS_PID=$!
-    for _ in $(seq 1 100); do
-        if redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; then
-            export STEADYSOCKET_REDIS="redis://127.0.0.1:$port"
-            return 0
-        fi
-        kill -0 "$REDIS_PID" 2>/dev/null || die "redis-server exited at start"
-        sleep 0.1
-    done
-    die "redis-server did not answer within 10 s"
+    wait_for "$REDIS_PID" redis-server redis_answers "$port"
+    export STEADYSOCKET_REDIS="redis://127.0.0.1:$port"
 }
+
+redis_answers() { redis-cli -p "$1" ping 2>/dev/null | grep -q PONG; }
 
 # stop_pid VAR: stops the process whose PID the variable VAR holds, and clears it.
 stop_pid() {

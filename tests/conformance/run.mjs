@@ -7,6 +7,7 @@
 // "conformance: every adapter passed".
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { startListening } from "./listening.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 // The test command's redis-server (scripts/lib.sh, start_redis).
@@ -21,25 +22,9 @@ const adapters = [
   { name: "rust", command: () => ["target/debug/examples/conformance"] },
 ].filter((a) => !process.env.CONFORMANCE_ONLY || process.env.CONFORMANCE_ONLY === a.name);
 
-/** Starts an adapter and resolves with its port (and the process). */
-function start({ name, command: argv }) {
-  return new Promise((resolve, reject) => {
-    const command = argv();
-    const child = spawn(command[0], command.slice(1), { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.on("error", (e) => reject(new Error(`${name}: ${e.message}`)));
-    child.on("exit", (code) => reject(new Error(`${name} exited (${code}) before listening: ${out}`)));
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = /listening on (\d+)/.exec(out);
-      if (m) resolve({ child, port: Number(m[1]) });
-    });
-  });
-}
-
 let failed = false;
 for (const adapter of adapters) {
-  const { child, port } = await start(adapter);
+  const { child, port } = await startListening(adapter.command(), root);
   const code = await new Promise((resolve) => {
     const suite = spawn(node, ["--test", "--test-reporter=tap", "tests/conformance/suite.mjs"], {
       cwd: root,
@@ -48,7 +33,6 @@ for (const adapter of adapters) {
     });
     suite.on("exit", resolve);
   });
-  child.removeAllListeners("exit");
   child.kill();
   console.log(`conformance: ${adapter.name} ${code === 0 ? "passed" : "FAILED"}`);
   if (code !== 0) failed = true;

@@ -22,6 +22,7 @@ import WebSocket from "ws";
 import { SteadySocket } from "../../dist/index.js";
 import { decode, encode, SUBPROTOCOL } from "../../dist/wire.js";
 import { startProxy } from "./proxy.mjs";
+import { sleep, until } from "../js/wait.mjs";
 
 const target = new URL(process.env.CONFORMANCE_URL ?? "");
 if (!/^wss?:$/.test(target.protocol)) throw new Error("set CONFORMANCE_URL to the ws:// URL of a server running the conformance application");
@@ -36,14 +37,6 @@ const direct = (user) => `${target.origin}${target.pathname}${user === null ? ""
 let users = 0;
 const someone = () => `u${process.pid}-${++users}`;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(what, check, ms = 15000) {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 const hexOf = (bytes) => Buffer.from(bytes).toString("hex");
 const fromHex = (hex) => new Uint8Array(Buffer.from(hex, "hex"));
 const hello = (session, last = 0) => encode(session ? { type: "hello", resume: { session, last } } : { type: "hello" });
@@ -85,11 +78,15 @@ function rawLink(url, protocols = [SUBPROTOCOL]) {
   return link;
 }
 
-/** A new session over a raw link: [link, welcome]. */
-async function session(user, url = direct(user)) {
-  const link = rawLink(url);
+/**
+ * A raw link's hello and its answer: [link, welcome]. With `resume`
+ * ([session id, last server sequence]) it presents that session; without,
+ * it asks for a new one.
+ */
+async function session(user, resume = []) {
+  const link = rawLink(direct(user));
   await link.opened;
-  link.send(hello());
+  link.send(hello(...resume));
   const welcome = await link.frame(0);
   assert.equal(welcome.type, "welcome");
   return [link, welcome];
@@ -199,11 +196,7 @@ test(`${name}: a resume replays what the client did not acknowledge, as it was, 
   await sleep(50);
   first.close();
   await first.closed;
-  const second = rawLink(direct(user));
-  await second.opened;
-  second.send(hello(welcome.session, 1));
-  const resumed = await second.frame(0);
-  assert.equal(resumed.type, "welcome");
+  const [second, resumed] = await session(user, [welcome.session, 1]);
   assert.equal(resumed.outcome, 1);
   assert.equal(hexOf(resumed.session), hexOf(welcome.session));
   assert.equal(resumed.last, 2, "both client messages processed");
@@ -222,10 +215,8 @@ test(`${name}: a resume replays what the client did not acknowledge, as it was, 
 test(`${name}: a later resume supersedes the connection holding the session (closed 4409)`, async () => {
   const user = someone();
   const [first, welcome] = await session(user);
-  const second = rawLink(direct(user));
-  await second.opened;
-  second.send(hello(welcome.session, 0));
-  assert.equal((await second.frame(0)).outcome, 1);
+  const [second, resumed] = await session(user, [welcome.session, 0]);
+  assert.equal(resumed.outcome, 1);
   assert.equal(await first.closed, 4409);
   second.send("echo still here");
   await until("the echo on the new connection", () => second.texts().includes("echo:still here"));
@@ -243,14 +234,11 @@ test(`${name}: a guessed id and another identity's id are answered like a lost s
     [alice, new Uint8Array(16).fill(7)],
     [alice, new Uint8Array(welcome.session.length).map((b) => b ^ 1)],
   ]) {
-    const link = rawLink(direct(user));
-    await link.opened;
-    link.send(hello(id, 0));
-    answers.push(await link.frame(0));
+    const [link, answer] = await session(user, [id, 0]);
+    answers.push(answer);
     link.close();
   }
   for (const w of answers) {
-    assert.equal(w.type, "welcome");
     assert.equal(w.outcome, 2, "resume failed");
     assert.equal(w.last, 0);
     assert.notEqual(hexOf(w.session), hexOf(welcome.session), "a fresh id, never the one presented");
@@ -262,10 +250,8 @@ test(`${name}: a guessed id and another identity's id are answered like a lost s
   await until("alice's echo", () => owner.texts().includes("echo:mine"));
   owner.close();
   await owner.closed;
-  const back = rawLink(direct(alice));
-  await back.opened;
-  back.send(hello(welcome.session, 1));
-  assert.equal((await back.frame(0)).outcome, 1);
+  const [back, resumed] = await session(alice, [welcome.session, 1]);
+  assert.equal(resumed.outcome, 1);
   back.close();
 });
 
@@ -327,17 +313,12 @@ test(`${name}: a session outlives its connection for the session TTL, then a res
   first.close();
   await first.closed;
   // Within the TTL it resumes; the connection goes again.
-  const within = rawLink(direct(user));
-  await within.opened;
-  within.send(hello(welcome.session, 0));
-  assert.equal((await within.frame(0)).outcome, 1);
+  const [within, resumed] = await session(user, [welcome.session, 0]);
+  assert.equal(resumed.outcome, 1);
   within.close();
   await within.closed;
   await sleep(SETTINGS.sessionTtl + 500);
-  const late = rawLink(direct(user));
-  await late.opened;
-  late.send(hello(welcome.session, 0));
-  const w = await late.frame(0);
+  const [late, w] = await session(user, [welcome.session, 0]);
   assert.equal(w.outcome, 2);
   late.close();
 });
@@ -348,10 +329,8 @@ test(`${name}: resume attempts are rate-limited per session id (1013)`, async ()
   first.close();
   await first.closed;
   for (let i = 0; i < SETTINGS.maxResumesPerSession; i++) {
-    const link = rawLink(direct(user));
-    await link.opened;
-    link.send(hello(welcome.session, 0));
-    assert.equal((await link.frame(0)).outcome, 1, `resume ${i + 1}`);
+    const [link, resumed] = await session(user, [welcome.session, 0]);
+    assert.equal(resumed.outcome, 1, `resume ${i + 1}`);
     link.close();
     await link.closed;
   }

@@ -8,6 +8,7 @@ import { diagnostics } from "../../dist/index.js";
 import { initSync as glueInitSync } from "../../pkg/steadysocket.js";
 
 export { control, report, scope, sleep, wsUrl } from "./server.mjs";
+export { until } from "./wait.mjs";
 
 /**
  * The wasm module's exports (its memory, for growth measured from outside),

@@ -18,20 +18,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import WebSocket from "ws";
-import { control, next, platform, report, scope, sleep, wsUrl } from "./helpers.mjs";
+import { control, next, platform, report, scope, sleep, until, wsUrl } from "./helpers.mjs";
 import { SteadySocket, SteadySocketError } from "../../dist/index.js";
 import { decode, encode, SUBPROTOCOL } from "../../dist/wire.js";
 import { startResumeServer } from "./resume_server.mjs";
 
 const fast = { initialDelay: 20, maxDelay: 100, connectionTimeout: 2000, heartbeat: { interval: 300, timeout: 300 } };
-
-async function until(what, check, ms = 15000) {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 /** A text socket with resume on, and the messages it receives. */
 function receiving(url, options = {}) {

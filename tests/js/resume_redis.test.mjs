@@ -19,7 +19,7 @@ import { RedisStore } from "../../dist/server-redis.js";
 import { decode, encode, SUBPROTOCOL } from "../../dist/wire.js";
 import { startResumeServer } from "./resume_server.mjs";
 import { startProxy } from "../conformance/proxy.mjs";
-import { platform, sleep } from "./helpers.mjs";
+import { platform, sleep, until } from "./helpers.mjs";
 
 if (!process.env.STEADYSOCKET_REDIS) throw new Error("STEADYSOCKET_REDIS is not set: the test command starts redis-server (scripts/setup.sh installs it)");
 const redis = new Redis(process.env.STEADYSOCKET_REDIS);
@@ -33,14 +33,6 @@ async function fleet(options = {}) {
   const servers = [await start(), await start()];
   const proxy = await startProxy(servers.map((s) => ({ host: "127.0.0.1", port: s.port })));
   return { prefix, servers, proxy, start, close: async () => (await proxy.close(), await Promise.all(servers.map((s) => s.close()))) };
-}
-
-async function until(what, check, ms = 20000) {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
 }
 
 const fast = { initialDelay: 20, maxDelay: 100, connectionTimeout: 2000, heartbeat: { interval: 300, timeout: 300 } };

@@ -12,11 +12,12 @@
 // Needs STEADYSOCKET_REDIS; with STEADYSOCKET_TEST_SERVER, the lines also go
 // to the test server's log, where scripts/soak-lines.mjs checks them.
 // FLEET_MESSAGES (default 50000) and FLEET_KILLS (default 20) set the size.
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import Redis from "ioredis";
 import { SteadySocket } from "../../dist/index.js";
 import { startProxy } from "../conformance/proxy.mjs";
+import { startListening } from "../conformance/listening.mjs";
+import { sleep, until } from "../js/wait.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const redisUrl = process.env.STEADYSOCKET_REDIS;
@@ -25,32 +26,11 @@ const MESSAGES = Number(process.env.FLEET_MESSAGES ?? 50000);
 const KILLS = Number(process.env.FLEET_KILLS ?? 20);
 const runtime = "node22-2instances-redis-node";
 const prefix = `fleet:${process.pid}:`;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts an instance (on `port`, or a free one): { child, port }. */
-function instance(port = 0) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["tests/soak/instance.mjs", "--redis", redisUrl, "--prefix", prefix, "--port", String(port)], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.on("exit", (code) => reject(new Error(`an instance exited (${code}) before listening`)));
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = /listening on (\d+)/.exec(out);
-      if (m) {
-        child.removeAllListeners("exit");
-        resolve({ child, port: Number(m[1]) });
-      }
-    });
-  });
-}
-
-async function until(what, check, ms = 120_000) {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
+const instance = (port = 0) => startListening([process.execPath, "tests/soak/instance.mjs", "--redis", redisUrl, "--prefix", prefix, "--port", String(port)], root);
+// Long waits: a soak drains tens of thousands of messages.
+const LONG = 120_000;
 
 const instances = [await instance(), await instance()];
 const proxy = await startProxy(instances.map((i) => ({ host: "127.0.0.1", port: i.port })));
@@ -126,9 +106,9 @@ for (let b = 0; b < batches; b++) {
   await until("the outbox to drain a little", () => socket.outbox.length < 5 * per, 60_000);
 }
 // The faults stop: everything the server side owes is produced, replay drains.
-await until("every server message produced", async () => produced >= MESSAGES || ((produced = await produce(MESSAGES - produced)), produced >= MESSAGES));
-await until("the client's messages acknowledged", () => socket.state === "open" && socket.resumeStats.unacked === 0 && socket.outbox.length === 0);
-await until("the server's messages delivered", () => delivered >= produced);
+await until("every server message produced", async () => produced >= MESSAGES || ((produced = await produce(MESSAGES - produced)), produced >= MESSAGES), LONG);
+await until("the client's messages acknowledged", () => socket.state === "open" && socket.resumeStats.unacked === 0 && socket.outbox.length === 0, LONG);
+await until("the server's messages delivered", () => delivered >= produced, LONG);
 const tally = await redis.hgetall(`${prefix}tally`);
 const deliveredUp = await redis.scard(`${prefix}tally:numbers`);
 const stats = socket.resumeStats;

@@ -46,7 +46,7 @@ use std::time::{Duration, Instant};
 
 pub use link::{WsFrame, CLOSE_SUPERSEDED};
 pub use session::{Incoming, Session, SessionEnded, Stats};
-use steadysocket_engine::resume::SUBPROTOCOL;
+use steadysocket_engine::resume::{chosen, SUBPROTOCOL};
 
 /// A message as the application sends and receives it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -180,6 +180,11 @@ struct ServerState {
     next_link: u64,
 }
 
+/// Bytes in lower-case hex (session ids in keys and logs).
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// A poisoned lock (a panic elsewhere) still holds consistent data here:
 /// every change under it is complete before anything can panic.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -226,10 +231,9 @@ impl ResumeServer {
         accept: impl Fn(&str) -> bool,
     ) -> Option<String> {
         let offered: Vec<&str> = offered.into_iter().collect();
-        let prefix = [SUBPROTOCOL, "~"].concat();
         offered
             .iter()
-            .find(|p| p.strip_prefix(prefix.as_str()).is_some_and(&accept))
+            .find(|p| matches!(chosen(p), (true, app) if **p != SUBPROTOCOL && accept(app)))
             .or_else(|| offered.iter().find(|p| **p == SUBPROTOCOL))
             .map(|p| (*p).to_owned())
     }
@@ -272,7 +276,7 @@ impl Shared {
         let now = Instant::now();
         let s = &self.settings;
         let mut state = lock(&self.state);
-        let key: String = id.iter().map(|b| format!("{b:02x}")).collect();
+        let key = hex(id);
         let state = &mut *state;
         if !state.per_session.take(&key, s.max_resumes_per_session, now)
             || !state

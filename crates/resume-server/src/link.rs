@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use steadysocket_engine::resume::{Outcome, WireFrame, CLOSE_PROTOCOL_ERROR};
+use steadysocket_engine::resume::{chosen, Outcome, WireFrame, CLOSE_PROTOCOL_ERROR};
 use tokio::sync::mpsc;
 
 use crate::session::{Holder, Out, SessionCore};
@@ -56,15 +56,15 @@ impl ResumeServer {
             return;
         };
         let (tx, mut rx) = mpsc::unbounded_channel();
-        let prefix = [steadysocket_engine::resume::SUBPROTOCOL, "~"].concat();
+        let app = match chosen(protocol) {
+            (true, app) => app,
+            _ => "",
+        };
         let mut link = Link {
             id: self.shared.next_link(),
             server: self.shared.clone(),
             identity,
-            protocol: protocol
-                .strip_prefix(prefix.as_str())
-                .unwrap_or("")
-                .to_owned(),
+            protocol: app.to_owned(),
             session: None,
             next_in: 0,
             tx,

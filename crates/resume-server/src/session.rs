@@ -338,10 +338,7 @@ impl Session {
     /// The first 8 hex digits of the id, for logs (the whole id is never
     /// exposed).
     pub fn short_id(&self) -> String {
-        self.core.id[..4]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        crate::hex(&self.core.id[..4])
     }
 
     /// The identity the connection that created it was given.

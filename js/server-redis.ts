@@ -2,8 +2,10 @@
 // server process that uses the same Redis and prefix, so that a client
 // resumes on whichever process a load balancer picks, and sessions outlive
 // a process that stops. The key layout (docs/PROTOCOL.md, "Sessions in
-// Redis") is the same for every adapter. Each change is one Lua script, so
-// it is atomic and checks the session's epoch (fencing) in the same step.
+// Redis") is the same for every adapter. Each change is one Lua script
+// (shared with the Rust adapter), so it is atomic and checks the session's
+// epoch (fencing) in the same step.
+import { SCRIPTS } from "./generated/redis-scripts.js";
 import { FENCED, type Fenced, type SessionRecord, type SessionStore, type StoredMessage } from "./server-store.js";
 
 /** What RedisStore needs of a Redis client: ioredis's `defineCommand` and the commands it defines. */
@@ -16,84 +18,9 @@ declare const Buffer: { allocUnsafe(size: number): Uint8Array };
 
 type Reply = Uint8Array | string | number | null | Reply[];
 
-// The session hash: identity, protocol, epoch, processed, sent, acked, bytes.
-// The replay list: one item per unacknowledged server message, `acked + 1`
-// first, each a type byte ("t" text, "b" binary) and the message's bytes.
-const CHECK_EPOCH = `
-local epoch = redis.call('HGET', KEYS[1], 'epoch')
-if not epoch or tonumber(epoch) ~= tonumber(ARGV[1]) then return 'fenced' end
-`;
-// Lets go of list items up to ARGV[n] (an ack): returns the bytes freed.
-const RELEASE = `
-local function release(upto)
-  local acked = tonumber(redis.call('HGET', KEYS[1], 'acked'))
-  local freed = 0
-  while acked < upto do
-    local item = redis.call('LPOP', KEYS[2])
-    if not item then break end
-    freed = freed + #item - 1
-    acked = acked + 1
-  end
-  redis.call('HSET', KEYS[1], 'acked', acked)
-  if freed > 0 then redis.call('HINCRBY', KEYS[1], 'bytes', 0 - freed) end
-  return freed
-end
-`;
-const SCRIPTS: Record<string, string> = {
-  ssCreate: `
-redis.call('DEL', KEYS[1], KEYS[2])
-redis.call('HSET', KEYS[1], 'identity', ARGV[1], 'protocol', ARGV[2], 'epoch', 0, 'processed', 0, 'sent', 0, 'acked', 0, 'bytes', 0)
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 1`,
-  ssClaim:
-    RELEASE +
-    `
-local h = redis.call('HMGET', KEYS[1], 'identity', 'sent', 'acked')
-if not h[1] or h[1] ~= ARGV[1] then return 'lost' end
-local last = tonumber(ARGV[2])
-if last >= 0 then
-  if last > tonumber(h[2]) or last < tonumber(h[3]) then return 'range' end
-  release(last)
-end
-redis.call('HINCRBY', KEYS[1], 'epoch', 1)
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
-local r = redis.call('HMGET', KEYS[1], 'identity', 'protocol', 'epoch', 'processed', 'sent', 'acked', 'bytes')
-return {r[1], r[2], r[3], r[4], r[5], r[6], r[7], redis.call('LRANGE', KEYS[2], 0, -1)}`,
-  ssAppend:
-    CHECK_EPOCH +
-    `
-local h = redis.call('HMGET', KEYS[1], 'sent', 'acked', 'bytes')
-local count = tonumber(h[1]) - tonumber(h[2])
-local size = #ARGV[2] - 1
-if count > 0 and (count >= tonumber(ARGV[3]) or tonumber(h[3]) + size > tonumber(ARGV[4])) then return 'full' end
-redis.call('RPUSH', KEYS[2], ARGV[2])
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
-redis.call('HINCRBY', KEYS[1], 'bytes', size)
-return redis.call('HINCRBY', KEYS[1], 'sent', 1)`,
-  ssProcessed:
-    CHECK_EPOCH +
-    `
-if tonumber(ARGV[2]) > tonumber(redis.call('HGET', KEYS[1], 'processed')) then redis.call('HSET', KEYS[1], 'processed', ARGV[2]) end
-return 1`,
-  ssAcked:
-    CHECK_EPOCH +
-    RELEASE +
-    `
-if tonumber(ARGV[2]) > tonumber(redis.call('HGET', KEYS[1], 'sent')) then return 'range' end
-return release(tonumber(ARGV[2]))`,
-  ssTouch:
-    CHECK_EPOCH +
-    `
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[2])
-return 1`,
-  ssRate: `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], 60000) end
-return n`,
-};
+// The scripts (crates/resume-server/redis/*.lua, shared with the Rust
+// adapter) are defined on the client as "ss" + their name: ssClaim, ...
+const command = (name: string) => "ss" + name[0].toUpperCase() + name.slice(1);
 
 type Commands = Record<string, (...args: unknown[]) => Promise<Reply>>;
 
@@ -120,9 +47,8 @@ export class RedisStore implements SessionStore {
   #prefix: string;
 
   constructor(redis: RedisClient, options: { prefix?: string } = {}) {
-    for (const [name, lua] of Object.entries(SCRIPTS)) {
-      const numberOfKeys = name === "ssRate" ? 1 : 2;
-      if (typeof (redis as unknown as Commands)[name] !== "function") redis.defineCommand(name, { numberOfKeys, lua });
+    for (const [name, script] of Object.entries(SCRIPTS)) {
+      if (typeof (redis as unknown as Commands)[command(name)] !== "function") redis.defineCommand(command(name), script);
     }
     this.#redis = redis as unknown as Commands;
     this.#prefix = options.prefix ?? "steadysocket:";

@@ -25,6 +25,7 @@ log "building the resume module (the same with the resume client, loaded only by
 package_build wasm-pack --quiet build "$profile" --target web --out-dir "$ROOT/pkg/resume" --out-name steadysocket_resume --no-pack --mode no-install crates/npm -- "$BUILD_STD" --features resume
 log "compiling the package's TypeScript (js/ -> dist/, with the tables generated from crates/npm/boundary.json)"
 node scripts/gen-boundary.mjs
+node scripts/gen-redis-scripts.mjs
 rm -rf dist
 tsc -p js
 # Deno's entries use a source-phase import, which TypeScript does not parse.

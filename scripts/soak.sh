@@ -3,7 +3,7 @@
 # Firefox, the Rust API floods both directions through the test server's /echo
 # while it drops, black-holes and refuses (tests/common/resume_cases.rs),
 # then waits for replay to drain, and prints one line per runtime and
-# direction; then the two-instance soak (tests/soak/fleet.mjs). SOAK_MESSAGES
+# direction; then the two-instance soaks (tests/soak/fleet.mjs). SOAK_MESSAGES
 # (default 50000), SOAK_FAULTS (default 320) and SOAK_KILLS (default 20) set
 # the size; the test command runs the same cases with 2,000 messages.
 set -euo pipefail
@@ -27,11 +27,16 @@ log "soak: $messages messages each way and $faults faults per runtime"
 PATH="$(dirname "$(node22)"):$PATH" wasm-pack test --node . --all-features --test node -- "$filter"
 env -u GECKODRIVER wasm-pack test --headless --chrome . --all-features --test browser_api -- "$filter"
 env -u CHROMEDRIVER wasm-pack test --headless --firefox . --all-features --test browser_api -- "$filter"
-# Two server processes of the Node adapter sharing sessions in Redis, behind
-# a round-robin proxy, killed and restarted in turn (tests/soak/fleet.mjs).
+# Two server processes sharing sessions in Redis, behind a round-robin proxy,
+# killed and restarted in turn (tests/soak/fleet.mjs): Node's adapter, Rust's,
+# and one of each.
 start_redis
 trap 'stop_server; stop_redis' EXIT
-FLEET_MESSAGES="$messages" FLEET_KILLS="${SOAK_KILLS:-20}" "$(node22)" tests/soak/fleet.mjs
+cargo build -q -p steadysocket-server --features redis --examples
+for adapter in node rust mixed; do
+    FLEET_MESSAGES="$messages" FLEET_KILLS="${SOAK_KILLS:-20}" "$(node22)" tests/soak/fleet.mjs "$adapter"
+done
 # Every fault is a drop the client sees at least once (a black hole too).
 MIN_MESSAGES="$messages" MIN_DROPS="$((faults * 9 / 10))" "$(node22)" scripts/soak-lines.mjs node22 chromium firefox
-MIN_MESSAGES="$messages" MIN_DROPS=20 "$(node22)" scripts/soak-lines.mjs node22-2instances-redis-node
+MIN_MESSAGES="$messages" MIN_DROPS=20 "$(node22)" scripts/soak-lines.mjs \
+    node22-2instances-redis-node node22-2instances-redis-rust node22-2instances-redis-mixed

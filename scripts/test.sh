@@ -105,10 +105,18 @@ node_suite() { PATH="$(dirname "$(node22)"):$PATH" wasm-pack test --node . --all
 step node22 node_suite
 # The short resume soak ran in the three steps above (resume_cases.rs): its
 # lines, one per runtime and direction, must all be there and clean.
-# The two-instance soak, short: two Node adapter processes sharing Redis
-# behind a round-robin proxy, killed and restarted in turn.
-step fleet-soak env FLEET_MESSAGES=2000 FLEET_KILLS=4 "$(node22)" tests/soak/fleet.mjs
-step soak-lines "$(node22)" scripts/soak-lines.mjs node22 chromium firefox node22-2instances-redis-node
+# The two-instance soak, short: two server processes sharing Redis behind a
+# round-robin proxy, killed and restarted in turn; Node's adapter, Rust's
+# (its soak_instance example), and one of each.
+fleet_soak() {
+    cargo build -q -p steadysocket-server --features redis --examples &&
+        for adapter in node rust mixed; do
+            FLEET_MESSAGES=2000 FLEET_KILLS=4 "$(node22)" tests/soak/fleet.mjs "$adapter" || return 1
+        done
+}
+step fleet-soak fleet_soak
+step soak-lines "$(node22)" scripts/soak-lines.mjs node22 chromium firefox \
+    node22-2instances-redis-node node22-2instances-redis-rust node22-2instances-redis-mixed
 # The declarations, compiled as a user compiles them: with the DOM lib and in
 # a Node-only project without it, with the current TypeScript and the oldest
 # the package supports (5.2, tests/types/node_modules).
@@ -131,9 +139,10 @@ js_node20() {
 }
 step js-node20 js_node20
 # The conformance suite for server adapters (docs/PROTOCOL.md), against ours:
-# the Node adapter and the Rust one (its conformance example).
+# the Node adapter and the Rust one (its conformance example), each in
+# memory and on Redis.
 conformance() {
-    cargo build -q -p steadysocket-server --example conformance && "$(node22)" tests/conformance/run.mjs
+    cargo build -q -p steadysocket-server --features redis --example conformance && "$(node22)" tests/conformance/run.mjs
 }
 step conformance expect "conformance: every adapter passed" conformance
 # No --allow-read: the package must load without reading files in Deno.

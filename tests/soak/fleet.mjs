@@ -1,5 +1,6 @@
-// The two-instance soak: two server processes of the Node adapter
-// (tests/soak/instance.mjs) sharing sessions in Redis, behind a round-robin
+// The two-instance soak: two server processes sharing sessions in Redis,
+// of the Node adapter (tests/soak/instance.mjs), of the Rust adapter (its
+// soak_instance example), or one of each, behind a round-robin
 // TCP proxy of the tests' own (tests/conformance/proxy.mjs), so that every
 // reconnect lands on the other process. A Node 22 client (SteadySocket with
 // resume) floods client to server while the server side produces server to
@@ -7,11 +8,13 @@
 // connection now and then, and the processes are killed (SIGKILL) and
 // restarted in turn. Then the faults stop, replay drains, and one line per
 // direction is printed in the resume soak's format:
-//   resume soak node22-2instances-redis-node <direction>: sent=... delivered=...
+//   resume soak node22-2instances-redis-<adapter> <direction>: sent=... delivered=...
 //     lost=0 duplicated=0 reordered=0 drops=D replayed=R resyncs=0 policy_dropped=0
 // Needs STEADYSOCKET_REDIS; with STEADYSOCKET_TEST_SERVER, the lines also go
 // to the test server's log, where scripts/soak-lines.mjs checks them.
-// FLEET_MESSAGES (default 50000) and FLEET_KILLS (default 20) set the size.
+// FLEET_MESSAGES (default 50000) and FLEET_KILLS (default 20) set the size;
+// `node tests/soak/fleet.mjs node|rust|mixed` the adapter (default node;
+// rust needs `cargo build -p steadysocket-server --features redis --examples`).
 import { fileURLToPath } from "node:url";
 import Redis from "ioredis";
 import { SteadySocket } from "../../dist/index.js";
@@ -24,15 +27,23 @@ const redisUrl = process.env.STEADYSOCKET_REDIS;
 if (!redisUrl) throw new Error("STEADYSOCKET_REDIS is not set: run this with a redis-server (scripts/soak.sh starts one)");
 const MESSAGES = Number(process.env.FLEET_MESSAGES ?? 50000);
 const KILLS = Number(process.env.FLEET_KILLS ?? 20);
-const runtime = "node22-2instances-redis-node";
+const adapter = process.argv[2] ?? "node";
+const commands = {
+  node: [process.execPath, "tests/soak/instance.mjs"],
+  rust: ["target/debug/examples/soak_instance"],
+};
+// Which adapter each of the two instances runs.
+const kinds = { node: ["node", "node"], rust: ["rust", "rust"], mixed: ["node", "rust"] }[adapter];
+if (!kinds) throw new Error(`unknown adapter ${adapter}: node, rust or mixed`);
+const runtime = `node22-2instances-redis-${adapter}`;
 const prefix = `fleet:${process.pid}:`;
 
-/** Starts an instance (on `port`, or a free one): { child, port }. */
-const instance = (port = 0) => startListening([process.execPath, "tests/soak/instance.mjs", "--redis", redisUrl, "--prefix", prefix, "--port", String(port)], root);
+/** Starts instance `at` (on `port`, or a free one): { child, port }. */
+const instance = (at, port = 0) => startListening([...commands[kinds[at]], "--redis", redisUrl, "--prefix", prefix, "--port", String(port)], root);
 // Long waits: a soak drains tens of thousands of messages.
 const LONG = 120_000;
 
-const instances = [await instance(), await instance()];
+const instances = [await instance(0), await instance(1)];
 const proxy = await startProxy(instances.map((i) => ({ host: "127.0.0.1", port: i.port })));
 const redis = new Redis(redisUrl);
 const socket = new SteadySocket(`ws://127.0.0.1:${proxy.port}/`, { codec: "text", resume: true, initialDelay: 10, maxDelay: 100, connectionTimeout: 3000, heartbeat: { interval: 500, timeout: 500 }, maxEnqueuedMessages: 1_000_000 });
@@ -95,7 +106,7 @@ for (let b = 0; b < batches; b++) {
     await sleep(50);
     for (let tries = 0; ; tries++) {
       try {
-        instances[at] = await instance(instances[at].port);
+        instances[at] = await instance(at, instances[at].port);
         break;
       } catch (e) {
         if (tries > 20) throw e;
@@ -109,6 +120,9 @@ for (let b = 0; b < batches; b++) {
 await until("every server message produced", async () => produced >= MESSAGES || ((produced = await produce(MESSAGES - produced)), produced >= MESSAGES), LONG);
 await until("the client's messages acknowledged", () => socket.state === "open" && socket.resumeStats.unacked === 0 && socket.outbox.length === 0, LONG);
 await until("the server's messages delivered", () => delivered >= produced, LONG);
+// A step proves what it ran: each adapter of the fleet took sessions.
+const took = await redis.hgetall(`${prefix}took`);
+for (const kind of new Set(kinds)) if (!(Number(took[kind]) > 0)) throw new Error(`the ${kind} instances never took a session (took: ${JSON.stringify(took)})`);
 const tally = await redis.hgetall(`${prefix}tally`);
 const deliveredUp = await redis.scard(`${prefix}tally:numbers`);
 const stats = socket.resumeStats;
@@ -123,7 +137,7 @@ for (const l of lines) {
   // Kept by the test server with the other soaks' lines, for scripts/soak-lines.mjs.
   if (process.env.STEADYSOCKET_TEST_SERVER) await fetch(`http://${process.env.STEADYSOCKET_TEST_SERVER}/control/log?line=${encodeURIComponent(l)}`, { method: "POST" });
 }
-console.log(`(${kills} kills and restarts, ${proxy.connections} connections through the proxy)`);
+console.log(`(${kills} kills and restarts, ${proxy.connections} connections through the proxy, sessions taken: ${JSON.stringify(took)})`);
 socket.dispose();
 await proxy.close();
 for (const i of instances) i.child.kill("SIGKILL");

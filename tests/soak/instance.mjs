@@ -13,6 +13,7 @@
 //   number, if a connection holds a session here.
 // `node tests/soak/instance.mjs --redis URL --prefix P [--port N]` prints
 // `listening on <port>`.
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { WebSocketServer } from "ws";
 import Redis from "ioredis";
@@ -25,17 +26,8 @@ const arg = (name, fallback) => {
 };
 const redis = new Redis(arg("redis"));
 const prefix = arg("prefix", "soak:");
-// KEYS: seqs seen, numbers seen, the tally hash; ARGV: session:seq, n.
-redis.defineCommand("tally", {
-  numberOfKeys: 3,
-  lua: `
-if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
-local n = tonumber(ARGV[2])
-if redis.call('SADD', KEYS[2], n) == 0 then redis.call('HINCRBY', KEYS[3], 'duplicated', 1) end
-local highest = tonumber(redis.call('HGET', KEYS[3], 'highest') or '0')
-if n < highest then redis.call('HINCRBY', KEYS[3], 'reordered', 1) else redis.call('HSET', KEYS[3], 'highest', n) end
-return 1`,
-});
+// The tally (tests/soak/tally.lua, the Rust instance runs the same).
+redis.defineCommand("tally", { numberOfKeys: 3, lua: readFileSync(new URL("tally.lua", import.meta.url), "utf8") });
 
 const live = new Set();
 const resume = new ResumeServer({
@@ -44,6 +36,8 @@ const resume = new ResumeServer({
   maxResumesPerSession: 1_000_000,
   maxResumesPerIdentity: 1_000_000,
   onSession(session) {
+    // Which adapter took sessions (the fleet checks each of its kinds did).
+    void redis.hincrby(`${prefix}took`, "node", 1);
     live.add(session);
     session.onend = () => {
       replayed += session.stats.replayed;

@@ -1,7 +1,8 @@
 //! The conformance application (docs/PROTOCOL.md, "Conformance") on this
 //! adapter, with axum and the conformance settings. Prints
-//! `listening on <port>` and serves ws://127.0.0.1:<port>/ until killed.
-//! `cargo run -p steadysocket-server --example conformance [port]`.
+//! `listening on <port>` and serves ws://127.0.0.1:<port>/ until killed;
+//! with `--redis URL`, its sessions in Redis (`RedisStore`).
+//! `cargo run -p steadysocket-server --features redis --example conformance -- [--redis URL]`.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -9,7 +10,7 @@ use std::time::Duration;
 use axum::extract::{ws::WebSocketUpgrade, Query};
 use axum::routing::get;
 use axum::Router;
-use steadysocket_server::{Message, ResumeServer, Session, Settings};
+use steadysocket_server::{MemoryStore, Message, RedisStore, ResumeServer, Session, Settings};
 
 async fn application(session: Session) {
     let mut produced = 0u64;
@@ -41,15 +42,28 @@ async fn application(session: Session) {
 }
 
 #[tokio::main]
-async fn main() -> std::io::Result<()> {
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let redis = args
+        .iter()
+        .position(|a| a == "--redis")
+        .and_then(|at| args.get(at + 1));
     let settings = Settings::default()
         .session_ttl(Duration::from_millis(1000))
         .max_replay_messages(8)
         .max_resumes_per_session(20)
         .hello_timeout(Duration::from_millis(1000));
-    let server = ResumeServer::new(settings, |session| {
+    let on_session = |session| {
         tokio::spawn(application(session));
-    });
+    };
+    let server = match redis {
+        Some(url) => {
+            let prefix = format!("conformance:{}:", std::process::id());
+            let store = RedisStore::connect(url).await?.prefix(&prefix);
+            ResumeServer::with_store(settings, store, on_session)
+        }
+        None => ResumeServer::with_store(settings, MemoryStore::new(), on_session),
+    };
     let app = Router::new().route(
         "/",
         get(
@@ -63,11 +77,8 @@ async fn main() -> std::io::Result<()> {
             },
         ),
     );
-    let port: u16 = std::env::args()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
     println!("listening on {}", listener.local_addr()?.port());
-    axum::serve(listener, app).await
+    axum::serve(listener, app).await?;
+    Ok(())
 }

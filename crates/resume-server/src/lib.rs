@@ -34,19 +34,29 @@
 //! # }
 //! ```
 //!
-//! Sessions live in this process (they do not survive a restart).
+//! Sessions live in this process by default ([`MemoryStore`]: they do not
+//! survive a restart). With the `redis` feature, [`RedisStore`] keeps them
+//! in Redis, shared by every process of a fleet (Node adapter processes
+//! too), so that a client resumes on whichever process it reaches:
+//! `ResumeServer::with_store(settings, RedisStore::connect(url).await?, on_session)`.
 
 mod adapters;
 mod link;
+#[cfg(feature = "redis")]
+mod redis;
 mod session;
+mod store;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub use link::{WsFrame, CLOSE_SUPERSEDED};
+#[cfg(feature = "redis")]
+pub use redis::RedisStore;
 pub use session::{Incoming, Session, SessionEnded, Stats};
-use steadysocket_engine::resume::{chosen, SUBPROTOCOL};
+use steadysocket_engine::resume::{chosen, Outcome, SUBPROTOCOL};
+pub use store::{Claimed, MemoryStore, Record, Store, StoreError, StoreFuture};
 
 /// A message as the application sends and receives it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -139,32 +149,9 @@ setters! {
     ack_delay: Duration,
 }
 
-/// A counter per key over a sliding minute.
-#[derive(Default)]
-struct RateLimit {
-    hits: HashMap<String, VecDeque<Instant>>,
-}
-
-impl RateLimit {
-    /// Counts one attempt; false when over `per_minute`.
-    fn take(&mut self, key: &str, per_minute: usize, now: Instant) -> bool {
-        let recent = self.hits.entry(key.to_owned()).or_default();
-        while recent
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60))
-        {
-            recent.pop_front();
-        }
-        let ok = recent.len() < per_minute;
-        if ok {
-            recent.push_back(now);
-        }
-        ok
-    }
-}
-
 pub(crate) struct Shared {
     pub(crate) settings: Settings,
+    pub(crate) store: Box<dyn Store>,
     on_session: Box<dyn Fn(Session) + Send + Sync>,
     state: Mutex<ServerState>,
     /// Woken when replay bytes are freed anywhere.
@@ -173,9 +160,8 @@ pub(crate) struct Shared {
 
 #[derive(Default)]
 struct ServerState {
-    sessions: HashMap<[u8; 16], Arc<session::SessionCore>>,
-    per_session: RateLimit,
-    per_identity: RateLimit,
+    /// The sessions this process holds, by their key.
+    sessions: HashMap<String, Arc<session::SessionCore>>,
     total_bytes: usize,
     next_link: u64,
 }
@@ -191,13 +177,16 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Where a resume lookup ended.
-pub(crate) enum Found {
-    Session(Arc<session::SessionCore>),
-    /// Unknown, expired, or another identity's: all alike.
-    Lost,
-    /// Too many attempts.
+/// Why a hello did not get a session.
+pub(crate) enum Refused {
+    /// Too many resume attempts.
     Limited,
+    /// A resume from a server sequence never sent.
+    Range,
+    /// No secure random source for a new session's id.
+    NoRandom,
+    /// The store failed.
+    Unavailable,
 }
 
 /// The resume protocol's server: hand it every upgraded connection that
@@ -208,12 +197,26 @@ pub struct ResumeServer {
 }
 
 impl ResumeServer {
-    /// A server whose new sessions (also the one after a client's resync)
-    /// are handed to `on_session`, before their first message.
+    /// A server whose sessions live in this process ([`MemoryStore`]);
+    /// new sessions (also the one after a client's resync) are handed to
+    /// `on_session`, before their first message.
     pub fn new(settings: Settings, on_session: impl Fn(Session) + Send + Sync + 'static) -> Self {
+        ResumeServer::with_store(settings, MemoryStore::new(), on_session)
+    }
+
+    /// A server whose sessions live in `store`. With a store shared by
+    /// several processes ([`RedisStore`](crate::Store)), a session a client
+    /// resumes here after another process held it is handed to this
+    /// process's `on_session` (and ends on the other).
+    pub fn with_store(
+        settings: Settings,
+        store: impl Store,
+        on_session: impl Fn(Session) + Send + Sync + 'static,
+    ) -> Self {
         ResumeServer {
             shared: Arc::new(Shared {
                 settings,
+                store: Box::new(store),
                 on_session: Box::new(on_session),
                 state: Mutex::new(ServerState::default()),
                 room: tokio::sync::Notify::new(),
@@ -238,12 +241,13 @@ impl ResumeServer {
             .map(|p| (*p).to_owned())
     }
 
-    /// Live sessions in this process (with or without a connection).
+    /// Sessions this process holds (with or without a connection).
     pub fn sessions(&self) -> usize {
         lock(&self.shared.state).sessions.len()
     }
 
-    /// Bytes kept for replay across all sessions now.
+    /// Bytes of this process's sends not yet acknowledged, across all
+    /// sessions.
     pub fn replay_bytes(&self) -> usize {
         lock(&self.shared.state).total_bytes
     }
@@ -256,48 +260,111 @@ impl Shared {
         state.next_link
     }
 
-    /// A new session for `identity`, handed to the application; `None`
-    /// without a secure random source for its id (a guessable stand-in
-    /// would let anyone resume it).
-    pub(crate) fn create(
+    /// A store failure, told once per change (the session ends here).
+    pub(crate) fn failed(&self, error: &StoreError, key: &str) {
+        eprintln!(
+            "steadysocket-server: session {}: {error}",
+            key.get(..8).unwrap_or(key)
+        );
+    }
+
+    /// A hello takes a session: a new one (`resume` none), or the one it
+    /// presents, or a new one when that one is lost (outcome Failed). The
+    /// caller attaches its connection to it at the record's epoch.
+    pub(crate) async fn claim(
         self: &Arc<Self>,
         identity: &str,
         protocol: &str,
-    ) -> Option<Arc<session::SessionCore>> {
-        let mut id = [0u8; 16];
-        getrandom::fill(&mut id).ok()?;
-        let core = Arc::new(session::SessionCore::new(self, id, identity, protocol));
-        lock(&self.state).sessions.insert(id, core.clone());
-        (self.on_session)(Session::new(core.clone()));
-        Some(core)
-    }
-
-    pub(crate) fn find(&self, id: &[u8], identity: &str) -> Found {
-        let now = Instant::now();
+        resume: Option<(Vec<u8>, u64)>,
+    ) -> Result<(Arc<session::SessionCore>, Record, Outcome), Refused> {
         let s = &self.settings;
-        let mut state = lock(&self.state);
-        let key = hex(id);
-        let state = &mut *state;
-        if !state.per_session.take(&key, s.max_resumes_per_session, now)
-            || !state
-                .per_identity
-                .take(identity, s.max_resumes_per_identity, now)
-        {
-            return Found::Limited;
+        let store = &*self.store;
+        let unavailable = |e: StoreError| {
+            self.failed(&e, "-");
+            Refused::Unavailable
+        };
+        let mut claimed = None;
+        if let Some((id, last)) = &resume {
+            let key = hex(id);
+            let allowed = store
+                .rate_limit(&format!("s:{key}"), s.max_resumes_per_session)
+                .await
+                .map_err(unavailable)?
+                && store
+                    .rate_limit(&format!("i:{identity}"), s.max_resumes_per_identity)
+                    .await
+                    .map_err(unavailable)?;
+            if !allowed {
+                return Err(Refused::Limited);
+            }
+            match store
+                .claim(&key, identity, Some(*last), s.session_ttl)
+                .await
+                .map_err(unavailable)?
+            {
+                Claimed::Held(record) => claimed = Some((id.clone(), record)),
+                Claimed::Range => return Err(Refused::Range),
+                _ => {}
+            }
         }
-        let found = <[u8; 16]>::try_from(id)
-            .ok()
-            .and_then(|id| state.sessions.get(&id))
-            .filter(|c| c.identity == identity);
-        match found {
-            Some(core) => Found::Session(core.clone()),
-            None => Found::Lost,
-        }
+        let outcome = match (&claimed, &resume) {
+            (Some(_), _) => Outcome::Resumed,
+            (None, Some(_)) => Outcome::Failed,
+            (None, None) => Outcome::New,
+        };
+        let (id, record) = match claimed {
+            Some(found) => found,
+            None => {
+                // A guessable stand-in for a missing random source would
+                // let anyone resume the session: none then.
+                let mut id = vec![0u8; 16];
+                getrandom::fill(&mut id).map_err(|_| Refused::NoRandom)?;
+                let key = hex(&id);
+                store
+                    .create(&key, identity, protocol, s.session_ttl)
+                    .await
+                    .map_err(unavailable)?;
+                match store
+                    .claim(&key, identity, None, s.session_ttl)
+                    .await
+                    .map_err(unavailable)?
+                {
+                    Claimed::Held(record) => (id, record),
+                    _ => {
+                        return Err(unavailable(StoreError::Failed(
+                            "a session just created could not be claimed".into(),
+                        )))
+                    }
+                }
+            }
+        };
+        let key = hex(&id);
+        // Not under the server's lock: a session's lock is taken first
+        // where both are.
+        let existing = lock(&self.state).sessions.get(&key).cloned();
+        let core = match existing.filter(|c| !c.ended()) {
+            Some(core) => core,
+            None => {
+                let core = Arc::new(session::SessionCore::new(self, id, &record));
+                lock(&self.state).sessions.insert(key, core.clone());
+                (self.on_session)(Session::new(core.clone()));
+                core
+            }
+        };
+        Ok((core, record, outcome))
     }
 
-    pub(crate) fn forget(&self, id: &[u8; 16], bytes: usize) {
+    /// Session `core` ended here: it gives back the bytes it counted.
+    pub(crate) fn forget(&self, core: &session::SessionCore, bytes: usize) {
         let mut state = lock(&self.state);
-        state.sessions.remove(id);
+        let key = &core.key;
+        if state
+            .sessions
+            .get(key)
+            .is_some_and(|c| std::ptr::eq(&**c, core))
+        {
+            state.sessions.remove(key);
+        }
         state.total_bytes = state.total_bytes.saturating_sub(bytes);
         drop(state);
         self.room.notify_waiters();
@@ -314,13 +381,26 @@ impl Shared {
         fits
     }
 
-    pub(crate) fn freed(&self, bytes: usize) {
-        if bytes == 0 {
-            return;
-        }
+    /// Gives back bytes `keep` took for a message that was not kept after
+    /// all, without waking anyone.
+    pub(crate) fn give_back(&self, bytes: usize) {
         let mut state = lock(&self.state);
         state.total_bytes = state.total_bytes.saturating_sub(bytes);
+    }
+
+    /// A session counted `was` bytes and holds `now` (what the store says
+    /// after a claim).
+    pub(crate) fn recount(&self, was: usize, now: usize) {
+        let mut state = lock(&self.state);
+        state.total_bytes = state.total_bytes.saturating_sub(was) + now;
         drop(state);
+        if now < was {
+            self.room.notify_waiters();
+        }
+    }
+
+    pub(crate) fn freed(&self, bytes: usize) {
+        self.give_back(bytes);
         self.room.notify_waiters();
     }
 }

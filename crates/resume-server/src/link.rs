@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use steadysocket_engine::resume::{chosen, Outcome, WireFrame, CLOSE_PROTOCOL_ERROR};
+use steadysocket_engine::resume::{chosen, WireFrame, CLOSE_PROTOCOL_ERROR};
 use tokio::sync::mpsc;
 
 use crate::session::{Holder, Out, SessionCore};
-use crate::{Found, Message, ResumeServer, Shared};
+use crate::{Message, Refused, ResumeServer, Shared};
 
 /// The close code for a connection a later resume replaced.
 pub const CLOSE_SUPERSEDED: u16 = 4409;
@@ -75,7 +75,7 @@ impl ResumeServer {
             let step = tokio::select! {
                 frame = stream.next() => match frame {
                     Some(Ok(WsFrame::Text(text))) => link.text(text),
-                    Some(Ok(WsFrame::Binary(bytes))) => link.binary(&bytes),
+                    Some(Ok(WsFrame::Binary(bytes))) => link.binary(&bytes).await,
                     Some(Ok(WsFrame::Other)) => Step::Go,
                     Some(Ok(WsFrame::Close(..))) | Some(Err(_)) | None => break None,
                 },
@@ -114,7 +114,9 @@ impl Link {
         self.message(&session, Message::Text(text))
     }
 
-    fn binary(&mut self, bytes: &[u8]) -> Step {
+    /// A binary frame. Acks and the hello wait for the store here, so
+    /// that the connection's frames are taken in order.
+    async fn binary(&mut self, bytes: &[u8]) -> Step {
         let Ok(frame) = WireFrame::decode(bytes) else {
             return Step::Close(
                 CLOSE_PROTOCOL_ERROR,
@@ -123,21 +125,21 @@ impl Link {
         };
         let Some(session) = self.session.clone() else {
             return match frame {
-                WireFrame::Hello { resume } => self.hello(resume),
+                WireFrame::Hello { resume } => self.hello(resume).await,
                 _ => Step::Close(CLOSE_PROTOCOL_ERROR, "resume protocol error: no hello"),
             };
         };
         match frame {
             WireFrame::Data { ack, payload } => {
                 if let Some(ack) = ack {
-                    if session.holds(self.id) && !session.acked(ack) {
+                    if session.holds(self.id) && !session.acked(ack).await {
                         return never_sent();
                     }
                 }
                 self.message(&session, Message::Binary(payload))
             }
             WireFrame::Ack(n) => {
-                if session.holds(self.id) && !session.acked(n) {
+                if session.holds(self.id) && !session.acked(n).await {
                     return never_sent();
                 }
                 Step::Go
@@ -172,41 +174,39 @@ impl Link {
         }
     }
 
-    fn hello(&mut self, resume: Option<(Vec<u8>, u64)>) -> Step {
-        let holder = || Holder {
+    async fn hello(&mut self, resume: Option<(Vec<u8>, u64)>) -> Step {
+        let claimed = self
+            .server
+            .claim(&self.identity, &self.protocol, resume)
+            .await;
+        let (session, record, outcome) = match claimed {
+            Ok(claimed) => claimed,
+            Err(Refused::Limited) => return Step::Close(1013, "too many resume attempts"),
+            Err(Refused::Range) => {
+                return Step::Close(
+                    CLOSE_PROTOCOL_ERROR,
+                    "resume protocol error: a resume from a sequence never sent",
+                )
+            }
+            Err(Refused::NoRandom) => {
+                return Step::Close(1011, "no secure random source for a session id")
+            }
+            Err(Refused::Unavailable) => return Step::Close(1013, "sessions unavailable"),
+        };
+        let holder = Holder {
             link: self.id,
             tx: self.tx.clone(),
+            written: 0,
         };
-        let attached = match &resume {
-            Some((id, last)) => match self.server.find(id, &self.identity) {
-                Found::Limited => return Step::Close(1013, "too many resume attempts"),
-                Found::Session(session) => {
-                    let Some(told) = session.attach(holder(), Some(*last), Outcome::Resumed) else {
-                        return Step::Close(
-                            CLOSE_PROTOCOL_ERROR,
-                            "resume protocol error: a resume from a sequence never sent",
-                        );
-                    };
-                    Some((session, told))
-                }
-                Found::Lost => self.fresh(holder(), Outcome::Failed),
-            },
-            None => self.fresh(holder(), Outcome::New),
-        };
-        let Some((session, told)) = attached else {
-            return Step::Close(1011, "no secure random source for a session id");
-        };
+        // A later hello took the session here while this one waited.
+        if !session.attach(holder, &record, outcome) {
+            return Step::Close(CLOSE_SUPERSEDED, "superseded");
+        }
         // Client data frames from here on are numbered after what the
         // welcome told.
-        self.next_in = told + 1;
+        self.next_in = record.processed + 1;
         self.session = Some(session);
         Step::Go
-    }
-
-    fn fresh(&self, holder: Holder, outcome: Outcome) -> Option<(Arc<SessionCore>, u64)> {
-        let session = self.server.create(&self.identity, &self.protocol)?;
-        let told = session.attach(holder, None, outcome)?;
-        Some((session, told))
     }
 
     /// What to write for `out`, or the close it asks for.

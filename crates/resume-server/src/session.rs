@@ -1,13 +1,18 @@
-//! A session: its numbers, its replay buffer, its inbox and the connection
-//! that holds it, and the application's handle on it.
+//! A session as this process holds it: its numbers as far as this process
+//! knows, its inbox, the connection that holds it; the store keeps the rest
+//! (the replay buffer, what was processed), and every change goes to the
+//! store at the epoch this process holds the session at.
 
 use std::collections::VecDeque;
 use std::ops::Deref;
 use std::sync::{Arc, Mutex, Weak};
 
 use steadysocket_engine::resume::{Outcome, WireFrame};
+use tokio::runtime::Handle;
 use tokio::sync::{mpsc, Notify};
+use tokio::task::JoinHandle;
 
+use crate::store::{Record, StoreError, StoreFuture};
 use crate::{lock, Message, Shared};
 
 /// What a connection is asked to write.
@@ -30,33 +35,40 @@ pub(crate) enum Out {
 pub(crate) struct Holder {
     pub(crate) link: u64,
     pub(crate) tx: mpsc::UnboundedSender<Out>,
+    /// The highest server sequence written to it.
+    pub(crate) written: u64,
 }
 
-pub(crate) struct State {
+struct State {
+    /// The epoch this process holds the session at.
+    epoch: u64,
     /// The last client sequence processed.
-    pub(crate) processed: u64,
+    processed: u64,
     /// The highest client sequence taken into the inbox.
     queued: u64,
     inbox: VecDeque<(u64, Message)>,
-    /// A message handed to the application and not yet dropped.
+    /// A message handed to the application and not yet recorded as processed.
     busy: bool,
-    pub(crate) ack_sent: u64,
+    ack_sent: u64,
     ack_timer: bool,
-    /// Server messages: the highest sent, the highest acknowledged, and the
-    /// ones in between, kept for replay.
-    pub(crate) sent: u64,
-    pub(crate) acked: u64,
-    pub(crate) unacked: VecDeque<Message>,
-    unacked_bytes: usize,
-    pub(crate) holder: Option<Holder>,
+    /// Server messages: the highest kept and the highest acknowledged, as
+    /// far as this process knows.
+    sent: u64,
+    acked: u64,
+    /// The bytes of this session's unacknowledged messages counted in the
+    /// server's total.
+    counted: usize,
+    holder: Option<Holder>,
     /// Bumped whenever a connection takes the session or lets it go: an
     /// expiry armed for an earlier generation does nothing.
     generation: u64,
+    /// Renews the session in the store while a connection holds it here.
+    lease: Option<JoinHandle<()>>,
     ended: bool,
-    pub(crate) stats: Stats,
+    stats: Stats,
 }
 
-/// A session's counters.
+/// A session's counters, in this process.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Stats {
@@ -71,11 +83,18 @@ pub struct Stats {
 }
 
 pub(crate) struct SessionCore {
-    pub(crate) id: [u8; 16],
+    pub(crate) id: Vec<u8>,
+    /// The id in lower-case hex: the store's key.
+    pub(crate) key: String,
     pub(crate) identity: String,
     pub(crate) protocol: String,
     server: Weak<Shared>,
-    pub(crate) state: Mutex<State>,
+    /// Where its tasks run (the acknowledgement of a message dropped
+    /// outside the runtime too).
+    runtime: Handle,
+    state: Mutex<State>,
+    /// Sends go to the store one after the other, in order.
+    sending: tokio::sync::Mutex<()>,
     /// Woken when the inbox gets a message, a message is done, or the
     /// session ends.
     inbox: Notify,
@@ -84,74 +103,150 @@ pub(crate) struct SessionCore {
 }
 
 impl SessionCore {
-    pub(crate) fn new(server: &Arc<Shared>, id: [u8; 16], identity: &str, protocol: &str) -> Self {
+    pub(crate) fn new(server: &Arc<Shared>, id: Vec<u8>, record: &Record) -> Self {
         SessionCore {
+            key: crate::hex(&id),
             id,
-            identity: identity.to_owned(),
-            protocol: protocol.to_owned(),
+            identity: record.identity.clone(),
+            protocol: record.protocol.clone(),
             server: Arc::downgrade(server),
+            runtime: Handle::current(),
             state: Mutex::new(State {
-                processed: 0,
-                queued: 0,
+                epoch: record.epoch,
+                processed: record.processed,
+                queued: record.processed,
                 inbox: VecDeque::new(),
                 busy: false,
-                ack_sent: 0,
+                ack_sent: record.processed,
                 ack_timer: false,
-                sent: 0,
-                acked: 0,
-                unacked: VecDeque::new(),
-                unacked_bytes: 0,
+                sent: record.sent,
+                acked: record.acked,
+                counted: 0,
                 holder: None,
                 generation: 0,
+                lease: None,
                 ended: false,
                 stats: Stats::default(),
             }),
+            sending: tokio::sync::Mutex::new(()),
             inbox: Notify::new(),
             room: Notify::new(),
         }
     }
 
-    /// Connection `holder` takes the session over, and is sent the welcome
-    /// (`outcome`) and then, in order, what the client has not
-    /// acknowledged, all under the session's lock so that no new message
-    /// slips in between. `last_server` is what the client processed, when
-    /// it resumes. Returns the last client sequence the welcome told;
-    /// `None`: a resume from a sequence never sent (or the session has
-    /// ended).
-    pub(crate) fn attach(
+    pub(crate) fn ended(&self) -> bool {
+        lock(&self.state).ended
+    }
+
+    fn server(&self) -> Result<Arc<Shared>, SessionEnded> {
+        self.server.upgrade().ok_or(SessionEnded)
+    }
+
+    /// A change in the store at the epoch this process holds the session
+    /// at. Fenced at an epoch a later connection here replaced: tried again
+    /// at the new one. Fenced at the current one (another process holds the
+    /// session) or a store that failed: the session ends here.
+    async fn at_epoch<'a, T>(
         &self,
-        holder: Holder,
-        last_server: Option<u64>,
-        outcome: Outcome,
-    ) -> Option<u64> {
-        let mut s = lock(&self.state);
-        if s.ended {
-            return None;
-        }
-        if let Some(last) = last_server {
-            if last > s.sent || last < s.acked {
-                return None;
+        server: &Shared,
+        change: impl Fn(u64) -> StoreFuture<'a, T>,
+    ) -> Result<T, SessionEnded> {
+        loop {
+            let epoch = {
+                let s = lock(&self.state);
+                if s.ended {
+                    return Err(SessionEnded);
+                }
+                s.epoch
+            };
+            match change(epoch).await {
+                Ok(value) => return Ok(value),
+                Err(StoreError::Fenced) if lock(&self.state).epoch != epoch => continue,
+                Err(e) => {
+                    if let StoreError::Failed(_) = e {
+                        server.failed(&e, &self.key);
+                    }
+                    self.lost();
+                    return Err(SessionEnded);
+                }
             }
-            self.release(&mut s, last);
+        }
+    }
+
+    /// Connection `holder` took the session at `record` (what the store's
+    /// claim returned): it is sent the welcome (`outcome`) and then, in
+    /// order, what the client has not acknowledged, under the session's
+    /// lock so that no send slips in between. False when a later claim has
+    /// already taken the session here (or it ended): the caller closes its
+    /// connection as superseded.
+    pub(crate) fn attach(
+        self: &Arc<Self>,
+        mut holder: Holder,
+        record: &Record,
+        outcome: Outcome,
+    ) -> bool {
+        let Some(server) = self.server.upgrade() else {
+            return false;
+        };
+        let mut s = lock(&self.state);
+        if s.ended || record.epoch < s.epoch {
+            return false;
+        }
+        s.epoch = record.epoch;
+        s.sent = s.sent.max(record.sent);
+        if record.acked > s.acked {
+            self.room.notify_waiters();
+        }
+        s.acked = s.acked.max(record.acked);
+        if record.processed > s.processed {
+            s.processed = record.processed;
+            s.queued = record.processed;
+        }
+        // Client messages another process has processed since: not again.
+        s.inbox.retain(|(seq, _)| *seq > record.processed);
+        s.ack_sent = record.processed;
+        // What this session holds in the server's total, from the store.
+        server.recount(s.counted, record.unacked_bytes);
+        s.counted = record.unacked_bytes;
+        if outcome == Outcome::Resumed {
             s.stats.resumes += 1;
-            s.stats.replayed += s.unacked.len() as u64;
+            s.stats.replayed += record.unacked.len() as u64;
         }
         let welcome = WireFrame::Welcome {
             outcome,
-            session: self.id.to_vec(),
-            last: s.processed,
+            session: self.id.clone(),
+            last: record.processed,
         };
         let _ = holder.tx.send(Out::Frame(welcome.encode()));
-        for m in &s.unacked {
+        for m in &record.unacked {
             let _ = holder.tx.send(Out::Data(m.clone()));
         }
+        holder.written = record.sent;
         if let Some(previous) = s.holder.replace(holder) {
             let _ = previous.tx.send(Out::Superseded);
         }
         s.generation += 1;
-        // The acks start again from what the welcome told the client.
-        s.ack_sent = s.processed;
-        Some(s.processed)
+        if s.lease.is_none() {
+            let me = self.clone();
+            let every = server.settings.session_ttl / 3;
+            s.lease = Some(self.runtime.spawn(async move {
+                loop {
+                    tokio::time::sleep(every.max(std::time::Duration::from_millis(10))).await;
+                    if me.touch().await.is_err() {
+                        break;
+                    }
+                }
+            }));
+        }
+        true
+    }
+
+    /// Renews the session in the store for the TTL.
+    async fn touch(&self) -> Result<(), SessionEnded> {
+        let server = self.server()?;
+        let ttl = server.settings.session_ttl;
+        self.at_epoch(&server, |epoch| server.store.touch(&self.key, epoch, ttl))
+            .await
     }
 
     /// Whether connection `link` holds the session (fencing).
@@ -163,7 +258,8 @@ impl SessionCore {
     }
 
     /// Connection `link` is gone: if it held the session, the session waits
-    /// for a resume until its TTL, then ends.
+    /// for a resume until its TTL (renewed in the store once more now), then
+    /// ends here.
     pub(crate) fn detach(self: &Arc<Self>, link: u64) {
         let mut s = lock(&self.state);
         if s.holder.as_ref().is_none_or(|h| h.link != link) {
@@ -171,6 +267,9 @@ impl SessionCore {
         }
         s.holder = None;
         s.generation += 1;
+        if let Some(lease) = s.lease.take() {
+            lease.abort();
+        }
         let generation = s.generation;
         drop(s);
         let Some(server) = self.server.upgrade() else {
@@ -178,33 +277,47 @@ impl SessionCore {
         };
         let ttl = server.settings.session_ttl;
         let me = self.clone();
-        tokio::spawn(async move {
+        self.runtime.spawn(async move {
+            if me.touch().await.is_err() {
+                return;
+            }
             tokio::time::sleep(ttl).await;
             let expired = {
                 let s = lock(&me.state);
                 s.generation == generation && s.holder.is_none()
             };
             if expired {
-                me.end();
+                me.end(None);
             }
         });
     }
 
-    /// The session is over: no resume, no more messages either way.
-    pub(crate) fn end(&self) {
+    /// Another process holds the session now (or the store failed): it ends
+    /// here, its connection superseded.
+    fn lost(&self) {
+        self.end(Some(Out::Superseded));
+    }
+
+    /// The session is over here: its connection is told `last` (closed),
+    /// sends fail, `recv` ends.
+    fn end(&self, last: Option<Out>) {
         let mut s = lock(&self.state);
         if s.ended {
             return;
         }
         s.ended = true;
-        let bytes = s.unacked_bytes;
+        let counted = s.counted;
+        s.counted = 0;
+        if let Some(lease) = s.lease.take() {
+            lease.abort();
+        }
         let holder = s.holder.take();
         drop(s);
-        if let Some(h) = holder {
-            let _ = h.tx.send(Out::Close);
+        if let (Some(h), Some(last)) = (holder, last) {
+            let _ = h.tx.send(last);
         }
         if let Some(server) = self.server.upgrade() {
-            server.forget(&self.id, bytes);
+            server.forget(self, counted);
         }
         self.inbox.notify_waiters();
         self.room.notify_waiters();
@@ -231,37 +344,33 @@ impl SessionCore {
         true
     }
 
-    /// The client acknowledged server messages up to `ack`; false if it
-    /// was never sent.
-    pub(crate) fn acked(&self, ack: u64) -> bool {
+    /// The client acknowledged server messages up to `ack`; false if it was
+    /// never sent.
+    pub(crate) async fn acked(&self, ack: u64) -> bool {
+        let Ok(server) = self.server() else {
+            return true;
+        };
+        let freed = match self
+            .at_epoch(&server, |epoch| server.store.acked(&self.key, epoch, ack))
+            .await
+        {
+            Ok(Some(freed)) => freed,
+            Ok(None) => return false,
+            // The session ended here: nothing to acknowledge.
+            Err(SessionEnded) => return true,
+        };
         let mut s = lock(&self.state);
-        if ack > s.sent {
-            return false;
-        }
-        self.release(&mut s, ack);
+        s.acked = s.acked.max(ack);
+        let freed = freed.min(s.counted);
+        s.counted -= freed;
+        drop(s);
+        server.freed(freed);
+        self.room.notify_waiters();
         true
     }
 
-    fn release(&self, s: &mut State, ack: u64) {
-        let mut freed = 0;
-        while s.acked < ack {
-            let Some(m) = s.unacked.pop_front() else {
-                break;
-            };
-            freed += m.len();
-            s.acked += 1;
-        }
-        s.unacked_bytes -= freed.min(s.unacked_bytes);
-        if freed > 0 || ack > 0 {
-            if let Some(server) = self.server.upgrade() {
-                server.freed(freed);
-            }
-            self.room.notify_waiters();
-        }
-    }
-
-    /// The ack to carry on a binary data frame now, once half of
-    /// `ack_every` messages wait for one, counted as sent.
+    /// The ack to carry on a binary data frame now, once `least` messages
+    /// wait for one, counted as sent.
     pub(crate) fn take_ack(&self, least: u64) -> Option<u64> {
         let mut s = lock(&self.state);
         (s.holder.is_some() && s.processed - s.ack_sent >= least.max(1)).then(|| {
@@ -270,14 +379,24 @@ impl SessionCore {
         })
     }
 
-    /// Message `seq` was processed (the application dropped it).
-    fn processed(self: &Arc<Self>, seq: u64) {
-        let Some(server) = self.server.upgrade() else {
+    /// Message `seq` was processed (the application dropped it): recorded
+    /// in the store, then acknowledged in time and the next one handed out.
+    async fn processed(self: Arc<Self>, seq: u64) {
+        let Ok(server) = self.server() else {
             return;
         };
+        if self
+            .at_epoch(&server, |epoch| {
+                server.store.processed(&self.key, epoch, seq)
+            })
+            .await
+            .is_err()
+        {
+            return;
+        }
         let settings = &server.settings;
         let mut s = lock(&self.state);
-        s.processed = seq;
+        s.processed = s.processed.max(seq);
         s.busy = false;
         s.stats.received += 1;
         let due = s.processed - s.ack_sent;
@@ -290,7 +409,7 @@ impl SessionCore {
             s.ack_timer = true;
             let me = self.clone();
             let delay = settings.ack_delay;
-            tokio::spawn(async move {
+            self.runtime.spawn(async move {
                 tokio::time::sleep(delay).await;
                 me.flush_ack();
             });
@@ -309,9 +428,30 @@ impl SessionCore {
             }
         }
     }
+
+    /// Server message `seq` is kept in the store: written to the connection
+    /// holding the session now (unless the welcome's replay had it); one
+    /// out of sequence closes the connection (the client resumes and gets
+    /// a clean replay).
+    fn kept(&self, seq: u64, message: Message) {
+        let mut s = lock(&self.state);
+        s.sent = s.sent.max(seq);
+        s.stats.sent += 1;
+        s.counted += message.len();
+        let Some(h) = &mut s.holder else {
+            return;
+        };
+        if seq == h.written + 1 {
+            h.written = seq;
+            let _ = h.tx.send(Out::Data(message));
+        } else if seq > h.written {
+            let _ = h.tx.send(Out::Superseded);
+        }
+    }
 }
 
-/// The session ended (it expired without a connection, or was closed).
+/// The session ended (it expired without a connection, was closed, or is
+/// held by another process now).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SessionEnded;
 
@@ -324,7 +464,10 @@ impl std::fmt::Display for SessionEnded {
 impl std::error::Error for SessionEnded {}
 
 /// One client's session, as the application holds it: it outlives the
-/// client's connections. Cheap to clone.
+/// client's connections. Cheap to clone. With a store shared by several
+/// processes, a session resumed on another process is handed to that
+/// process's `on_session`, and ends here (`recv` returns `None`, `send`
+/// fails).
 #[derive(Clone)]
 pub struct Session {
     core: Arc<SessionCore>,
@@ -338,7 +481,7 @@ impl Session {
     /// The first 8 hex digits of the id, for logs (the whole id is never
     /// exposed).
     pub fn short_id(&self) -> String {
-        crate::hex(&self.core.id[..4])
+        self.core.key.chars().take(8).collect()
     }
 
     /// The identity the connection that created it was given.
@@ -351,25 +494,39 @@ impl Session {
         &self.core.protocol
     }
 
-    /// Whether a connection holds the session now.
+    /// Whether the session has ended here (expired, closed, or held by
+    /// another process now).
+    pub fn ended(&self) -> bool {
+        self.core.ended()
+    }
+
+    /// Whether a connection holds the session now (in this process).
     pub fn connected(&self) -> bool {
         lock(&self.core.state).holder.is_some()
     }
 
-    /// Server messages the client has not acknowledged.
-    pub fn unacked(&self) -> usize {
-        lock(&self.core.state).unacked.len()
+    /// The highest server sequence number kept (the messages sent so far),
+    /// as far as this process knows.
+    pub fn sent(&self) -> u64 {
+        lock(&self.core.state).sent
     }
 
-    /// The session's counters.
+    /// Server messages the client has not acknowledged, as far as this
+    /// process knows.
+    pub fn unacked(&self) -> u64 {
+        let s = lock(&self.core.state);
+        s.sent - s.acked.min(s.sent)
+    }
+
+    /// The session's counters in this process.
     pub fn stats(&self) -> Stats {
         lock(&self.core.state).stats
     }
 
     /// The next client message, in order, once; `None` once the session has
-    /// ended. The message counts as processed (and is acknowledged) when
-    /// the returned [`Incoming`] is dropped, and the next one is handed out
-    /// only then.
+    /// ended here. The message counts as processed (and is acknowledged)
+    /// when the returned [`Incoming`] is dropped, and the next one is
+    /// handed out once that is recorded in the store.
     pub async fn recv(&self) -> Option<Incoming> {
         loop {
             let notified = self.core.inbox.notified();
@@ -395,32 +552,46 @@ impl Session {
 
     /// Sends a message: numbered, kept until the client acknowledges it,
     /// written now if a connection holds the session, else replayed when the
-    /// client resumes. Resolves once it is kept; waits while the replay
-    /// buffer is full (for this session or in total).
+    /// client resumes. Resolves once it is kept in the store; waits while
+    /// the replay buffer is full (for this session or in total); sends
+    /// from clones of one session go in the order they were called.
     pub async fn send(&self, message: Message) -> Result<(), SessionEnded> {
-        let server = self.core.server.upgrade().ok_or(SessionEnded)?;
+        let core = &self.core;
+        let _turn = core.sending.lock().await;
+        let server = core.server()?;
         let settings = &server.settings;
         let len = message.len();
         loop {
-            let room = self.core.room.notified();
+            // Registered before the attempt: room made meanwhile is not missed.
+            let room = core.room.notified();
             let total = server.room.notified();
-            {
-                let mut s = lock(&self.core.state);
-                if s.ended {
-                    return Err(SessionEnded);
-                }
-                let here = s.unacked.is_empty()
-                    || (s.unacked.len() < settings.max_replay_messages
-                        && s.unacked_bytes + len <= settings.max_replay_bytes);
-                if here && server.keep(len) {
-                    s.sent += 1;
-                    s.stats.sent += 1;
-                    s.unacked_bytes += len;
-                    s.unacked.push_back(message.clone());
-                    if let Some(h) = &s.holder {
-                        let _ = h.tx.send(Out::Data(message));
+            if core.ended() {
+                return Err(SessionEnded);
+            }
+            if server.keep(len) {
+                let kept = core
+                    .at_epoch(&server, |epoch| {
+                        server.store.append(
+                            &core.key,
+                            epoch,
+                            &message,
+                            settings.max_replay_messages,
+                            settings.max_replay_bytes,
+                        )
+                    })
+                    .await;
+                match kept {
+                    Ok(Some(seq)) => {
+                        core.kept(seq, message);
+                        return Ok(());
                     }
-                    return Ok(());
+                    // Full: given back without waking anyone (a full
+                    // session must not wake the others into a loop).
+                    Ok(None) => server.give_back(len),
+                    Err(ended) => {
+                        server.give_back(len);
+                        return Err(ended);
+                    }
                 }
             }
             tokio::select! {
@@ -430,17 +601,23 @@ impl Session {
         }
     }
 
-    /// Ends the session now: its connection is closed (1000) and it cannot
-    /// be resumed.
+    /// Ends the session now: its connection is closed (1000), it is deleted
+    /// from the store and cannot be resumed.
     pub fn close(&self) {
-        self.core.end();
+        let core = self.core.clone();
+        self.core.runtime.spawn(async move {
+            if let Ok(server) = core.server() {
+                let _ = server.store.delete(&core.key).await;
+            }
+        });
+        self.core.end(Some(Out::Close));
     }
 }
 
 /// A client message being processed. Dropping it is the commit point: the
-/// message then counts as processed, is acknowledged in time, and the next
-/// one is handed out. (A handler that panics drops it too: the message is
-/// not redelivered.)
+/// message then counts as processed, is recorded in the store and
+/// acknowledged in time, and the next one is handed out. (A handler that
+/// panics drops it too: the message is not redelivered.)
 pub struct Incoming {
     seq: u64,
     message: Message,
@@ -454,9 +631,10 @@ impl Incoming {
     }
 
     /// Its sequence number in the session: the key to make an effect happen
-    /// once should the message ever be handed over again with the same
-    /// number (as the Node adapter's does across a process that died
-    /// before recording it as processed).
+    /// once. With sessions shared by several processes, a process that
+    /// dies after a handler finished and before the message was recorded
+    /// as processed leaves it to be handed over again, with the same
+    /// number, on the next process.
     pub fn seq(&self) -> u64 {
         self.seq
     }
@@ -471,6 +649,7 @@ impl Deref for Incoming {
 
 impl Drop for Incoming {
     fn drop(&mut self) {
-        self.core.processed(self.seq);
+        let core = self.core.clone();
+        self.core.runtime.spawn(core.processed(self.seq));
     }
 }

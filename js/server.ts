@@ -226,10 +226,11 @@ export class ResumeServer {
   /** @internal Counts the times bytes were freed. */
   room = 0;
 
-  /** @internal */
+  /** @internal A session holds `bytes` fewer (more, when negative) than it counted: its senders and everyone else's may go on. */
   freed(bytes: number): void {
-    this.room++;
     this.#totalBytes = Math.max(0, this.#totalBytes - bytes);
+    if (bytes <= 0) return;
+    this.room++;
     for (const wake of [...this.#roomWaiters]) wake();
   }
 
@@ -298,6 +299,8 @@ export class ServerSession {
   #sent = 0;
   #acked = 0;
   #ended = false;
+  /** The bytes of this session's unacknowledged messages counted in the server's total. */
+  #counted = 0;
   #roomWaiters: (() => void)[] = [];
   // Sends go to the store one after the other, in order.
   #sending: Promise<unknown> = Promise.resolve();
@@ -367,6 +370,7 @@ export class ServerSession {
         const seq = await this.#atEpoch((store, epoch) => store.append(this.key, epoch, stored, s.maxReplayMessages, s.maxReplayBytes));
         if (typeof seq === "number") {
           this.#sent = seq;
+          this.#counted += size;
           this.stats.sent++;
           // The connection holding the session when it was stored: the
           // one a resume replaced had it in its replay.
@@ -443,6 +447,9 @@ export class ServerSession {
   #end(): void {
     this.#ended = true;
     this.#link = null;
+    // What it held in the total cap is no longer this process's to keep.
+    this.#server.freed(this.#counted);
+    this.#counted = 0;
     if (this.#expiry) clearTimeout(this.#expiry);
     if (this.#ackTimer) clearTimeout(this.#ackTimer);
     if (this.#lease) clearInterval(this.#lease);
@@ -459,6 +466,12 @@ export class ServerSession {
     // A resume acknowledges what the client processed: room for sends.
     if (record.acked > this.#acked) this.#wakeSenders();
     this.#acked = record.acked;
+    // What it holds in the total cap, from the store (a resume released
+    // what the client processed; another process may have sent more).
+    this.#server.freed(this.#counted - record.unackedBytes);
+    this.#counted = record.unackedBytes;
+    // Client messages another process has processed since: not again.
+    this.#inbox = this.#inbox.filter((m) => m.seq > record.processed);
     if (record.processed > this.#processed) this.#processed = this.#queued = record.processed;
     this.#ackSent = record.processed;
     if (resumed) {
@@ -574,7 +587,9 @@ export class ServerSession {
     if (r === FENCED) return true;
     this.#acked = Math.max(this.#acked, ack);
     if (r > 0 || ack > 0) {
-      this.#server.freed(r);
+      const freed = Math.min(r, this.#counted);
+      this.#counted -= freed;
+      this.#server.freed(freed);
       this.#wakeSenders();
     }
     return true;

@@ -483,6 +483,31 @@ test("the server's limits: an expired session resyncs, resumes are rate-limited,
   }
 });
 
+test("the total replay cap counts what sessions still hold: a resume's acknowledgement and an expired session give their bytes back", async () => {
+  const server = await startResumeServer({ maxTotalReplayBytes: 10, sessionTtl: 200 });
+  try {
+    const first = await raw(server.url, [encode({ type: "hello" })]);
+    const id = first.got[0].session;
+    const a = server.sessions[0].session;
+    await a.send("12345678");
+    assert.equal(server.resume.replayBytes, 8);
+    // A resume telling the client processed it.
+    const again = await raw(server.url, [encode({ type: "hello", resume: { session: id, last: 1 } })]);
+    assert.equal(again.got[0].outcome, 1);
+    await until("the resume's acknowledgement given back", () => server.resume.replayBytes === 0, 1000);
+    // Kept, and the session expires with it unacknowledged.
+    await a.send("abcdefgh");
+    await until("an expired session's bytes given back", () => server.resume.replayBytes === 0, 2000);
+    // So another session's send does not wait on bytes nobody holds.
+    await raw(server.url, [encode({ type: "hello" })]);
+    const b = server.sessions.at(-1).session;
+    assert.notEqual(b, a);
+    await Promise.race([b.send("ABCDEFGH"), sleep(1000).then(() => assert.fail("the send waited for room held by an ended session"))]);
+  } finally {
+    await server.close();
+  }
+});
+
 test("a resume right after the welcome, before any message either way, recovers what follows (socket.io#5538)", async () => {
   const server = await startResumeServer();
   const { socket, got } = receiving(server.url);

@@ -334,3 +334,51 @@ impl Store for MemoryStore {
         })
     }
 }
+
+/// A store shared: several servers in one process over one store (as
+/// several processes share Redis).
+impl<S: Store> Store for std::sync::Arc<S> {
+    fn create<'a>(
+        &'a self,
+        id: &'a str,
+        identity: &'a str,
+        protocol: &'a str,
+        ttl: Duration,
+    ) -> StoreFuture<'a, ()> {
+        (**self).create(id, identity, protocol, ttl)
+    }
+    fn claim<'a>(
+        &'a self,
+        id: &'a str,
+        identity: &'a str,
+        last_server: Option<u64>,
+        ttl: Duration,
+    ) -> StoreFuture<'a, Claimed> {
+        (**self).claim(id, identity, last_server, ttl)
+    }
+    fn append<'a>(
+        &'a self,
+        id: &'a str,
+        epoch: u64,
+        message: &'a Message,
+        max_messages: usize,
+        max_bytes: usize,
+    ) -> StoreFuture<'a, Option<u64>> {
+        (**self).append(id, epoch, message, max_messages, max_bytes)
+    }
+    fn processed<'a>(&'a self, id: &'a str, epoch: u64, seq: u64) -> StoreFuture<'a, ()> {
+        (**self).processed(id, epoch, seq)
+    }
+    fn acked<'a>(&'a self, id: &'a str, epoch: u64, ack: u64) -> StoreFuture<'a, Option<usize>> {
+        (**self).acked(id, epoch, ack)
+    }
+    fn touch<'a>(&'a self, id: &'a str, epoch: u64, ttl: Duration) -> StoreFuture<'a, ()> {
+        (**self).touch(id, epoch, ttl)
+    }
+    fn delete<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()> {
+        (**self).delete(id)
+    }
+    fn rate_limit<'a>(&'a self, key: &'a str, per_minute: usize) -> StoreFuture<'a, bool> {
+        (**self).rate_limit(key, per_minute)
+    }
+}

@@ -46,7 +46,7 @@ export function endedError(data?: unknown): SteadySocketError {
  */
 export function letGo(socket: object, core: GuardedCore, hub: Hub, registration: Registration): void {
   ACTIVE.delete(socket);
-  hub.sender?.allow(null, 0);
+  hub.sender?.allow(null);
   hub.on = () => {};
   unregister(registration);
   if (unusable) {

@@ -274,8 +274,9 @@ function wire(options: RawCoreOptions, slots: Float64Array, ping: string | undef
   const dispatch: On = (kind, a, b) => hub.on(kind, a, b);
   // The listener reads the engine's limits: it is made with the SocketCore,
   // before the first platform socket that needs it.
+  const direct = (hub.sender = new DirectSend(core, resume));
   const adopt = () => {
-    hub.listener = directListener(core, dispatch);
+    hub.listener = directListener(core, dispatch, direct);
   };
   // Built now where the module can load synchronously; else the socket
   // starts early (js/early.ts) and the module loads meanwhile.
@@ -288,8 +289,7 @@ function wire(options: RawCoreOptions, slots: Float64Array, ping: string | undef
     const ready = resume ? loadResume().then(() => void (Core = resumeModule()!.SocketCore)) : MAIN.load();
     core.wait(Promise.all([ready, codecLoading]), build, adopt, dispatch, outboxLimits(slots));
   }
-  hub.sender = new DirectSend(core);
-  return { core, sender: hub.sender, hub };
+  return { core, sender: direct, hub };
 }
 
 /** Takes a let-go socket's late error (see weakCallbacks). */
@@ -321,6 +321,8 @@ function weakCallbacks(ref: { deref(): Hub | undefined }, Base: unknown) {
       const hub = ref.deref();
       if (hub === undefined) return;
       if (kind === KIND.DIRECT) hub.sender?.allow(a, b);
+      // The core asks for what was done directly (with resume).
+      else if (kind === KIND.TAB) return hub.sender?.tab() ?? null;
       else hub.on(kind, a, b);
     },
     listener: (event: { data: unknown; target: unknown }) => ref.deref()?.listener?.(event),

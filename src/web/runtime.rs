@@ -21,8 +21,8 @@ use super::lifecycle::Lifecycle;
 use super::timers::Wakeup;
 use super::transport::{self, Transport};
 use crate::engine::{
-    CloseError, ClosedReason, Command, Config, DropReason, Engine, Event, Frame, FrameNeed, Input,
-    MessageId, Payload, SendOutcome, SocketId, State, SubmitError,
+    Allowance, CloseError, ClosedReason, Command, Config, DropReason, Engine, Event, Frame,
+    FrameNeed, Input, MessageId, Payload, SendOutcome, SocketId, State, SubmitError,
 };
 
 /// What the runtime hands to the user side.
@@ -53,10 +53,20 @@ pub enum Output {
     /// The endpoint for this attempt is needed: answer with [`Runtime::resolved`].
     Resolve { socket: SocketId, attempt: u32 },
     /// With direct sends on ([`Config::set_direct_sends`]): the open socket
-    /// the outlet may send to itself and how many bytes, or `None` when sends
-    /// must go through [`Runtime::send_kept`] (the engine's
-    /// [`Command::Direct`]).
-    Direct(Option<(JsValue, u64)>),
+    /// and what the outlet may do itself on it, or `None` when sends must go
+    /// through [`Runtime::send_kept`] (the engine's [`Command::Direct`]).
+    /// With resume on, what it did is its [`Tab`], which the runtime takes
+    /// ([`Outlet::tab`]) before the engine's every next step.
+    Direct(Option<(JsValue, Allowance)>),
+}
+
+/// What the outlet did itself under a resume session's allowance since the
+/// runtime last asked: text messages it sent straight to the socket (each
+/// value with its UTF-8 length), in order, and text frames it delivered.
+#[derive(Default)]
+pub struct Tab {
+    pub sent: Vec<(JsValue, usize)>,
+    pub arrived: u32,
 }
 
 /// Receives outputs, outside any borrow. Implementations may call back into
@@ -70,6 +80,13 @@ pub trait Outlet {
     /// ([`Engine::frame_need`](crate::engine::Engine::frame_need),
     /// [`Runtime::frame_arrived`], [`Runtime::frame_received`]).
     fn message_listener(&self) -> Option<Function> {
+        None
+    }
+
+    /// With resume on: what the outlet did itself since it was last asked
+    /// (see [`Output::Direct`]), handed over and forgotten; `None` for
+    /// nothing.
+    fn tab(&self) -> Option<Tab> {
         None
     }
 }
@@ -261,6 +278,11 @@ impl Runtime {
                     return;
                 };
                 let mut outputs = Vec::new();
+                let has_input =
+                    borrow_for(&self.pending, "the input queue").is_some_and(|p| !p.is_empty());
+                if has_input {
+                    self.settle_tab(&mut inner, &mut outputs);
+                }
                 loop {
                     // Disposed from inside a hook: stop here, let go below.
                     if self.disposed.get() {
@@ -343,6 +365,8 @@ impl Runtime {
                 return Err(Refused::Busy(payload));
             };
             let inner = &mut *inner;
+            let mut outputs = Vec::new();
+            self.settle_tab(inner, &mut outputs);
             // An open socket with nothing queued takes a frame at once: no
             // command queue, no clock.
             let now = match &payload {
@@ -370,7 +394,6 @@ impl Runtime {
                 }
                 _ => {}
             }
-            let mut outputs = Vec::new();
             self.execute(inner, &mut outputs);
             // "Sent" means handed to an open socket: a kept value still kept
             // was refused (the socket is closing) and is back in the outbox.
@@ -400,12 +423,18 @@ impl Runtime {
         Ok(())
     }
 
-    /// Runs `f` on the engine, unless it is busy (inside a hook).
+    /// Runs `f` on the engine, unless it is busy (inside a hook), after the
+    /// outlet's tab (so that counters count what it did itself).
     pub fn with_engine<R>(&self, f: impl FnOnce(&mut Engine) -> R) -> Option<R> {
-        self.inner
-            .try_borrow_mut()
-            .ok()
-            .map(|mut inner| f(&mut inner.engine))
+        let mut outputs = Vec::new();
+        let result = self.inner.try_borrow_mut().ok().map(|mut inner| {
+            self.settle_tab(&mut inner, &mut outputs);
+            f(&mut inner.engine)
+        });
+        if let (false, Some(me)) = (outputs.is_empty(), self.me.upgrade()) {
+            self.outlet.deliver(&me, outputs);
+        }
+        result
     }
 
     /// The current state (`None` inside a hook).
@@ -602,6 +631,38 @@ impl Runtime {
         }
     }
 
+    /// With resume on: takes the outlet's [`Tab`] and tells the engine, before
+    /// anything else reaches it: the texts sent directly are numbered and
+    /// kept (their values until acknowledged), the texts delivered directly
+    /// are counted as arrivals. The commands that follows run here.
+    fn settle_tab(&self, inner: &mut Inner, outputs: &mut Vec<Output>) {
+        if !self.resumes {
+            return;
+        }
+        let Some(tab) = self.outlet.tab() else {
+            return;
+        };
+        let Some(socket) = inner.direct else {
+            super::diagnostics::dropped("a tab with no allowance");
+            return;
+        };
+        for (value, len) in tab.sent {
+            match inner.engine.sent_kept_directly(socket, len) {
+                Some(id) => inner.keep(id, value),
+                None => super::diagnostics::dropped("a text sent past its allowance"),
+            }
+        }
+        if tab.arrived > 0 {
+            let now = self.clock.now();
+            for _ in 0..tab.arrived {
+                inner.engine.handle(now, Input::Arrived { socket });
+            }
+        }
+        self.execute(inner, outputs);
+        // Those texts are delivered already.
+        self.deliver_arrived.set(false);
+    }
+
     /// Carries out the engine's commands. Commands that need an answer from the
     /// platform (open failures, buffered amounts) are answered here, inside the
     /// same borrow; the ones for the user become outputs.
@@ -676,9 +737,11 @@ impl Runtime {
                     }
                 }
                 Command::Direct(allowance) => {
-                    inner.direct = allowance.map(|(s, _)| s);
+                    inner.direct = allowance.map(|a| a.socket);
                     let open = allowance
-                        .and_then(|(s, left)| Some((inner.transport_of(s)?.socket_value(), left)));
+                        .and_then(|a| Some((inner.transport_of(a.socket)?.socket_value(), a)));
+                    // Only the last report counts.
+                    outputs.retain(|o| !matches!(o, Output::Direct(_)));
                     outputs.push(Output::Direct(open));
                 }
                 Command::Emit(event) => outputs.push(Output::Event(event)),

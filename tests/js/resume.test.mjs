@@ -139,6 +139,51 @@ test("client to server: every message once and in order across drops, black hole
   }
 });
 
+test("texts go both ways without a call into wasm per message, and stay once and in order across drops (the direct path)", async () => {
+  // A path test: the resume module's SocketCore, whose per-message entry
+  // points are counted while an echo runs.
+  const { SocketCore } = await import("../../pkg/resume/steadysocket_resume.js");
+  const calls = { send: 0, textArrived: 0 };
+  const originals = {};
+  for (const name of Object.keys(calls)) {
+    originals[name] = SocketCore.prototype[name];
+    SocketCore.prototype[name] = function (...args) {
+      calls[name]++;
+      return originals[name].apply(this, args);
+    };
+  }
+  const server = await startResumeServer();
+  const { socket, got } = receiving(server.url);
+  try {
+    await socket.opened();
+    const total = 3000;
+    for (let i = 1; i <= total; i++) {
+      socket.send(`echo ${i}`);
+      if (i % 50 === 0) await until("the echoes so far", () => got.length >= i - 50);
+      // Drops land with messages sent directly and not yet acknowledged.
+      if (i % 700 === 0) server.faults.drop();
+    }
+    await until("every echo", () => got.length >= total, 20_000);
+    await until("every message acknowledged", () => socket.resumeStats.unacked === 0 && socket.resumeStats.acknowledged === total);
+    const expected = (prefix) => Array.from({ length: total }, (_, i) => `${prefix}${i + 1}`);
+    assert.deepEqual(server.sessions[0].received, expected("echo "));
+    assert.deepEqual(got, expected("echo:"));
+    assert.equal(server.sessions.length, 1, "one session throughout");
+    const stats = socket.resumeStats;
+    assert.equal(stats.sent, total);
+    assert.equal(stats.received, total);
+    assert.ok(stats.resumes >= 3, `resumed ${stats.resumes} times`);
+    assert.ok(stats.replayed > 0, "the replay path ran");
+    // Most messages never entered wasm one by one.
+    assert.ok(calls.send < total / 4, `${calls.send} calls of send for ${total} messages`);
+    assert.ok(calls.textArrived < total / 4, `${calls.textArrived} calls of textArrived for ${total} messages`);
+  } finally {
+    Object.assign(SocketCore.prototype, originals);
+    socket.dispose();
+    await server.close();
+  }
+});
+
 test("server to client: every message once and in order across drops", async () => {
   const server = await startResumeServer();
   const { socket, got } = receiving(server.url);

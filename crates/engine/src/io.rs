@@ -309,12 +309,13 @@ pub enum Command {
     /// Report the socket's `bufferedAmount` as [`Input::BufferedAmount`].
     QueryBufferedAmount,
     /// Only with [`Config::set_direct_sends`](crate::Config::set_direct_sends):
-    /// the adapter may now send up to this many bytes straight to this open
-    /// socket itself, without a call per message, and report them with
-    /// [`Input::SentDirectly`] before going past them; `None`: every send
-    /// goes through [`Engine::send`](crate::Engine::send) (the socket is not
-    /// open, messages are queued, or sends are held).
-    Direct(Option<(SocketId, u64)>),
+    /// what the adapter may now do itself on the open socket, without a call
+    /// per message ([`Allowance`]); `None`: every send goes through
+    /// [`Engine::send`](crate::Engine::send) and every frame is reported as
+    /// [`frame_need`](crate::Engine::frame_need) says (the socket is not open,
+    /// messages are queued, sends are held, or the resume session is not in
+    /// force).
+    Direct(Option<Allowance>),
     /// Look at the socket's `readyState`: if it is CLOSING or CLOSED while it
     /// should be open, report [`Input::PeerClosing`], and cut the connection
     /// where the platform can (the `ws` package's `terminate()`), so that the
@@ -325,6 +326,30 @@ pub enum Command {
     },
     /// Tell the user something.
     Emit(Event),
+}
+
+/// What the adapter may do itself on an open socket ([`Command::Direct`]),
+/// until the next report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Allowance {
+    /// The open socket.
+    pub socket: SocketId,
+    /// Bytes it may send straight to the socket. Without resume it reports
+    /// them with [`Input::SentDirectly`] before going past them.
+    pub bytes: u64,
+    /// With resume on: text messages it may send itself, each reported with
+    /// [`Engine::sent_kept_directly`](crate::Engine::sent_kept_directly)
+    /// before the engine's next input (they are numbered in that order and
+    /// kept until acknowledged, as [`Payload::Kept`](crate::Payload::Kept)
+    /// sends are). Without resume: no bound (`u64::MAX`).
+    pub messages: u64,
+    /// With resume on: text frames of this socket it may deliver itself,
+    /// reporting each with [`Input::Arrived`] before the engine's next other
+    /// input, and at the latest before going past this many (which keeps the
+    /// acknowledgements on time). Without resume: 0 (the frames are reported
+    /// as [`frame_need`](crate::Engine::frame_need) says).
+    pub arrivals: u64,
 }
 
 /// What an [`Event::Error`] is about.

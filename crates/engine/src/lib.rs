@@ -85,7 +85,9 @@ pub use config::{
     HeartbeatConfig, HiddenPolicy, OutboxConfig, Overflow, PongMatcher, ResumeConfig,
 };
 pub use frame::{Frame, Payload};
-pub use io::{Command, DropReason, Endpoint, ErrorKind, Event, FrameNeed, Input, OpenError, Timer};
+pub use io::{
+    Allowance, Command, DropReason, Endpoint, ErrorKind, Event, FrameNeed, Input, OpenError, Timer,
+};
 pub use machine::{CloseError, Engine, SendOutcome, SubmitError};
 #[doc(hidden)]
 pub use outbox::insert_by_id;

@@ -256,7 +256,7 @@ fn run(config: Config, seed: u64, actions: Vec<Action>) -> Result<(), TestCaseEr
             | Command::Transmit { socket, .. }
             | Command::CheckSocket { socket }
             | Command::Discard { socket } => Some(*socket),
-            Command::Direct(Some((socket, _))) => Some(*socket),
+            Command::Direct(Some(a)) => Some(a.socket),
             _ => None,
         };
         if let Some(socket) = target {

@@ -20,9 +20,9 @@ use std::time::Duration;
 use proptest::prelude::*;
 use steadysocket_engine::resume::{Outcome, WireFrame};
 use steadysocket_engine::{
-    Command, Config, DropReason, Endpoint, Engine, Event, Frame, FrameNeed, HeartbeatConfig, Input,
-    MessageId, Overflow, Payload, PongMatcher, ResumeConfig, SendOutcome, SocketId, StateKind,
-    Time,
+    Allowance, Command, Config, DropReason, Endpoint, Engine, Event, Frame, FrameNeed,
+    HeartbeatConfig, Input, MessageId, Overflow, Payload, PongMatcher, ResumeConfig, SendOutcome,
+    SocketId, StateKind, Time,
 };
 
 /// One WebSocket connection of the fake network.
@@ -225,6 +225,21 @@ struct Net {
     kept: Vec<(MessageId, String)>,
     /// The text of the frame whose arrival is being reported.
     arrived: Option<String>,
+    /// The adapter also sends and delivers texts itself under the engine's
+    /// allowance (as the JS adapter does), and reports them before the
+    /// engine's next input: what it has done since is its tab.
+    direct: bool,
+    /// The last allowance, as much of it as is left.
+    allowance: Option<Allowance>,
+    tab_sent: Vec<String>,
+    tab_arrived: u64,
+    /// Arrivals of the tab whose DeliverArrived is still to come (the texts
+    /// are already delivered).
+    absorb: u64,
+    granted_arrivals: Option<u64>,
+    /// Texts sent and delivered directly, over the run.
+    direct_sent: u64,
+    direct_arrived: u64,
 }
 
 impl Net {
@@ -243,12 +258,55 @@ impl Net {
             holds: false,
             kept: Vec::new(),
             arrived: None,
+            direct: false,
+            allowance: None,
+            tab_sent: Vec::new(),
+            tab_arrived: 0,
+            absorb: 0,
+            granted_arrivals: None,
+            direct_sent: 0,
+            direct_arrived: 0,
         }
     }
 
     fn input(&mut self, input: Input) {
+        self.settle();
         self.engine.handle(self.now, input);
         self.pump();
+    }
+
+    /// Reports the tab: the texts sent directly, numbered in their order,
+    /// then the arrivals delivered directly, each of which the engine must
+    /// take (its DeliverArrived is absorbed: already delivered).
+    fn settle(&mut self) {
+        let Some(socket) = self.allowance.map(|a| a.socket) else {
+            assert!(
+                self.tab_sent.is_empty() && self.tab_arrived == 0,
+                "a tab with no allowance"
+            );
+            return;
+        };
+        for text in std::mem::take(&mut self.tab_sent) {
+            let id = self
+                .engine
+                .sent_kept_directly(socket, text.len())
+                .expect("a text sent within the allowance is counted");
+            self.kept.push((id, text.clone()));
+            self.sent.push((id, text));
+        }
+        for _ in 0..std::mem::take(&mut self.tab_arrived) {
+            self.absorb += 1;
+            self.engine.handle(self.now, Input::Arrived { socket });
+        }
+        // A tab taken gives the arrivals back (they are counted now).
+        if let (Some(a), Some(granted)) = (self.allowance.as_mut(), self.granted_arrivals) {
+            a.arrivals = granted;
+        }
+        self.pump();
+        assert_eq!(
+            self.absorb, 0,
+            "an arrival delivered directly that the engine did not take"
+        );
     }
 
     fn pump(&mut self) {
@@ -325,6 +383,7 @@ impl Net {
                     self.delivered.push(t)
                 }
                 Command::Deliver(other) => panic!("a delivered frame that is not text: {other:?}"),
+                Command::DeliverArrived if self.absorb > 0 => self.absorb -= 1,
                 Command::DeliverArrived => {
                     let text = self.arrived.take();
                     self.delivered
@@ -341,7 +400,11 @@ impl Net {
                 Command::QueryBufferedAmount => {
                     self.engine.handle(self.now, Input::BufferedAmount(0))
                 }
-                Command::CheckSocket { .. } | Command::Direct(_) => {}
+                Command::Direct(allowance) => {
+                    self.allowance = allowance;
+                    self.granted_arrivals = allowance.map(|a| a.arrivals);
+                }
+                Command::CheckSocket { .. } => {}
                 other => panic!("unexpected command {other:?}"),
             }
         }
@@ -350,6 +413,26 @@ impl Net {
     fn send(&mut self) {
         self.next_text += 1;
         let text = format!("c{}", self.next_text);
+        // Within the allowance: straight to the socket, on the tab.
+        let len = text.len() as u64;
+        if let Some(a) = self
+            .allowance
+            .as_mut()
+            .filter(|a| a.messages > 0 && a.bytes >= len)
+        {
+            a.messages -= 1;
+            a.bytes -= len;
+            let socket = a.socket;
+            match self.conn.as_mut().filter(|c| c.socket == socket) {
+                Some(c) if !c.blackhole => c.to_server.push_back(Frame::Text(text.clone())),
+                Some(_) => {}
+                None => panic!("an allowance for a socket that is not the open one"),
+            }
+            self.tab_sent.push(text);
+            self.direct_sent += 1;
+            return;
+        }
+        self.settle();
         let payload = if self.holds {
             Payload::Kept(text.len())
         } else {
@@ -399,6 +482,15 @@ impl Net {
     /// A frame reaches the client: whole, or (text, when the adapter holds
     /// texts) by its arrival.
     fn receive(&mut self, socket: SocketId, frame: Frame) {
+        if let (Frame::Text(text), Some(a)) = (&frame, self.allowance.as_mut()) {
+            if a.socket == socket && a.arrivals > 0 {
+                a.arrivals -= 1;
+                self.tab_arrived += 1;
+                self.direct_arrived += 1;
+                self.delivered.push(text.clone());
+                return;
+            }
+        }
         match frame {
             Frame::Text(text) if self.holds => {
                 self.arrived = Some(text);
@@ -515,8 +607,9 @@ fn action() -> impl Strategy<Value = Action> {
     ]
 }
 
-fn config(max_unacked: usize, overflow: Overflow, lose: bool, holds: bool) -> Config {
+fn config(max_unacked: usize, overflow: Overflow, lose: bool, holds: bool, direct: bool) -> Config {
     let mut c = Config::default();
+    c.set_direct_sends(direct);
     c.backoff_mut()
         .set_initial(Duration::from_millis(100))
         .set_max(Duration::from_millis(400))
@@ -552,9 +645,13 @@ fn run(
     overflow: Overflow,
     small_outbox: bool,
     holds: bool,
-) -> Result<(), TestCaseError> {
-    let mut net = Net::new(config(max_unacked, overflow, small_outbox, holds));
+    direct: bool,
+) -> Result<(u64, u64), TestCaseError> {
+    // Direct sends and deliveries are of texts the adapter holds.
+    let direct = direct && holds;
+    let mut net = Net::new(config(max_unacked, overflow, small_outbox, holds, direct));
     net.holds = holds;
+    net.direct = direct;
     // What an adapter that holds texts is told to report.
     let need = if holds {
         FrameNeed::TextArrival
@@ -612,6 +709,7 @@ fn run(
             break;
         }
     }
+    net.settle();
     check_order(&net)?;
     let stats = net.engine.resume_stats().expect("resume is on");
     prop_assert_eq!(
@@ -661,7 +759,7 @@ fn run(
     // resync), and the session in force got the last.
     let last = format!("h{}", 1 + resyncs);
     prop_assert_eq!(net.server.handshakes.last(), Some(&last));
-    Ok(())
+    Ok((net.direct_sent, net.direct_arrived))
 }
 
 /// Both applications get messages in order and at most once.
@@ -696,8 +794,9 @@ proptest! {
         overflow in prop::sample::select(vec![Overflow::Reject, Overflow::DropOldest, Overflow::DropNewest]),
         small_outbox in any::<bool>(),
         holds in any::<bool>(),
+        direct in any::<bool>(),
     ) {
-        run(actions, max_unacked, overflow, small_outbox, holds)?;
+        run(actions, max_unacked, overflow, small_outbox, holds, direct)?;
     }
 }
 
@@ -705,7 +804,7 @@ proptest! {
 /// exactly what the server had not processed.
 #[test]
 fn a_drop_replays_what_was_in_flight() {
-    let mut net = Net::new(config(1000, Overflow::Reject, false, false));
+    let mut net = Net::new(config(1000, Overflow::Reject, false, false, false));
     net.input(Input::Connect);
     net.deliver_to_server(1);
     net.deliver_to_client(1);
@@ -728,4 +827,31 @@ fn a_drop_replays_what_was_in_flight() {
         ["h1"],
         "a resume does not run the handshake"
     );
+}
+
+/// The direct path runs in the property test's model (a path test): texts
+/// sent and delivered by the adapter under the allowance, across drops and
+/// black holes, every one once and in order.
+#[test]
+fn texts_go_directly_under_the_allowance_and_stay_exactly_once() {
+    let mut actions = Vec::new();
+    for round in 0..60 {
+        actions.extend([
+            Action::Send(5),
+            Action::Produce(5),
+            Action::ToServer(7),
+            Action::ToClient(7),
+            Action::Advance(60),
+        ]);
+        // A fault now and then, and the time to come back from it.
+        match round % 20 {
+            9 => actions.extend([Action::Drop, Action::Advance(500)]),
+            19 => actions.extend([Action::Blackhole, Action::Advance(2500)]),
+            _ => {}
+        }
+    }
+    let (sent, arrived) =
+        run(actions, 1000, Overflow::Reject, false, true, true).unwrap_or_else(|e| panic!("{e}"));
+    assert!(sent > 50, "{sent} texts sent directly");
+    assert!(arrived > 50, "{arrived} texts delivered directly");
 }

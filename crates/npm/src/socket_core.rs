@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use super::events::{self, kind};
 use super::{frame_to_js, options};
 use crate::boundary::{frame_need, outcome};
-use steadysocket::web::{Outlet, Output, Queued, Refused, Runtime};
+use steadysocket::web::{Outlet, Output, Queued, Refused, Runtime, Tab};
 use steadysocket_engine::{Endpoint, FrameNeed, Input, SendOutcome, SocketId, State, SubmitError};
 
 /// One reconnecting socket, driven from JavaScript. The npm package's classes
@@ -46,6 +46,25 @@ impl Outlet for JsOutlet {
         Some(self.on_message.clone())
     }
 
+    /// The JS side's tab (kind TAB answers it): `null`, or the count of texts
+    /// it delivered, then each text it sent with its UTF-8 length.
+    fn tab(&self) -> Option<Tab> {
+        let answer = self
+            .dispatch
+            .call1(&JsValue::NULL, &JsValue::from(kind::TAB))
+            .ok()?;
+        let list = answer.dyn_into::<Array>().ok()?;
+        let arrived = list.get(0).as_f64().unwrap_or(0.0) as u32;
+        let sent = (1..list.length())
+            .step_by(2)
+            .map(|i| {
+                let len = list.get(i + 1).as_f64().unwrap_or(0.0) as usize;
+                (list.get(i), len)
+            })
+            .collect();
+        Some(Tab { sent, arrived })
+    }
+
     fn deliver(&self, _runtime: &Rc<Runtime>, outputs: Vec<Output>) {
         for output in outputs {
             match output {
@@ -79,7 +98,13 @@ impl Outlet for JsOutlet {
                     );
                 }
                 Output::Direct(Some((socket, allowance))) => {
-                    self.call(kind::DIRECT, &socket, &JsValue::from_f64(allowance as f64))
+                    let n = |v: u64| JsValue::from_f64(v as f64);
+                    let limits = Array::of3(
+                        &n(allowance.bytes),
+                        &n(allowance.messages),
+                        &n(allowance.arrivals),
+                    );
+                    self.call(kind::DIRECT, &socket, &limits)
                 }
                 Output::Direct(None) => {
                     self.call(kind::DIRECT, &JsValue::NULL, &JsValue::UNDEFINED)

@@ -21,7 +21,7 @@ use super::config::{Config, HiddenPolicy, Overflow};
 use super::frame::{Frame, Payload};
 use super::heartbeat::{self, Heartbeat};
 use super::io::{
-    Command, DropReason, Endpoint, ErrorKind, Event, FrameNeed, Input, OpenError, Timer,
+    Allowance, Command, DropReason, Endpoint, ErrorKind, Event, FrameNeed, Input, OpenError, Timer,
 };
 use super::outbox::{MessageId, Outbox, Pushed, Queued};
 use super::state::{ClosedReason, GiveUp, PauseReason, Phase, SocketId, State};
@@ -74,9 +74,9 @@ pub struct Engine {
     flow: Flow,
     /// bufferedAmount as last reported, plus what was transmitted since.
     buffered: u64,
-    /// The socket of the last [`Command::Direct`] (direct sends only), and
+    /// The last [`Command::Direct`]'s allowance (direct sends only), and
     /// whether its allowance must be reported again (bytes were spent).
-    direct: Option<SocketId>,
+    direct: Option<Allowance>,
     direct_spent: bool,
     restored_at: Option<Time>,
     /// When the engine paused (offline, hidden): paused time is not billed to
@@ -351,24 +351,46 @@ impl Engine {
     }
 
     /// With direct sends on: reports the allowance ([`Command::Direct`]) when
-    /// the socket it is for changes. Called at the end of every call that can
-    /// change it.
+    /// it changes (without resume: when the socket it is for changes, or its
+    /// bytes were spent). Called at the end of every call that can change it.
     fn report_direct(&mut self) {
         if !self.config.direct_sends {
             return;
         }
-        // The resume session numbers and keeps every message: none go past it.
+        // The resume session numbers and keeps every message: only once it
+        // is in force, within its window.
         let socket = match self.session {
-            Some(_) => None,
-            None => self.sending_now(0),
+            Some(_) if !self.session_live() => None,
+            _ => self.sending_now(0),
         };
-        if socket == self.direct && !self.direct_spent {
+        let high = self.config.backpressure.high_watermark;
+        let allowance = socket.map(|socket| {
+            let bytes = high.saturating_sub(self.buffered);
+            match self.session_allowance() {
+                Some((messages, room, arrivals)) => Allowance {
+                    socket,
+                    bytes: bytes.min(room),
+                    messages,
+                    arrivals,
+                },
+                None => Allowance {
+                    socket,
+                    bytes,
+                    messages: u64::MAX,
+                    arrivals: 0,
+                },
+            }
+        });
+        let same = match (&self.session, allowance, self.direct) {
+            // In the session the window's room is part of it.
+            (Some(_), a, last) => a == last,
+            (None, a, last) => a.map(|a| a.socket) == last.map(|l| l.socket) && !self.direct_spent,
+        };
+        if same {
             return;
         }
-        self.direct = socket;
+        self.direct = allowance;
         self.direct_spent = false;
-        let high = self.config.backpressure.high_watermark;
-        let allowance = socket.map(|s| (s, high.saturating_sub(self.buffered)));
         self.commands.push_back(Command::Direct(allowance));
     }
 

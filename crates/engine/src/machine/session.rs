@@ -296,6 +296,13 @@ impl Engine {
         id: Option<MessageId>,
         frame: Payload,
     ) {
+        self.number(id, frame.clone());
+        let wire = self.envelope(frame);
+        self.transmit(socket, id, wire);
+    }
+
+    /// Numbers a message sent in the session and keeps it for replay.
+    fn number(&mut self, id: Option<MessageId>, frame: Payload) {
         let Some(session) = self.session.as_mut() else {
             return;
         };
@@ -304,12 +311,37 @@ impl Engine {
             session.stats.sent += 1;
         }
         session.unacked_bytes = session.unacked_bytes.saturating_add(frame.len());
-        session.unacked.push_back(Unacked {
-            id,
-            frame: frame.clone(),
-        });
-        let wire = self.envelope(frame);
-        self.transmit(socket, id, wire);
+        session.unacked.push_back(Unacked { id, frame });
+    }
+
+    /// In the session: the direct allowance's message count, bytes (the
+    /// window's room) and arrivals (see [`Allowance`]); `None` without it.
+    pub(super) fn session_allowance(&self) -> Option<(u64, u64, u64)> {
+        let (s, config) = (self.session.as_ref()?, self.resume_config()?);
+        let messages = config.max_unacked_messages.saturating_sub(s.unacked.len());
+        let room = config.max_unacked_bytes.saturating_sub(s.unacked_bytes);
+        Some((messages as u64, room as u64, u64::from(config.ack_every)))
+    }
+
+    /// With direct sends and resume on: a text message of `len` bytes the
+    /// adapter sent itself to `socket` under the allowance of the last
+    /// [`Command::Direct`]. It is numbered and kept exactly as a
+    /// [`Payload::Kept`] send would be (the adapter keeps its text until
+    /// [`Event::Acked`] or [`Event::Dropped`] covers the id returned), after
+    /// every message sent before it. `None`: `socket` is not the open one
+    /// with its session in force (the adapter went past its allowance), and
+    /// nothing was counted.
+    pub fn sent_kept_directly(&mut self, socket: SocketId, len: usize) -> Option<MessageId> {
+        if !matches!(self.state, State::Open { socket: s, .. } if s == socket)
+            || !self.session_live()
+        {
+            return None;
+        }
+        let id = self.message_id();
+        self.number(Some(id), Payload::Kept(len));
+        self.count_transmit(len);
+        self.report_direct();
+        Some(id)
     }
 
     /// A data frame: text as it is; binary data behind its type byte, with

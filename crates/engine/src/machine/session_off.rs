@@ -68,6 +68,15 @@ impl Engine {
 
     pub(super) fn send_ack(&mut self) {}
 
+    pub(super) fn session_allowance(&self) -> Option<(u64, u64, u64)> {
+        None
+    }
+
+    /// Without the `resume` feature there is no session: never counted.
+    pub fn sent_kept_directly(&mut self, _socket: SocketId, _len: usize) -> Option<MessageId> {
+        None
+    }
+
     pub(super) fn link_down(&mut self, _code: Option<u16>) {}
 
     pub(super) fn ping_frame(&self) -> Option<Payload> {

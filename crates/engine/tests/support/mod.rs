@@ -171,7 +171,7 @@ impl World {
                         .handle(self.now, Input::TransmitFailed { socket, id, frame });
                 }
                 Command::Transmit { frame, .. } => self.buffered += frame.len() as u64,
-                Command::Direct(allowance) => self.direct = allowance,
+                Command::Direct(allowance) => self.direct = allowance.map(|a| (a.socket, a.bytes)),
                 Command::Close { .. } | Command::Deliver(_) | Command::Emit(_) => {}
                 other => panic!("the fake world does not know the command {other:?}"),
             }

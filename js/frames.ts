@@ -168,8 +168,9 @@ export class DirectSend {
   #messages = 0;
   #arrivals = 0;
   #granted = 0;
-  /** With resume: the tab (texts sent, each with its UTF-8 length; arrivals). */
-  #sent: unknown[] = [];
+  /** With resume: the tab (texts sent and their UTF-8 lengths; arrivals). */
+  #sent: string[] = [];
+  #lengths: number[] = [];
   #arrived = 0;
   readonly #resume: boolean;
 
@@ -217,7 +218,8 @@ export class DirectSend {
     ws.send(data);
     this.#left -= size;
     this.#messages--;
-    this.#sent.push(data, size);
+    this.#sent.push(data);
+    this.#lengths.push(size);
     return true;
   }
 
@@ -229,12 +231,13 @@ export class DirectSend {
     return true;
   }
 
-  /** The core takes the tab (kind TAB): null, or [arrivals, text, length, text, length, ...]. */
-  tab(): unknown[] | null {
+  /** The core takes the tab (kind TAB): null, or [arrivals, the texts' lengths, the texts]. */
+  tab(): [number, Uint32Array, string[]] | null {
     if (this.#arrived === 0 && this.#sent.length === 0) return null;
-    const tab = [this.#arrived, ...this.#sent];
+    const tab: [number, Uint32Array, string[]] = [this.#arrived, Uint32Array.from(this.#lengths), this.#sent];
     this.#arrived = 0;
     this.#sent = [];
+    this.#lengths = [];
     this.#arrivals = this.#granted;
     return tab;
   }

@@ -11,7 +11,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
-use js_sys::Function;
+use js_sys::{Array, Function};
 use wasm_bindgen::JsValue;
 
 use super::clock::Clock;
@@ -61,12 +61,29 @@ pub enum Output {
 }
 
 /// What the outlet did itself under a resume session's allowance since the
-/// runtime last asked: text messages it sent straight to the socket (each
-/// value with its UTF-8 length), in order, and text frames it delivered.
-#[derive(Default)]
+/// runtime last asked: text messages it sent straight to the socket, in
+/// order (their values in one JS array, `values[i]` of UTF-8 length
+/// `lengths[i]`: they stay there, read only for a replay or a drop), and how
+/// many text frames it delivered.
 pub struct Tab {
-    pub sent: Vec<(JsValue, usize)>,
+    pub values: Rc<Array>,
+    pub lengths: Vec<u32>,
     pub arrived: u32,
+}
+
+/// A JS value kept for a message: its own, or its place in a tab's array.
+enum KeptValue {
+    Own(JsValue),
+    InTab(Rc<Array>, u32),
+}
+
+impl KeptValue {
+    fn value(&self) -> JsValue {
+        match self {
+            KeptValue::Own(v) => v.clone(),
+            KeptValue::InTab(values, at) => values.get(*at),
+        }
+    }
 }
 
 /// Receives outputs, outside any borrow. Implementations may call back into
@@ -116,7 +133,7 @@ struct Inner {
     /// The JS values of queued messages sent with [`Runtime::send_kept`],
     /// by id, oldest first: the engine knows only their sizes, so what waits
     /// never grows wasm memory.
-    kept: VecDeque<(MessageId, JsValue)>,
+    kept: VecDeque<(MessageId, KeptValue)>,
 }
 
 impl Inner {
@@ -127,6 +144,10 @@ impl Inner {
 
     /// Keeps `value` in id order (ids grow in send order).
     fn keep(&mut self, id: MessageId, value: JsValue) {
+        self.keep_value(id, KeptValue::Own(value));
+    }
+
+    fn keep_value(&mut self, id: MessageId, value: KeptValue) {
         crate::engine::insert_by_id(&mut self.kept, (id, value), |(k, _)| *k);
     }
 
@@ -146,7 +167,10 @@ impl Inner {
 
     fn take_kept(&mut self, id: MessageId) -> Option<JsValue> {
         let at = self.kept_at(id)?;
-        self.kept.remove(at).map(|(_, v)| v)
+        self.kept.remove(at).map(|(_, v)| match v {
+            KeptValue::Own(v) => v,
+            v => v.value(),
+        })
     }
 
     /// A message taken out of the outbox, with its kept value if it has one.
@@ -487,7 +511,7 @@ impl Runtime {
                 Payload::Frame(f) => Some(Queued::Frame(f.clone())),
                 Payload::Kept(_) => {
                     let (_, value) = inner.kept.get(inner.kept_at(id)?)?;
-                    Some(Queued::Js(value.clone()))
+                    Some(Queued::Js(value.value()))
                 }
             })
             .collect()
@@ -646,9 +670,9 @@ impl Runtime {
             super::diagnostics::dropped("a tab with no allowance");
             return;
         };
-        for (value, len) in tab.sent {
-            match inner.engine.sent_kept_directly(socket, len) {
-                Some(id) => inner.keep(id, value),
+        for (at, len) in (0u32..).zip(tab.lengths) {
+            match inner.engine.sent_kept_directly(socket, len as usize) {
+                Some(id) => inner.keep_value(id, KeptValue::InTab(tab.values.clone(), at)),
                 None => super::diagnostics::dropped("a text sent past its allowance"),
             }
         }
@@ -777,7 +801,10 @@ impl Runtime {
                     .and_then(|at| inner.kept.get(at));
                 match kept {
                     Some((_, value)) => {
-                        inner.transport_of(socket).is_some_and(|t| t.send_js(value))
+                        let value = value.value();
+                        inner
+                            .transport_of(socket)
+                            .is_some_and(|t| t.send_js(&value))
                     }
                     None => {
                         super::diagnostics::dropped("a kept message's value");

@@ -1,6 +1,6 @@
 use std::rc::Rc;
 
-use js_sys::{Array, Function};
+use js_sys::{Array, Function, Uint32Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -46,23 +46,27 @@ impl Outlet for JsOutlet {
         Some(self.on_message.clone())
     }
 
-    /// The JS side's tab (kind TAB answers it): `null`, or the count of texts
-    /// it delivered, then each text it sent with its UTF-8 length.
+    /// The JS side's tab (kind TAB answers it): `null`, or `[arrived,
+    /// lengths, values]` (a Uint32Array of the texts' UTF-8 lengths, an
+    /// Array of the texts).
     fn tab(&self) -> Option<Tab> {
         let answer = self
             .dispatch
             .call1(&JsValue::NULL, &JsValue::from(kind::TAB))
             .ok()?;
-        let list = answer.dyn_into::<Array>().ok()?;
-        let arrived = list.get(0).as_f64().unwrap_or(0.0) as u32;
-        let sent = (1..list.length())
-            .step_by(2)
-            .map(|i| {
-                let len = list.get(i + 1).as_f64().unwrap_or(0.0) as usize;
-                (list.get(i), len)
-            })
-            .collect();
-        Some(Tab { sent, arrived })
+        let tab = answer.dyn_into::<Array>().ok()?;
+        let arrived = tab.get(0).as_f64().unwrap_or(0.0) as u32;
+        let lengths = tab
+            .get(1)
+            .dyn_into::<Uint32Array>()
+            .map(|l| l.to_vec())
+            .unwrap_or_default();
+        let values = tab.get(2).dyn_into::<Array>().unwrap_or_default();
+        Some(Tab {
+            values: Rc::new(values),
+            lengths,
+            arrived,
+        })
     }
 
     fn deliver(&self, _runtime: &Rc<Runtime>, outputs: Vec<Output>) {

@@ -78,7 +78,7 @@ function textOver(text: string, max: number): number {
  * binaryType) is read asynchronously and the frames behind it wait for it, so
  * the order holds.
  */
-export function directListener(core: GuardedCore, on: On, direct: DirectSend): (event: { data: unknown; target: unknown }) => void {
+export function directListener(core: GuardedCore, on: On, direct: Direct): (event: { data: unknown; target: unknown }) => void {
   const max = core.maxMessageSize;
   // It depends on the options alone.
   const need = core.frameNeed;
@@ -138,61 +138,65 @@ export function directListener(core: GuardedCore, on: On, direct: DirectSend): (
   }
 }
 
-/** The platform socket as the direct send path uses it. */
-interface Sendable {
+/** The platform socket as the direct path uses it. */
+export interface Sendable {
   readonly readyState: number;
   send(data: unknown): void;
 }
 
 /**
- * The direct path. While the engine allows it (the socket is open, nothing
- * is queued, sends are below the high watermark and, with resume, the
- * session is in force and its window has room) SocketCore reports the
- * socket and its allowance (kind DIRECT: bytes, messages, arrivals); sends
- * within it go to the socket from here, with no trip through wasm.
- *
- * Without resume, past the allowance the bytes sent are reported in one
- * call and the send takes the engine's path, which holds or queues as
- * backpressure says. With resume, the texts sent here and the text frames
- * delivered here (up to `arrivals` between two tabs) are the tab, which the
- * core takes (kind TAB) before its every next step: the texts are then
- * numbered and kept for replay in their order, the arrivals counted, as if
- * each had gone through the core.
+ * A socket's direct path: what it may do itself within the engine's
+ * allowance (kind DIRECT), without a call into wasm per message. Without
+ * resume, DirectSend below; with resume, KeptDirectSend (js/resume-module.ts),
+ * which also delivers text frames itself and keeps a tab of what it did
+ * (kind TAB).
  */
-export class DirectSend {
+export interface Direct {
+  allow(ws: Sendable | null, limits?: unknown): void;
+  send(data: unknown): boolean;
+  arrived(socket: unknown): boolean;
+  tab(): unknown;
+}
+
+/**
+ * The direct send path. While the engine allows it (the socket is open,
+ * nothing is queued, sends are below the high watermark) SocketCore reports
+ * the socket and a byte allowance (kind DIRECT); sends within it go to the
+ * socket from here, with no trip through wasm. Past the allowance the bytes
+ * sent are reported in one call and the send takes the engine's path, which
+ * holds or queues as backpressure says.
+ */
+export class DirectSend implements Direct {
   #core: GuardedCore;
   #ws: Sendable | null = null;
   #left = 0;
   #spent = 0;
-  /** With resume: the messages and arrivals left, and the arrivals granted. */
-  #messages = 0;
-  #arrivals = 0;
-  #granted = 0;
-  /** With resume: the tab (texts sent and their UTF-8 lengths; arrivals). */
-  #sent: string[] = [];
-  #lengths: number[] = [];
-  #arrived = 0;
-  readonly #resume: boolean;
 
-  constructor(core: GuardedCore, resume: boolean) {
+  constructor(core: GuardedCore) {
     this.#core = core;
-    this.#resume = resume;
   }
 
-  /** A DIRECT report: the socket (or null) and its limits [bytes, messages, arrivals]. */
-  allow(ws: Sendable | null, limits?: readonly number[]): void {
+  /** A DIRECT report: the socket (or null) and its allowance in bytes. */
+  allow(ws: Sendable | null, allowance = 0): void {
     this.#ws = ws;
-    this.#left = ws === null || !limits ? 0 : limits[0];
-    this.#messages = ws === null || !limits ? 0 : limits[1];
-    this.#arrivals = this.#granted = ws === null || !limits ? 0 : limits[2];
+    this.#left = ws === null ? 0 : allowance;
     this.#spent = 0;
+  }
+
+  /** Text frames are told to the engine as frameNeed says (no allowance for them without resume). */
+  arrived(_socket: unknown): boolean {
+    return false;
+  }
+
+  /** Nothing is kept on a tab without resume. */
+  tab(): null {
+    return null;
   }
 
   /** Sends `data` now if it may go directly; false: use SocketCore.send. */
   send(data: unknown): boolean {
     const ws = this.#ws;
     if (ws === null) return false;
-    if (this.#resume) return this.#sendKept(ws, data);
     // Bytes, as the engine counts them: for text, three per UTF-16 unit (its
     // most) while that fits, and the exact UTF-8 length only near the limit;
     // anything else as frameBytes measures it for the engine's path.
@@ -208,38 +212,6 @@ export class DirectSend {
     this.#left -= size;
     this.#spent += size;
     return true;
-  }
-
-  /** With resume: a text within the window's room goes now, on the tab (binary data needs the envelope: the core's path). */
-  #sendKept(ws: Sendable, data: unknown): boolean {
-    if (typeof data !== "string" || this.#messages === 0 || ws.readyState !== 1) return false;
-    const size = utf8Length(data);
-    if (size > this.#left) return false;
-    ws.send(data);
-    this.#left -= size;
-    this.#messages--;
-    this.#sent.push(data);
-    this.#lengths.push(size);
-    return true;
-  }
-
-  /** With resume: whether a text frame that arrived on `socket` is delivered here, on the tab. */
-  arrived(socket: unknown): boolean {
-    if (socket !== this.#ws || this.#arrivals === 0) return false;
-    this.#arrivals--;
-    this.#arrived++;
-    return true;
-  }
-
-  /** The core takes the tab (kind TAB): null, or [arrivals, the texts' lengths, the texts]. */
-  tab(): [number, Uint32Array, string[]] | null {
-    if (this.#arrived === 0 && this.#sent.length === 0) return null;
-    const tab: [number, Uint32Array, string[]] = [this.#arrived, Uint32Array.from(this.#lengths), this.#sent];
-    this.#arrived = 0;
-    this.#sent = [];
-    this.#lengths = [];
-    this.#arrivals = this.#granted;
-    return tab;
   }
 
   /** Reports the bytes sent directly; the allowance comes back renewed, or not. */

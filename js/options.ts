@@ -10,7 +10,7 @@
 import wasmInit, { initSync as wasmInitSync, SocketCore } from "../pkg/steadysocket.js";
 import type { SocketCore as ResumeCore } from "../pkg/resume/steadysocket_resume.js";
 import { DEFAULTS, JITTER_CHOICES, KIND, KNOWN, OVERFLOW_CHOICES, SIMPLE, SLOT, SLOTS, type Unit } from "./generated/boundary.js";
-import { DirectSend, directListener, type On } from "./frames.js";
+import { DirectSend, directListener, type Direct, type On } from "./frames.js";
 import { GuardedCore, isUnusable, unusableError } from "./lifetime.js";
 import { WasmModule } from "./load.js";
 import { messageOf, SteadySocketError } from "./events.js";
@@ -154,7 +154,8 @@ export function outboxLimits(slots: Float64Array): OutboxLimits {
 /** What the wasm side reaches (weakly) and what the socket class shares with lifetime.ts. */
 export interface Hub {
   on: On;
-  sender: DirectSend | null;
+  /** The direct path, once the core is built (its class depends on the module). */
+  sender: Direct | null;
   listener: ((event: { data: unknown; target: unknown }) => void) | null;
   shouldReconnect?: (close: CloseInfo) => boolean | undefined;
   handshake?: () => unknown[];
@@ -176,7 +177,7 @@ export type RawCoreOptions = Record<string, unknown> & {
  * `on(kind, a, b)`. Returns `{ core, sender, hub }`; throws a TypeError on a
  * bad option.
  */
-export function createCore(options: RawCoreOptions, on: On, codecLoading?: Promise<void>): { core: GuardedCore; sender: DirectSend; hub: Hub } {
+export function createCore(options: RawCoreOptions, on: On, codecLoading?: Promise<void>): { core: GuardedCore; hub: Hub } {
   if (isUnusable()) throw unusableError();
   const { slots, ping, pong } = coreSlots(options);
   checkTogether(slots);
@@ -272,10 +273,12 @@ function wire(options: RawCoreOptions, slots: Float64Array, ping: string | undef
     new Core(slots, ping, pong, weak.construct, options.shouldReconnect && weak.shouldReconnect, options.handshake && weak.handshake, weak.dispatch, weak.listener);
   const core = new GuardedCore();
   const dispatch: On = (kind, a, b) => hub.on(kind, a, b);
-  // The listener reads the engine's limits: it is made with the SocketCore,
-  // before the first platform socket that needs it.
-  const direct = (hub.sender = new DirectSend(core, resume));
+  // The listener reads the engine's limits, and the direct path's class is
+  // the module's: both are made with the SocketCore, before the first
+  // platform socket that needs them.
   const adopt = () => {
+    const Kept = resume ? resumeModule()?.KeptDirectSend : undefined;
+    const direct = (hub.sender = Kept ? new Kept() : new DirectSend(core));
     hub.listener = directListener(core, dispatch, direct);
   };
   // Built now where the module can load synchronously; else the socket
@@ -289,7 +292,7 @@ function wire(options: RawCoreOptions, slots: Float64Array, ping: string | undef
     const ready = resume ? loadResume().then(() => void (Core = resumeModule()!.SocketCore)) : MAIN.load();
     core.wait(Promise.all([ready, codecLoading]), build, adopt, dispatch, outboxLimits(slots));
   }
-  return { core, sender: direct, hub };
+  return { core, hub };
 }
 
 /** Takes a let-go socket's late error (see weakCallbacks). */

@@ -4,7 +4,7 @@
 import { createCore, type Hub, type RawCoreOptions } from "./options.js";
 import { KIND, SteadyEvent } from "./events.js";
 import { checkUrl, protocolList, resolveUrl } from "./url.js";
-import { frameBytes, isBlob, type DirectSend } from "./frames.js";
+import { frameBytes, isBlob } from "./frames.js";
 import { FATAL, disposable, endedError, letGo, register, track, type GuardedCore, type Registration } from "./lifetime.js";
 import { SEND_OUTCOME } from "./generated/boundary.js";
 import type { CloseEventLike, CloseInfo, Listener, ListenerOptions, ProtocolsProvider, ReconnectingWebSocketOptions, UrlSource } from "./types.js";
@@ -150,7 +150,6 @@ export class ReconnectingWebSocket extends EventTarget {
   onmessage: Handler<MessageEvent> = null;
 
   #core!: GuardedCore;
-  #direct!: DirectSend;
   // Holds what the wasm side reaches only weakly (js/options.ts).
   #hub!: Hub;
   // Set by dispose(), or by a trap of the module ([FATAL]).
@@ -222,7 +221,6 @@ export class ReconnectingWebSocket extends EventTarget {
     try {
       const created = createCore(core, (kind, a, b) => this.#on(kind, a, b));
       this.#core = created.core;
-      this.#direct = created.sender;
       this.#hub = created.hub;
       this.#hub.onSocket = (ws) => this.#connecting(ws as PlatformSocket);
       this.#registration = register(this);
@@ -323,7 +321,7 @@ export class ReconnectingWebSocket extends EventTarget {
     }
     const open = this.#ws?.readyState === READY.OPEN;
     this.#debug(open ? "send" : "enqueue", data);
-    if (this.#direct.send(data)) return true;
+    if (this.#hub.sender?.send(data)) return true;
     return this.#toCore(data) && open;
   }
 

@@ -6,7 +6,7 @@ import { codecFor, preview } from "./codecs.js";
 import { KIND, MessageEventLike, messageOf, refusedWith, reportError, SteadyEvent, SteadySocketError } from "./events.js";
 import { checkUrl, protocolList, resolveUrl } from "./url.js";
 import { SEND_OUTCOME, type SendOutcome } from "./generated/boundary.js";
-import { frameBytes, type DirectSend } from "./frames.js";
+import { frameBytes } from "./frames.js";
 import { Later } from "./early.js";
 import { LOADER, type WasmModule } from "./load.js";
 import { FATAL, disposable, endedError, letGo, register, track, type GuardedCore, type Registration } from "./lifetime.js";
@@ -24,7 +24,6 @@ type Check = (state: State) => { value?: undefined; error?: unknown } | undefine
 /** A reconnecting WebSocket carrying typed messages: In received, Out sent. */
 export class SteadySocket<In = unknown, Out = In> extends EventTarget implements AsyncIterable<In> {
   #core: GuardedCore;
-  #direct: DirectSend;
   // Holds what the wasm side reaches only weakly (js/options.ts).
   #hub: Hub;
   // Set by dispose(), or by a trap of the module ([FATAL]).
@@ -91,9 +90,8 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
         }
       };
     }
-    const { core: socketCore, sender, hub } = createCore(core, (kind, a, b) => this.#on(kind, a, b), this.#codecModule?.load());
+    const { core: socketCore, hub } = createCore(core, (kind, a, b) => this.#on(kind, a, b), this.#codecModule?.load());
     this.#core = socketCore;
-    this.#direct = sender;
     this.#hub = hub;
     this.#registration = register(this);
     // Start on a microtask: listeners added right after construction see
@@ -164,7 +162,7 @@ export class SteadySocket<In = unknown, Out = In> extends EventTarget implements
   send(message: Out): SendOutcome {
     if (this.#disposed) throw endedError(message);
     const data = this.#encode(message);
-    if (!(data instanceof Later) && this.#direct.send(data)) return "sent";
+    if (!(data instanceof Later) && this.#hub.sender?.send(data)) return "sent";
     try {
       return SEND_OUTCOME[this.#core.send(data, sizeOf(data))];
     } catch (e) {

@@ -22,6 +22,8 @@ pub(crate) use diagnostics::borrow_for;
 pub use diagnostics::dropped;
 pub use diagnostics::{diagnostics, Diagnostics};
 pub use global::{function, get, global, random_seed};
-pub use runtime::{Outlet, Output, Queued, Refused, Runtime, Tab};
+#[cfg(feature = "resume")]
+pub use runtime::Tab;
+pub use runtime::{Outlet, Output, Queued, Refused, Runtime};
 pub use transport::frame_from_js;
 pub use transport::{is_frame_value, kept_copy};

@@ -11,7 +11,9 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
-use js_sys::{Array, Function};
+#[cfg(feature = "resume")]
+use js_sys::Array;
+use js_sys::Function;
 use wasm_bindgen::JsValue;
 
 use super::clock::Clock;
@@ -65,6 +67,7 @@ pub enum Output {
 /// order (their values in one JS array, `values[i]` of UTF-8 length
 /// `lengths[i]`: they stay there, read only for a replay or a drop), and how
 /// many text frames it delivered.
+#[cfg(feature = "resume")]
 pub struct Tab {
     pub values: Rc<Array>,
     pub lengths: Vec<u32>,
@@ -74,6 +77,7 @@ pub struct Tab {
 /// A JS value kept for a message: its own, or its place in a tab's array.
 enum KeptValue {
     Own(JsValue),
+    #[cfg(feature = "resume")]
     InTab(Rc<Array>, u32),
 }
 
@@ -81,6 +85,7 @@ impl KeptValue {
     fn value(&self) -> JsValue {
         match self {
             KeptValue::Own(v) => v.clone(),
+            #[cfg(feature = "resume")]
             KeptValue::InTab(values, at) => values.get(*at),
         }
     }
@@ -103,6 +108,7 @@ pub trait Outlet {
     /// With resume on: what the outlet did itself since it was last asked
     /// (see [`Output::Direct`]), handed over and forgotten; `None` for
     /// nothing.
+    #[cfg(feature = "resume")]
     fn tab(&self) -> Option<Tab> {
         None
     }
@@ -169,6 +175,7 @@ impl Inner {
         let at = self.kept_at(id)?;
         self.kept.remove(at).map(|(_, v)| match v {
             KeptValue::Own(v) => v,
+            #[allow(unreachable_patterns)]
             v => v.value(),
         })
     }
@@ -659,6 +666,10 @@ impl Runtime {
     /// anything else reaches it: the texts sent directly are numbered and
     /// kept (their values until acknowledged), the texts delivered directly
     /// are counted as arrivals. The commands that follows run here.
+    #[cfg(not(feature = "resume"))]
+    fn settle_tab(&self, _inner: &mut Inner, _outputs: &mut [Output]) {}
+
+    #[cfg(feature = "resume")]
     fn settle_tab(&self, inner: &mut Inner, outputs: &mut Vec<Output>) {
         if !self.resumes {
             return;

@@ -1,13 +1,17 @@
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Uint32Array};
+use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::events::{self, kind};
 use super::{frame_to_js, options};
 use crate::boundary::{frame_need, outcome};
-use steadysocket::web::{Outlet, Output, Queued, Refused, Runtime, Tab};
+#[cfg(feature = "resume")]
+use js_sys::Uint32Array;
+#[cfg(feature = "resume")]
+use steadysocket::web::Tab;
+use steadysocket::web::{Outlet, Output, Queued, Refused, Runtime};
 use steadysocket_engine::{Endpoint, FrameNeed, Input, SendOutcome, SocketId, State, SubmitError};
 
 /// One reconnecting socket, driven from JavaScript. The npm package's classes
@@ -46,6 +50,7 @@ impl Outlet for JsOutlet {
         Some(self.on_message.clone())
     }
 
+    #[cfg(feature = "resume")]
     /// The JS side's tab (kind TAB answers it): `null`, or `[arrived,
     /// lengths, values]` (a Uint32Array of the texts' UTF-8 lengths, an
     /// Array of the texts).
@@ -103,11 +108,17 @@ impl Outlet for JsOutlet {
                 }
                 Output::Direct(Some((socket, allowance))) => {
                     let n = |v: u64| JsValue::from_f64(v as f64);
+                    // With resume: [bytes, messages, arrivals] (KeptDirectSend);
+                    // without, the bytes (DirectSend).
+                    #[cfg(feature = "resume")]
                     let limits = Array::of3(
                         &n(allowance.bytes),
                         &n(allowance.messages),
                         &n(allowance.arrivals),
-                    );
+                    )
+                    .into();
+                    #[cfg(not(feature = "resume"))]
+                    let limits = n(allowance.bytes);
                     self.call(kind::DIRECT, &socket, &limits)
                 }
                 Output::Direct(None) => {

@@ -20,7 +20,7 @@ use steadysocket_engine::resume::{Outcome, WireFrame, CLOSE_PROTOCOL_ERROR};
 use tokio::sync::broadcast;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 use crate::hub::{Endpoint, Registration};
 use crate::ws::{apply_fault, Socket, Step};
@@ -41,7 +41,9 @@ struct Session {
     processed: u64,
     sent: u64,
     acked: u64,
-    unacked: VecDeque<(bool, Vec<u8>)>,
+    /// Text as the text message it is (shared, not copied), binary data as
+    /// its payload.
+    unacked: VecDeque<Message>,
     echo: bool,
     stats: SessionStats,
     seen: HashSet<u64>,
@@ -116,7 +118,7 @@ impl Sessions {
                 s.stats.produced += 1;
                 let text = format!("s{}", s.stats.produced);
                 s.sent += 1;
-                s.unacked.push_back((true, text.into_bytes()));
+                s.unacked.push_back(Message::text(text));
             }
             total += n;
         }
@@ -194,7 +196,7 @@ pub async fn serve(mut ws: Socket, mut reg: Registration, echo: bool) {
             inbound = ws.next(), if !blackholed => match inbound {
                 Some(Ok(Message::Binary(bytes))) => conn.frame(&sessions, &reg, &bytes),
                 // A text frame is a text message.
-                Some(Ok(Message::Text(text))) => conn.text(&sessions, &reg, text.as_str()),
+                Some(Ok(Message::Text(text))) => conn.text(&sessions, &reg, text),
                 Some(Ok(_)) => continue,
                 _ => return,
             },
@@ -251,7 +253,7 @@ impl Conn {
                         );
                     }
                 }
-                self.data(s, reg, false, payload)
+                self.data(s, reg, Message::Binary(payload.into()))
             }
             WireFrame::Ack(n) => {
                 if release(s, n) {
@@ -273,7 +275,7 @@ impl Conn {
     }
 
     /// A text frame: a text message, once the session is in force.
-    fn text(&mut self, sessions: &Arc<Sessions>, reg: &Registration, text: &str) -> Out {
+    fn text(&mut self, sessions: &Arc<Sessions>, reg: &Registration, text: Utf8Bytes) -> Out {
         let Some(id) = self.session else {
             return Out::Close(CLOSE_PROTOCOL_ERROR, "resume protocol error: no hello");
         };
@@ -281,13 +283,13 @@ impl Conn {
         let Some(s) = map.get_mut(&id).filter(|s| s.conn == self.id) else {
             return Out::Close(CLOSE_SUPERSEDED, "superseded");
         };
-        reg.scope.log_received(text);
-        self.data(s, reg, true, text.as_bytes().to_vec())
+        reg.scope.log_received(text.as_str());
+        self.data(s, reg, Message::Text(text))
     }
 
     /// The next client message, numbered by its place: counted, echoed
     /// (on /echo), acknowledged in time.
-    fn data(&mut self, s: &mut Session, reg: &Registration, text: bool, payload: Vec<u8>) -> Out {
+    fn data(&mut self, s: &mut Session, reg: &Registration, message: Message) -> Out {
         let seq = self.next_in;
         self.next_in += 1;
         if seq <= s.processed {
@@ -295,12 +297,12 @@ impl Conn {
         }
         s.processed = seq;
         reg.scope.count(Endpoint::Echo, |c| c.frames_in += 1);
-        count(s, &payload);
+        count(s, message.clone().into_data().as_ref());
         self.ack_due += 1;
         let mut out = Vec::new();
         if self.echo && s.echo {
             s.sent += 1;
-            s.unacked.push_back((text, payload));
+            s.unacked.push_back(message);
             out.extend(self.unsent(s));
         }
         // Not carried on a binary echo: an ack frame every so many.
@@ -376,20 +378,20 @@ impl Conn {
         let first = self.transmitted.max(s.acked) + 1;
         let mut out = Vec::new();
         for seq in first..=s.sent {
-            let Some((text, payload)) = s.unacked.get((seq - s.acked - 1) as usize) else {
+            let Some(message) = s.unacked.get((seq - s.acked - 1) as usize) else {
                 break;
             };
-            if *text {
-                out.push(Message::text(String::from_utf8_lossy(payload).into_owned()));
+            let Message::Binary(payload) = message else {
+                out.push(message.clone());
                 continue;
-            }
+            };
             let ack = (self.ack_due >= ACK_EVERY / 2).then(|| {
                 self.ack_due = 0;
                 s.processed
             });
             out.push(binary(WireFrame::Data {
                 ack,
-                payload: payload.clone(),
+                payload: payload.to_vec(),
             }));
         }
         self.transmitted = s.sent;
@@ -441,18 +443,24 @@ fn release(s: &mut Session, ack: u64) -> bool {
 /// Counts a received message by the number it ends with (the soak's).
 fn count(s: &mut Session, payload: &[u8]) {
     s.stats.received += 1;
-    let digits: Vec<u8> = payload
-        .iter()
-        .rev()
-        .take_while(|b| b.is_ascii_digit())
-        .copied()
-        .collect();
-    let Ok(n) = std::str::from_utf8(&digits.into_iter().rev().collect::<Vec<u8>>())
-        .unwrap_or("")
-        .parse::<u64>()
-    else {
+    // The message's trailing number, if it ends with one that fits.
+    let mut n: u64 = 0;
+    let mut scale: u64 = 1;
+    let mut digits = 0;
+    for &b in payload.iter().rev().take_while(|b| b.is_ascii_digit()) {
+        let Some(next) = u64::from(b - b'0')
+            .checked_mul(scale)
+            .and_then(|d| n.checked_add(d))
+        else {
+            return;
+        };
+        n = next;
+        scale = scale.saturating_mul(10);
+        digits += 1;
+    }
+    if digits == 0 {
         return;
-    };
+    }
     if !s.seen.insert(n) {
         s.stats.duplicated += 1;
     } else if n < s.stats.highest {

@@ -57,8 +57,9 @@ pub enum Output {
     /// With direct sends on ([`Config::set_direct_sends`]): the open socket
     /// and what the outlet may do itself on it, or `None` when sends must go
     /// through [`Runtime::send_kept`] (the engine's [`Command::Direct`]).
-    /// With resume on, what it did is its [`Tab`], which the runtime takes
-    /// ([`Outlet::tab`]) before the engine's every next step.
+    /// With resume on, what it did is its tab (`Tab`, `Outlet::tab`, with
+    /// the `resume` feature), which the runtime takes before the engine's
+    /// every next step.
     Direct(Option<(JsValue, Allowance)>),
 }
 

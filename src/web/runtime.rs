@@ -83,6 +83,14 @@ enum KeptValue {
 }
 
 impl KeptValue {
+    fn into_value(self) -> JsValue {
+        match self {
+            KeptValue::Own(v) => v,
+            #[cfg(feature = "resume")]
+            v => v.value(),
+        }
+    }
+
     fn value(&self) -> JsValue {
         match self {
             KeptValue::Own(v) => v.clone(),
@@ -174,11 +182,7 @@ impl Inner {
 
     fn take_kept(&mut self, id: MessageId) -> Option<JsValue> {
         let at = self.kept_at(id)?;
-        self.kept.remove(at).map(|(_, v)| match v {
-            KeptValue::Own(v) => v,
-            #[allow(unreachable_patterns)]
-            v => v.value(),
-        })
+        self.kept.remove(at).map(|(_, v)| v.into_value())
     }
 
     /// A message taken out of the outbox, with its kept value if it has one.
@@ -666,7 +670,7 @@ impl Runtime {
     /// With resume on: takes the outlet's [`Tab`] and tells the engine, before
     /// anything else reaches it: the texts sent directly are numbered and
     /// kept (their values until acknowledged), the texts delivered directly
-    /// are counted as arrivals. The commands that follows run here.
+    /// are counted as arrivals. The commands that follow run here.
     #[cfg(not(feature = "resume"))]
     fn settle_tab(&self, _inner: &mut Inner, _outputs: &mut [Output]) {}
 
@@ -776,8 +780,6 @@ impl Runtime {
                     inner.direct = allowance.map(|a| a.socket);
                     let open = allowance
                         .and_then(|a| Some((inner.transport_of(a.socket)?.socket_value(), a)));
-                    // Only the last report counts.
-                    outputs.retain(|o| !matches!(o, Output::Direct(_)));
                     outputs.push(Output::Direct(open));
                 }
                 Command::Emit(event) => outputs.push(Output::Event(event)),

@@ -328,9 +328,11 @@ impl Engine {
     /// [`Command::Direct`]. It is numbered and kept exactly as a
     /// [`Payload::Kept`] send would be (the adapter keeps its text until
     /// [`Event::Acked`] or [`Event::Dropped`] covers the id returned), after
-    /// every message sent before it. `None`: `socket` is not the open one
-    /// with its session in force (the adapter went past its allowance), and
-    /// nothing was counted.
+    /// every message sent before it. The allowance is not reported again for
+    /// it: the adapter spent it, and the engine takes the same off its record
+    /// of the last report. `None`: `socket` is not the open one with its
+    /// session in force (the adapter went past its allowance), and nothing
+    /// was counted.
     pub fn sent_kept_directly(&mut self, socket: SocketId, len: usize) -> Option<MessageId> {
         if !matches!(self.state, State::Open { socket: s, .. } if s == socket)
             || !self.session_live()
@@ -340,7 +342,10 @@ impl Engine {
         let id = self.message_id();
         self.number(Some(id), Payload::Kept(len));
         self.count_transmit(len);
-        self.report_direct();
+        if let Some(a) = self.direct.as_mut() {
+            a.messages = a.messages.saturating_sub(1);
+            a.bytes = a.bytes.saturating_sub(len as u64);
+        }
         Some(id)
     }
 

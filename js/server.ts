@@ -69,7 +69,7 @@ export interface ResumeServerOptions {
   maxInboxMessages?: number;
   /** Milliseconds a connection may take to send its hello. Default 10000. */
   helloTimeout?: number;
-  /** Acknowledge after this many processed messages at most. Default 32. */
+  /** Acknowledge after this many processed messages at most (a client's ping asks for the ack at once). Default 128. */
   ackEvery?: number;
   /** Acknowledge a processed message within this many milliseconds. Default 100. */
   ackDelay?: number;
@@ -88,7 +88,7 @@ const DEFAULTS: Settings = {
   maxResumesPerIdentity: 600,
   maxInboxMessages: 10_000,
   helloTimeout: 10_000,
-  ackEvery: 32,
+  ackEvery: 128,
   ackDelay: 100,
 };
 
@@ -295,6 +295,10 @@ export class ServerSession {
   #processed: number;
   #ackSent: number;
   #ackTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The client asked for the ack (a ping) with messages still in the inbox: it goes once they are processed. */
+  #ackAsked = false;
+  /** A ping went out asking for the client's ack (the replay buffer is full), and no ack came since. */
+  #pinged = false;
   /** Server messages: the highest kept and the highest acknowledged, as far as this process knows. */
   #sent = 0;
   #acked = 0;
@@ -380,6 +384,7 @@ export class ServerSession {
         // Not kept after all: given back without waking anyone (a "full"
         // session must not wake the others into a loop).
         this.#server.keep(-size);
+        if (seq === "full") this.#askForAck();
         // Fenced: the session has ended here (the loop's first check).
         if (seq === FENCED) continue;
       }
@@ -550,6 +555,10 @@ export class ServerSession {
   #scheduleAck(): void {
     const due = this.#processed - this.#ackSent;
     if (due <= 0) return;
+    if (this.#ackAsked && this.#inbox.length === 0) {
+      this.#ackAsked = false;
+      return this.flushAck();
+    }
     if (due >= this.#server.settings.ackEvery) return this.flushAck();
     this.#ackTimer ??= setTimeout(() => this.flushAck(), this.#server.settings.ackDelay);
   }
@@ -566,6 +575,23 @@ export class ServerSession {
       this.#ackTimer = null;
     }
     return this.#ackSent;
+  }
+
+  /**
+   * @internal The client's ping asks for the ack due: what is processed is
+   * acknowledged now (before the pong), what is still in the inbox as soon
+   * as it is.
+   */
+  ackAsked(): void {
+    if (this.#busy || this.#inbox.length > 0) this.#ackAsked = true;
+    this.flushAck();
+  }
+
+  /** The replay buffer is full: asks the client for its ack with a ping, once until an ack comes. */
+  #askForAck(): void {
+    if (this.#pinged || this.#acked >= this.#sent || !this.#link) return;
+    this.#pinged = true;
+    this.#link.write({ type: "ping" });
   }
 
   /** @internal Sends the ack now, in an ack frame. */
@@ -586,6 +612,7 @@ export class ServerSession {
     if (r === "range") return false;
     if (r === FENCED) return true;
     this.#acked = Math.max(this.#acked, ack);
+    this.#pinged = false;
     if (r > 0 || ack > 0) {
       const freed = Math.min(r, this.#counted);
       this.#counted -= freed;
@@ -799,7 +826,9 @@ class Link {
         return this.#message(session, frame.payload.slice());
       case "ack":
         return this.#ack(session, frame.ack);
+      // A ping asks for the ack due as well: it goes first.
       case "ping":
+        session.ackAsked();
         return this.write({ type: "pong" });
       case "pong":
         return;

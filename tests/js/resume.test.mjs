@@ -306,6 +306,29 @@ test("the test server speaks it too: both directions once and in order across it
   }
 });
 
+test("a window smaller than the server's ack cadence: the client asks for the ack with a ping, and waits a round trip, not the ack delay", async () => {
+  // The test server acknowledges every 128 messages or after 50 ms; a window
+  // of 4 without asking would wait 50 ms for each of the 100 windows below.
+  const test = scope("resume-small-window");
+  const { socket, got } = receiving(wsUrl("/echo", test), { resume: { maxUnackedMessages: 4 } });
+  try {
+    await socket.opened();
+    const total = 400;
+    const started = performance.now();
+    for (let i = 1; i <= total; i++) socket.send(`c${i}`);
+    await until("every echo", () => got.length >= total, 20000);
+    const took = performance.now() - started;
+    assert.deepEqual(got, Array.from({ length: total }, (_, i) => `c${i + 1}`));
+    const [stats] = await report("resume", test);
+    // An ask per window filled (or per ack that left it full), not one per
+    // message waiting.
+    assert.ok(stats.pings >= total / 4 / 2 && stats.pings <= total / 2, `${stats.pings} pings for ${total / 4} windows`);
+    assert.ok(took < 2500, `${took.toFixed(0)} ms for ${total / 4} windows (50 ms of ack delay each would be 5000)`);
+  } finally {
+    socket.dispose();
+  }
+});
+
 test("sendAcked resolves once the server's handler has finished", async () => {
   const done = [];
   const server = await startResumeServer({}, (session) => {

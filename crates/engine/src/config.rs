@@ -408,7 +408,7 @@ impl Default for ResumeConfig {
         ResumeConfig {
             max_unacked_messages: 1000,
             max_unacked_bytes: 1 << 20,
-            ack_every: 32,
+            ack_every: 128,
             ack_delay: Duration::from_millis(100),
         }
     }
@@ -422,7 +422,8 @@ accessors!(ResumeConfig {
     /// Payload bytes sent and not yet acknowledged, at most (default 1 MiB);
     /// a single message larger than this still goes, alone.
     max_unacked_bytes / set_max_unacked_bytes: usize,
-    /// Acknowledge after this many received messages at most (default 32).
+    /// Acknowledge after this many received messages at most (default 128;
+    /// a ping from the server asks for the ack at once).
     ack_every / set_ack_every: u32,
     /// Acknowledge a received message within this long at most (default
     /// 100 ms).

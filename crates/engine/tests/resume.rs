@@ -62,6 +62,11 @@ struct ModelServer {
     handshakes: Vec<String>,
     /// A connection a later hello replaced: the server closes it.
     superseded: Option<SocketId>,
+    /// Acknowledges only when asked (a ping), as a server whose ack
+    /// cadence is longer than the client's window would.
+    lazy_acks: bool,
+    /// Pings received.
+    pings: u32,
 }
 
 impl ModelServer {
@@ -87,6 +92,8 @@ impl ModelServer {
             sessions_lost: self.sessions_lost,
             handshakes: core::mem::take(&mut self.handshakes),
             superseded: self.current,
+            lazy_acks: self.lazy_acks,
+            pings: self.pings,
             ..ModelServer::default()
         };
         id
@@ -174,10 +181,19 @@ impl ModelServer {
                 } else {
                     self.app_received.push(text);
                 }
-                out.push(binary(WireFrame::Ack(self.processed)));
+                if !self.lazy_acks {
+                    out.push(binary(WireFrame::Ack(self.processed)));
+                }
             }
             WireFrame::Ack(n) => self.release(n),
-            WireFrame::Ping => out.push(binary(WireFrame::Pong)),
+            // A ping asks for the ack due: it goes before the pong.
+            WireFrame::Ping => {
+                self.pings += 1;
+                if self.lazy_acks {
+                    out.push(binary(WireFrame::Ack(self.processed)));
+                }
+                out.push(binary(WireFrame::Pong));
+            }
             other => panic!("the client sent {other:?} after its hello"),
         }
         out
@@ -826,6 +842,77 @@ fn a_drop_replays_what_was_in_flight() {
         net.server.handshakes,
         ["h1"],
         "a resume does not run the handshake"
+    );
+}
+
+/// A client whose window is smaller than the server's ack cadence does not
+/// wait for the server's ack delay each time it fills: it asks with a ping
+/// (once per full window, not once per send waiting), which the server
+/// answers with its ack. The model server here acknowledges only when
+/// asked and has no timer, so without the ping the sends would stall.
+#[test]
+fn a_full_window_asks_the_server_for_its_ack_at_once() {
+    for direct in [false, true] {
+        let mut net = Net::new(config(4, Overflow::Reject, false, false, direct));
+        net.server.lazy_acks = true;
+        net.input(Input::Connect);
+        net.deliver_to_server(1);
+        net.deliver_to_client(1);
+        assert_eq!(net.engine.state().kind(), StateKind::Open);
+        for _ in 0..30 {
+            net.send();
+        }
+        for _ in 0..40 {
+            net.deliver_to_server(64);
+            net.deliver_to_client(64);
+        }
+        let expected: Vec<String> = (1..=30).map(|n| format!("c{n}")).collect();
+        assert_eq!(net.server.app_received, expected, "direct: {direct}");
+        assert_eq!(net.now, Time::ZERO, "no time passed");
+        // 31 messages (the handshake's too) through a window of 4: one ask
+        // per window filled, not one per message waiting.
+        assert!(
+            (7..=8).contains(&net.server.pings),
+            "{} pings (direct: {direct})",
+            net.server.pings
+        );
+    }
+}
+
+/// The other way: a ping from the server makes the client send the ack due
+/// before its pong, rather than after its ack delay.
+#[test]
+fn a_ping_is_answered_with_the_ack_due_then_the_pong() {
+    let mut net = Net::new(config(1000, Overflow::Reject, false, false, false));
+    net.input(Input::Connect);
+    net.deliver_to_server(1);
+    net.deliver_to_client(1);
+    net.deliver_to_server(64);
+    net.produce();
+    net.produce();
+    net.deliver_to_client(64);
+    assert_eq!(net.delivered, ["s1", "s2"]);
+    let socket = net.conn.as_ref().map(|c| c.socket).unwrap();
+    net.conn.as_mut().unwrap().to_server.clear();
+    net.receive(socket, binary(WireFrame::Ping));
+    let sent: Vec<WireFrame> = net
+        .conn
+        .as_ref()
+        .unwrap()
+        .to_server
+        .iter()
+        .map(|f| match f {
+            Frame::Binary(b) => WireFrame::decode(b).unwrap(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(sent, [WireFrame::Ack(2), WireFrame::Pong]);
+    // Nothing due: a pong alone.
+    net.conn.as_mut().unwrap().to_server.clear();
+    net.receive(socket, binary(WireFrame::Ping));
+    assert_eq!(
+        net.conn.as_ref().unwrap().to_server,
+        [binary(WireFrame::Pong)]
     );
 }
 

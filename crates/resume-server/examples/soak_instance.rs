@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use axum::extract::{ws::WebSocketUpgrade, Query};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::Router;
 use steadysocket_server::{Message, RedisStore, ResumeServer, Session, Settings};
 
@@ -157,6 +158,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     println!("listening on {}", listener.local_addr()?.port());
+    // Small frames go out at once (no Nagle wait behind an unacknowledged
+    // one: the client's delayed ACK would hold them 40 ms).
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app).await?;
     Ok(())
 }

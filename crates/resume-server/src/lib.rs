@@ -109,7 +109,7 @@ impl Default for Settings {
             max_resumes_per_identity: 600,
             max_inbox_messages: 10_000,
             hello_timeout: Duration::from_secs(10),
-            ack_every: 32,
+            ack_every: 128,
             ack_delay: Duration::from_millis(100),
         }
     }
@@ -143,7 +143,8 @@ setters! {
     max_inbox_messages: usize,
     /// How long a connection may take to send its hello (10 s).
     hello_timeout: Duration,
-    /// Acknowledge after this many processed messages at most (32).
+    /// Acknowledge after this many processed messages at most (128; a
+    /// client's ping asks for the ack at once).
     ack_every: u64,
     /// Acknowledge a processed message within this time (100 ms).
     ack_delay: Duration,

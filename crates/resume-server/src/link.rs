@@ -144,7 +144,11 @@ impl Link {
                 }
                 Step::Go
             }
+            // A ping asks for the ack due as well: it goes first.
             WireFrame::Ping => {
+                if session.holds(self.id) {
+                    session.ack_asked();
+                }
                 let _ = self.tx.send(Out::Pong);
                 Step::Go
             }
@@ -221,6 +225,7 @@ impl Link {
             }
             Out::Ack(n) => Ok(binary(WireFrame::Ack(n))),
             Out::Pong => Ok(binary(WireFrame::Pong)),
+            Out::Ping => Ok(binary(WireFrame::Ping)),
             Out::Frame(bytes) => Ok(WsFrame::Binary(bytes)),
             Out::Superseded => Err(Step::Close(CLOSE_SUPERSEDED, "superseded")),
             Out::Close => Err(Step::Close(1000, "session closed")),

@@ -68,7 +68,12 @@ pub struct RedisStore {
 impl RedisStore {
     /// Connects to the Redis at `url` (`redis://host:port/db`).
     pub async fn connect(url: &str) -> Result<RedisStore, StoreError> {
-        let client = redis::Client::open(url).map_err(failed)?;
+        use redis::IntoConnectionInfo;
+        // Without TCP_NODELAY, a command written while the reply to the
+        // one before is on its way waits for Redis's delayed ACK (40 ms).
+        let tcp = redis::io::tcp::TcpSettings::default().set_nodelay(true);
+        let info = url.into_connection_info().map_err(failed)?;
+        let client = redis::Client::open(info.set_tcp_settings(tcp)).map_err(failed)?;
         let connection = client.get_connection_manager().await.map_err(failed)?;
         Ok(RedisStore::new(connection))
     }

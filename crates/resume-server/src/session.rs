@@ -23,6 +23,8 @@ pub(crate) enum Out {
     Ack(u64),
     /// The answer to a ping.
     Pong,
+    /// A ping asking for the client's ack.
+    Ping,
     /// A frame of the handshake, as bytes (the welcome).
     Frame(Vec<u8>),
     /// A later connection took the session over: close with 4409.
@@ -51,6 +53,12 @@ struct State {
     busy: bool,
     ack_sent: u64,
     ack_timer: bool,
+    /// The client asked for the ack (a ping) with messages still in the
+    /// inbox: it goes as soon as they are processed.
+    ack_asked: bool,
+    /// A ping went out asking for the client's ack (the replay buffer is
+    /// full), and no ack came since.
+    pinged: bool,
     /// Server messages: the highest kept and the highest acknowledged, as
     /// far as this process knows.
     sent: u64,
@@ -119,6 +127,8 @@ impl SessionCore {
                 busy: false,
                 ack_sent: record.processed,
                 ack_timer: false,
+                ack_asked: false,
+                pinged: false,
                 sent: record.sent,
                 acked: record.acked,
                 counted: 0,
@@ -361,12 +371,42 @@ impl SessionCore {
         };
         let mut s = lock(&self.state);
         s.acked = s.acked.max(ack);
+        s.pinged = false;
         let freed = freed.min(s.counted);
         s.counted -= freed;
         drop(s);
         server.freed(freed);
         self.room.notify_waiters();
         true
+    }
+
+    /// The client's ping asks for the ack due: what is processed is
+    /// acknowledged now (before the pong, on the same connection), what is
+    /// still in the inbox as soon as it is.
+    pub(crate) fn ack_asked(&self) {
+        let mut s = lock(&self.state);
+        if !s.inbox.is_empty() || s.busy {
+            s.ack_asked = true;
+        }
+        if s.processed > s.ack_sent {
+            if let Some(h) = &s.holder {
+                let _ = h.tx.send(Out::Ack(s.processed));
+                s.ack_sent = s.processed;
+            }
+        }
+    }
+
+    /// The replay buffer is full: asks the client for its ack with a ping
+    /// (which it answers with the ack due), once until an ack comes.
+    fn ask_for_ack(&self) {
+        let mut s = lock(&self.state);
+        if s.pinged || s.acked >= s.sent {
+            return;
+        }
+        if let Some(h) = &s.holder {
+            let _ = h.tx.send(Out::Ping);
+            s.pinged = true;
+        }
     }
 
     /// The ack to carry on a binary data frame now, once `least` messages
@@ -400,7 +440,9 @@ impl SessionCore {
         s.busy = false;
         s.stats.received += 1;
         let due = s.processed - s.ack_sent;
-        if due >= settings.ack_every {
+        let asked = s.ack_asked && s.inbox.is_empty();
+        if due >= settings.ack_every || (asked && due > 0) {
+            s.ack_asked = false;
             s.ack_sent = s.processed;
             if let Some(h) = &s.holder {
                 let _ = h.tx.send(Out::Ack(s.processed));
@@ -587,7 +629,10 @@ impl Session {
                     }
                     // Full: given back without waking anyone (a full
                     // session must not wake the others into a loop).
-                    Ok(None) => server.give_back(len),
+                    Ok(None) => {
+                        server.give_back(len);
+                        core.ask_for_ack();
+                    }
                     Err(ended) => {
                         server.give_back(len);
                         return Err(ended);

@@ -75,5 +75,10 @@ pub async fn bind(
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
     let addr = listener.local_addr()?;
     let app = router(Arc::new(Hub::default()), &config);
+    // Small frames go out at once (no Nagle wait behind an unacknowledged
+    // one: the client's delayed ACK would hold them 40 ms).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     Ok((addr, async move { axum::serve(listener, app).await }))
 }

@@ -28,7 +28,7 @@ use crate::ws::{apply_fault, Socket, Step};
 /// The close code for a connection a later resume replaced.
 const CLOSE_SUPERSEDED: u16 = 4409;
 /// Acknowledge after this many messages, or within `ACK_DELAY`.
-const ACK_EVERY: u64 = 32;
+const ACK_EVERY: u64 = 128;
 const ACK_DELAY: Duration = Duration::from_millis(50);
 
 type SessionId = [u8; 16];
@@ -68,6 +68,8 @@ pub struct SessionStats {
     pub resumes: u64,
     /// Server messages sent again after a resume.
     pub replayed: u64,
+    /// Pings the client sent (with resume, a ping also asks for the ack).
+    pub pings: u64,
 }
 
 /// The resume sessions of one scope.
@@ -183,7 +185,9 @@ pub async fn serve(mut ws: Socket, mut reg: Registration, echo: bool) {
         ack_due: 0,
         echo,
     };
-    let mut ack_timer = tokio::time::interval(ACK_DELAY);
+    // Its first tick a delay from now (an interval's first is at once).
+    let mut ack_timer =
+        tokio::time::interval_at(tokio::time::Instant::now() + ACK_DELAY, ACK_DELAY);
     loop {
         let out = tokio::select! {
             fault = reg.faults.recv() => match fault {
@@ -265,7 +269,17 @@ impl Conn {
                     )
                 }
             }
-            WireFrame::Ping => Out::Frames(vec![binary(WireFrame::Pong)]),
+            // A ping asks for the ack due as well: it goes first.
+            WireFrame::Ping => {
+                s.stats.pings += 1;
+                let mut out = Vec::new();
+                if self.ack_due > 0 {
+                    self.ack_due = 0;
+                    out.push(binary(WireFrame::Ack(s.processed)));
+                }
+                out.push(binary(WireFrame::Pong));
+                Out::Frames(out)
+            }
             WireFrame::Pong => Out::Frames(Vec::new()),
             _ => Out::Close(
                 CLOSE_PROTOCOL_ERROR,

@@ -64,6 +64,7 @@ impl Engine {
             };
             self.send_on(socket, Some(item.id), item.frame);
         }
+        self.ask_for_ack();
         if self.outbox.next_expiry().is_none() {
             self.cancel_timer(Timer::Expiry);
         }

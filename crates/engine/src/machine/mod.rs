@@ -447,6 +447,7 @@ impl Engine {
                 if expires.is_some() {
                     self.arm_expiry();
                 }
+                self.ask_for_ack();
                 if self.flow == Flow::Held && self.timers[Timer::Backpressure.index()].is_none() {
                     let at = now + self.config.backpressure.poll;
                     self.set_timer(Timer::Backpressure, at);

@@ -44,6 +44,9 @@ pub(super) struct Session {
     /// The highest server sequence number acknowledged to the server.
     ack_sent: u64,
     pub(super) link: Link,
+    /// A ping went out asking for the server's ack (the window is full),
+    /// and no ack came since.
+    asked: bool,
     /// The application's protocol on the current link.
     app_protocol: String,
     stats: ResumeStats,
@@ -64,6 +67,7 @@ impl Session {
             received: 0,
             ack_sent: 0,
             link: Link::Plain,
+            asked: false,
             app_protocol: String::new(),
             stats: ResumeStats::default(),
         }
@@ -221,8 +225,10 @@ impl Engine {
                 });
                 self.heard(now, pong.as_ref());
             }
+            // A ping asks for the ack due as well: it goes first.
             (Ok(WireFrame::Ping), Link::Live) => {
                 self.heard(now, None);
+                self.send_ack();
                 self.transmit(socket, None, Frame::Binary(WireFrame::Pong.encode()).into());
             }
             (Ok(_), _) => self.protocol_error(now, socket, "a frame out of place"),
@@ -413,18 +419,41 @@ impl Engine {
     }
 
     fn on_ack(&mut self, now: Time, ack: u64) -> Result<(), &'static str> {
-        let Some(session) = self.session.as_ref() else {
+        let Some(session) = self.session.as_mut() else {
             return Ok(());
         };
         if ack > session.sent {
             return Err("an acknowledgement of a message never sent");
         }
+        session.asked = false;
         self.release(ack);
         if matches!(self.state, State::Open { .. }) {
             self.expire_outbox(now);
             self.flush();
         }
         Ok(())
+    }
+
+    /// The window is full and a message waits for room: asks the server for
+    /// its ack with a ping (which it answers with the ack due before the
+    /// pong) instead of waiting for its ack cadence or delay, once until an
+    /// ack comes.
+    pub(super) fn ask_for_ack(&mut self) {
+        let State::Open { socket, .. } = self.state else {
+            return;
+        };
+        let waiting = self.outbox.front().map(|item| item.frame.len());
+        if self.flow != Flow::Flowing || waiting.is_none_or(|len| self.session_room(len)) {
+            return;
+        }
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
+        if session.link != Link::Live || session.asked {
+            return;
+        }
+        session.asked = true;
+        self.transmit(socket, None, Frame::Binary(WireFrame::Ping.encode()).into());
     }
 
     /// Lets go of every message up to sequence number `through`.
@@ -496,6 +525,7 @@ impl Engine {
             return;
         };
         session.link = Link::Plain;
+        session.asked = false;
         self.cancel_timer(Timer::Ack);
         // The server found the protocol broken: resync, with backoff.
         if code == Some(CLOSE_PROTOCOL_ERROR) {

@@ -43,6 +43,8 @@ impl Engine {
         true
     }
 
+    pub(super) fn ask_for_ack(&mut self) {}
+
     pub(super) fn offered(&self, endpoint: Endpoint) -> Endpoint {
         endpoint
     }

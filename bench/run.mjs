@@ -91,7 +91,7 @@ for (let r = 0; r < 3; r++) {
 log("1 MB binary");
 const BIN = ["raw", "steadysocket", "partysocket", "reconnecting-websocket"];
 const bin = [];
-for (let r = 0; r < 3; r++) {
+for (let r = 0; r < ROUNDS; r++) {
   const round = {};
   for (const c of rotate(BIN, r)) round[c] = await bench("binary", c, 10);
   bin.push(round);

@@ -441,8 +441,10 @@ impl SessionCore {
         s.stats.received += 1;
         let due = s.processed - s.ack_sent;
         let asked = s.ack_asked && s.inbox.is_empty();
-        if due >= settings.ack_every || (asked && due > 0) {
+        if asked {
             s.ack_asked = false;
+        }
+        if due >= settings.ack_every || (asked && due > 0) {
             s.ack_sent = s.processed;
             if let Some(h) = &s.holder {
                 let _ = h.tx.send(Out::Ack(s.processed));

@@ -879,6 +879,44 @@ fn a_full_window_asks_the_server_for_its_ack_at_once() {
     }
 }
 
+/// The ask is per link: one left unanswered on a link the client abandoned
+/// for a protocol error does not keep the next link's full window from
+/// asking again.
+#[test]
+fn a_new_link_asks_again_after_an_ask_left_unanswered() {
+    let mut net = Net::new(config(4, Overflow::Reject, false, false, false));
+    net.server.lazy_acks = true;
+    net.input(Input::Connect);
+    net.deliver_to_server(1);
+    net.deliver_to_client(1);
+    for _ in 0..10 {
+        net.send();
+    }
+    // The window is full and the ping is on its way; the server then breaks
+    // the protocol before answering it.
+    let socket = net.conn.as_ref().map(|c| c.socket).unwrap();
+    net.receive(socket, Frame::Binary(vec![0x01]));
+    net.advance(Duration::from_secs(1));
+    net.deliver_to_server(64);
+    net.deliver_to_client(64);
+    let before = net.server.pings;
+    let at = net.now;
+    for _ in 0..10 {
+        net.send();
+    }
+    for _ in 0..40 {
+        net.deliver_to_server(64);
+        net.deliver_to_client(64);
+    }
+    assert!(net.server.pings > before, "no ask on the new link");
+    assert_eq!(net.now, at, "no time passed");
+    assert!(
+        net.server.app_received.iter().any(|t| t == "c20"),
+        "{:?}",
+        net.server.app_received
+    );
+}
+
 /// The other way: a ping from the server makes the client send the ack due
 /// before its pong, rather than after its ack delay.
 #[test]

@@ -76,6 +76,19 @@ struct State {
     stats: Stats,
 }
 
+impl State {
+    /// Acknowledges what was processed, if an ack is due, to the connection
+    /// holding the session.
+    fn ack_processed(&mut self) {
+        if self.processed > self.ack_sent {
+            if let Some(h) = &self.holder {
+                let _ = h.tx.send(Out::Ack(self.processed));
+                self.ack_sent = self.processed;
+            }
+        }
+    }
+}
+
 /// A session's counters, in this process.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -388,12 +401,7 @@ impl SessionCore {
         if !s.inbox.is_empty() || s.busy {
             s.ack_asked = true;
         }
-        if s.processed > s.ack_sent {
-            if let Some(h) = &s.holder {
-                let _ = h.tx.send(Out::Ack(s.processed));
-                s.ack_sent = s.processed;
-            }
-        }
+        s.ack_processed();
     }
 
     /// The replay buffer is full: asks the client for its ack with a ping
@@ -465,12 +473,7 @@ impl SessionCore {
     fn flush_ack(&self) {
         let mut s = lock(&self.state);
         s.ack_timer = false;
-        if s.processed > s.ack_sent {
-            if let Some(h) = &s.holder {
-                let _ = h.tx.send(Out::Ack(s.processed));
-                s.ack_sent = s.processed;
-            }
-        }
+        s.ack_processed();
     }
 
     /// Server message `seq` is kept in the store: written to the connection

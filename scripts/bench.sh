@@ -38,7 +38,9 @@ cargo build -q --release -p steadysocket-test-server
 
 port_file="$(mktemp)"
 rm -f "$port_file"
-"$ROOT/target/release/steadysocket-test-server" --www "$ROOT/bench/page" --pkg "$ROOT/pkg" --js "$ROOT/dist" --port-file "$port_file" >/dev/null &
+pin="$(pin_prefix 0)"
+[ -n "$pin" ] && export STEADYSOCKET_BENCH_CPU=1
+$pin "$ROOT/target/release/steadysocket-test-server" --www "$ROOT/bench/page" --pkg "$ROOT/pkg" --js "$ROOT/dist" --port-file "$port_file" >/dev/null &
 SERVER_PID=$!
 trap stop_server EXIT
 for _ in $(seq 1 100); do [ -s "$port_file" ] && break; sleep 0.1; done

@@ -14,6 +14,8 @@ const url = (path, test) => `ws://${host}${path}?test=${test}`;
 const control = (action, test, query = "") => fetch(`/control/${action}?test=${test}&${query}`, { method: "POST" });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const PAYLOAD = "x".repeat(64);
+/** The Rust API's echo by client name (bench/baseline.sh adds an older build's). */
+export const rustEchoes = { rust: benchRustEcho };
 const message = (id) => ({ id, t: performance.now(), payload: PAYLOAD }); // ~100 bytes as JSON
 let scopes = 0;
 const scope = (name) => `bench-${name}-${++scopes}`;
@@ -24,10 +26,21 @@ const once = (target, type, pick = () => true) =>
     resolve(e);
   }));
 
-async function throughput(name, ms, window = 32) {
-  if (name === "rust") return (await benchRustEcho(url("/echo", scope("rust")), ms, window, PAYLOAD)) / (ms / 1000);
+/**
+ * Echo throughput, messages a second. `around(when)`, if given, is awaited
+ * just before the timed part ("start") and just after it ("end"): the
+ * unwatched runner reads the browser's CPU time there.
+ */
+async function throughput(name, ms, window = 32, around = async () => {}) {
+  if (rustEchoes[name]) {
+    await around("start");
+    const received = await rustEchoes[name](url("/echo", scope(name)), ms, window, PAYLOAD);
+    await around("end");
+    return received / (ms / 1000);
+  }
   const c = clients[name](url("/echo", scope(name)));
   await c.ready;
+  await around("start");
   let received = 0;
   let id = 0;
   const end = performance.now() + ms;
@@ -39,6 +52,7 @@ async function throughput(name, ms, window = 32) {
     });
     for (let i = 0; i < window; i++) c.send(message(++id));
   });
+  await around("end");
   c.close();
   return received / (ms / 1000);
 }
@@ -206,6 +220,6 @@ async function memoryAfterMessages(n) {
   return { before, after, messages: got - 10_000 };
 }
 
-const benches = { throughput, latency, binary, receiveCost, sendCost, reconnect, deadLink, memoryAfterReconnects, memoryAfterMessages };
+export const benches = { throughput, latency, binary, receiveCost, sendCost, reconnect, deadLink, memoryAfterReconnects, memoryAfterMessages };
 window.bench = (name, ...args) => benches[name](...args);
 document.getElementById("log").textContent = "ready";

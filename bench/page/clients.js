@@ -14,8 +14,9 @@ function wrapPlatformLike(ws, parse = true) {
   };
 }
 
-function steady(url, opts, listen) {
-  const s = new SteadySocket(url, {
+/** SteadySocket (or an older build's class, for bench/baseline.sh) behind the clients' shape. */
+export function steady(url, opts, listen, Socket = SteadySocket) {
+  const s = new Socket(url, {
     codec: opts.binary ? "binary" : "json",
     ...(opts.WebSocket ? { WebSocket: opts.WebSocket } : {}),
     maxEnqueuedBytes: 64 << 20,

@@ -14,7 +14,7 @@ export function serverUrl(path = "/") {
   return `http://${addr}${path}`;
 }
 
-const ARGS = [
+export const ARGS = [
   "--no-sandbox",
   "--disable-gpu",
   "--disable-quic",
@@ -24,7 +24,7 @@ const ARGS = [
   "--disable-sync",
 ];
 
-function executable() {
+export function executable() {
   const executablePath = CANDIDATES.find((p) => p && existsSync(p));
   if (!executablePath) throw new Error("no Chromium found: run scripts/setup.sh");
   return executablePath;

@@ -78,7 +78,8 @@ log("  ran in", network.hello.userAgent, "navigator.webdriver:", network.hello.w
 const tput = network.rows.throughput;
 const lat = network.rows.latency.map((round) => Object.fromEntries(Object.entries(round).map(([c, rtts]) => [c, { p50: pct(rtts, 50), p99: pct(rtts, 99) }])));
 const bin = network.rows.binary;
-const rendererNs = network.cpu.map((round, i) => Object.fromEntries(Object.entries(round).map(([c, ns]) => [c, ns.renderer / ((tput[i][c] * MS) / 1000)])));
+// null per client where the machine has no /proc to read it from.
+const rendererNs = network.cpu.map((round, i) => Object.fromEntries(Object.entries(round).map(([c, ns]) => [c, ns ? ns.renderer / ((tput[i][c] * MS) / 1000) : NaN])));
 
 log("CPU per message without the network");
 const N = 100_000;

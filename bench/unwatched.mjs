@@ -3,7 +3,7 @@
 // and collects what the page posts: { hello }, then { row, round } per round,
 // then { done } or { error }.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +23,8 @@ export function pinned(command, args) {
  * thread's schedstat: nanoseconds on a CPU, finer than the stat file's ticks.
  */
 function cpuOfTree(root) {
+  // Only where there is a /proc (Linux); elsewhere the row says so.
+  if (!existsSync("/proc/self/task")) return null;
   const parent = new Map();
   const kind = new Map();
   for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
@@ -78,14 +80,18 @@ export function unwatched(server, plan, { timeoutMs = 20 * 60_000, log = () => {
         if (m.mark === "start") started = cpuOfTree(browser.pid);
         else if (m.mark === "end") {
           const now = cpuOfTree(browser.pid);
-          current[m.client] = Object.fromEntries(Object.entries(now).map(([k, v]) => [k, v - started[k]]));
+          current[m.client] = now && started && Object.fromEntries(Object.entries(now).map(([k, v]) => [k, v - started[k]]));
         }
         res.writeHead(204, { "access-control-allow-origin": "*" }).end();
         if (m.mark) return;
         if (m.hello) {
           hello = m.hello;
           // The CPUs the browser may run on, as the kernel says.
-          hello.cpus = readFileSync(`/proc/${browser.pid}/status`, "utf8").match(/Cpus_allowed_list:\s*(\S+)/)?.[1];
+          try {
+            hello.cpus = readFileSync(`/proc/${browser.pid}/status`, "utf8").match(/Cpus_allowed_list:\s*(\S+)/)?.[1];
+          } catch {
+            hello.cpus = "unknown (no /proc)";
+          }
         }
         else if (m.row) {
           (rows[m.row] ??= []).push(m.round);
@@ -105,6 +111,8 @@ export function unwatched(server, plan, { timeoutMs = 20 * 60_000, log = () => {
       browser.on("error", reject);
     });
     timer = setTimeout(() => reject(new Error(`the bench page took more than ${timeoutMs / 1000} s`)), timeoutMs);
+    // A page whose modules failed to load never says hello.
+    setTimeout(() => hello || reject(new Error("the bench page did not start within 60 s (did its modules load? try it in a browser)")), 60_000).unref();
   });
   const stop = () => {
     clearTimeout(timer);

@@ -43,15 +43,5 @@ cp -r bench/page/. "$www/"
 cp -rL "$tree/pkg" "$www/baseline/pkg"
 cp -rL "$tree/js-out" "$www/baseline/js"
 cp -rL "$tree/bench-rust" "$www/baseline/rust"
-log "building the test server (release)"
-cargo build -q --release -p steadysocket-test-server
-port_file="$(mktemp)"
-rm -f "$port_file"
-pin="$(pin_prefix 0)"
-[ -n "$pin" ] && export STEADYSOCKET_BENCH_CPU=1
-$pin "$ROOT/target/release/steadysocket-test-server" --www "$www" --pkg "$ROOT/pkg" --js "$ROOT/dist" --port-file "$port_file" >/dev/null &
-SERVER_PID=$!
-trap stop_server EXIT
-for _ in $(seq 1 100); do [ -s "$port_file" ] && break; sleep 0.1; done
-export STEADYSOCKET_TEST_SERVER="127.0.0.1:$(cat "$port_file")"
+start_bench_server "$www"
 BASELINE_COMMIT="$(git rev-parse --short "$commit")" "$(node22)" bench/baseline.mjs

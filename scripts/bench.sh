@@ -33,16 +33,5 @@ for app in steadysocket partysocket; do
     [ "$app" = steadysocket ] && hints="$hints<link rel=\"preload\" href=\"./steadysocket_bg.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin>"
     sed "s/APP/$app-app/; s|<!--preload-->|$hints|" bench/cold/page.html >"$cold/$app-preload.html"
 done
-log "building the test server (release)"
-cargo build -q --release -p steadysocket-test-server
-
-port_file="$(mktemp)"
-rm -f "$port_file"
-pin="$(pin_prefix 0)"
-[ -n "$pin" ] && export STEADYSOCKET_BENCH_CPU=1
-$pin "$ROOT/target/release/steadysocket-test-server" --www "$ROOT/bench/page" --pkg "$ROOT/pkg" --js "$ROOT/dist" --port-file "$port_file" >/dev/null &
-SERVER_PID=$!
-trap stop_server EXIT
-for _ in $(seq 1 100); do [ -s "$port_file" ] && break; sleep 0.1; done
-export STEADYSOCKET_TEST_SERVER="127.0.0.1:$(cat "$port_file")"
+start_bench_server "$ROOT/bench/page"
 "$(node22)" bench/run.mjs

@@ -146,4 +146,24 @@ stop_redis() { stop_pid REDIS_PID; }
 pin_prefix() {
     if have taskset && [ "$(nproc)" -gt 1 ]; then echo "taskset -c $1"; fi
 }
+
+# start_bench_server WWW: a release build of the test server serving WWW,
+# this build's pkg/ and dist/, on CPU 0 where it can be pinned (the client
+# then runs on CPU 1: STEADYSOCKET_BENCH_CPU); exports its address as
+# STEADYSOCKET_TEST_SERVER and stops it when the script exits.
+start_bench_server() {
+    log "building the test server (release)"
+    cargo build -q --release -p steadysocket-test-server
+    local port_file pin
+    port_file="$(mktemp)"
+    rm -f "$port_file"
+    pin="$(pin_prefix 0)"
+    if [ -n "$pin" ]; then export STEADYSOCKET_BENCH_CPU=1; fi
+    $pin "$ROOT/target/release/steadysocket-test-server" --www "$1" --pkg "$ROOT/pkg" --js "$ROOT/dist" --port-file "$port_file" >/dev/null &
+    SERVER_PID=$!
+    trap stop_server EXIT
+    for _ in $(seq 1 100); do [ -s "$port_file" ] && break; sleep 0.1; done
+    [ -s "$port_file" ] || die "the test server did not start"
+    export STEADYSOCKET_TEST_SERVER="127.0.0.1:$(cat "$port_file")"
+}
 stop_server() { stop_pid SERVER_PID; }

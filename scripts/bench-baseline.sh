@@ -9,10 +9,10 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-commit="${1:-$(node -e 'console.log(require("./bench/baseline.json").commit)')}"
+bash scripts/setup.sh
+commit="${1:-$("$(node22)" -e 'console.log(require("./bench/baseline.json").commit)')}"
 [ -n "$commit" ] || die "usage: scripts/bench-baseline.sh COMMIT"
 tree="$ROOT/target/baseline/$commit"
-bash scripts/setup.sh
 bash scripts/build.sh
 use_wasm_toolchain
 if [ ! -d "$tree" ]; then

@@ -92,8 +92,7 @@ export function unwatched(server, plan, { timeoutMs = 20 * 60_000, log = () => {
           } catch {
             hello.cpus = "unknown (no /proc)";
           }
-        }
-        else if (m.row) {
+        } else if (m.row) {
           (rows[m.row] ??= []).push(m.round);
           if (m.row === "throughput") {
             cpu.push(current);

@@ -14,7 +14,7 @@ const url = (path, test) => `ws://${host}${path}?test=${test}`;
 const control = (action, test, query = "") => fetch(`/control/${action}?test=${test}&${query}`, { method: "POST" });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const PAYLOAD = "x".repeat(64);
-/** The Rust API's echo by client name (bench/baseline.sh adds an older build's). */
+/** The Rust API's echo by client name (scripts/bench-baseline.sh adds an older build's). */
 export const rustEchoes = { rust: benchRustEcho };
 const message = (id) => ({ id, t: performance.now(), payload: PAYLOAD }); // ~100 bytes as JSON
 let scopes = 0;

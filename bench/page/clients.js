@@ -14,7 +14,7 @@ function wrapPlatformLike(ws, parse = true) {
   };
 }
 
-/** SteadySocket (or an older build's class, for bench/baseline.sh) behind the clients' shape. */
+/** SteadySocket (or an older build's class, for scripts/bench-baseline.sh) behind the clients' shape. */
 export function steady(url, opts, listen, Socket = SteadySocket) {
   const s = new Socket(url, {
     codec: opts.binary ? "binary" : "json",

@@ -3,9 +3,9 @@
 //
 // Under playwright, Chromium reports every WebSocket frame to the DevTools
 // client (its Network domain): that reporting, in the browser process and in
-// Node, cost about twice what the echo itself did (5,500 messages a second
-// against 17,000 without it) and moved from round to round with the load of
-// processes that are not the client measured. bench/run.mjs starts Chromium
+// Node, cost about twice what the echo itself did (about 5,500 messages a
+// second against about 16,000 without it) and moved from round to round
+// with the load of processes that are not the client measured. bench/run.mjs starts Chromium
 // on unwatched.html with a collector's address; this module runs the rounds
 // and posts each result there as JSON (a plain text POST: no preflight).
 import { benches, rustEchoes } from "./bench.js";
@@ -24,7 +24,7 @@ addEventListener("unhandledrejection", (e) => post({ error: String(e.reason?.sta
 // browser driven over DevTools by playwright (it passes --enable-automation).
 await post({ hello: { webdriver: navigator.webdriver, userAgent: navigator.userAgent } });
 
-// bench/baseline.sh serves an older commit's build under /baseline/: its JS
+// scripts/bench-baseline.sh serves an older commit's build under /baseline/: its JS
 // API and its Rust API's echo become clients of their own, measured in the
 // same rounds as this build's.
 if (plan.baseline) {

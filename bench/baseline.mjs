@@ -4,6 +4,7 @@
 // one's. Rewrites bench/baseline.json's echoChromium rows (the older build's
 // ratios to raw) and records the run beside them.
 import { readFileSync, writeFileSync } from "node:fs";
+import { med, ratioTo, spreadTo } from "./stats.mjs";
 import { unwatched } from "./unwatched.mjs";
 
 const root = new URL("../", import.meta.url).pathname;
@@ -14,16 +15,8 @@ const MS = Number(process.env.MS ?? 1500);
 const NET = ["raw", "steadysocket", "steadysocket-baseline", "rust", "rust-baseline"];
 const log = (...a) => console.error("[baseline]", ...a);
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
-const row = (rounds, c, base) => {
-  const rs = rounds.map((r) => r[c] / r[base]);
-  return { ratio: median(rs), spread: pct(rs, 75) - pct(rs, 25) };
-};
+// Each client's ratio to `base` and its spread.
+const row = (rounds, c, base) => ({ ratio: ratioTo(rounds, base)[c], spread: spreadTo(rounds, base)[c] });
 
 log(`${commit} beside this build: ${ROUNDS} rounds of ${MS} ms per client`);
 const run = await unwatched(server, { net: NET, binary: [], echoRounds: ROUNDS, ms: MS, latencyRounds: 0, samples: 0, rounds: 0, baseline: true }, { log });
@@ -37,7 +30,7 @@ const measured = {
   toRaw: Object.fromEntries(NET.slice(1).map((c) => [c, row(rounds, c, "raw")])),
   // This build against the older one, round by round.
   toBaseline: { steadysocket: row(rounds, "steadysocket", "steadysocket-baseline"), rust: row(rounds, "rust", "rust-baseline") },
-  perSecond: Object.fromEntries(NET.map((c) => [c, median(rounds.map((r) => r[c]))])),
+  perSecond: med(rounds),
 };
 const file = root + "bench/baseline.json";
 const base = JSON.parse(readFileSync(file, "utf8"));

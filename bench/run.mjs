@@ -12,6 +12,7 @@ import { coldStart } from "./coldstart.mjs";
 import { bundle, measureEntries, size, sum } from "./sizes.mjs";
 import { launch } from "../tests/pages/browser.mjs";
 import { leakRun } from "../tests/js/leak_body.mjs";
+import { med, median, pct, ratioTo, spreadTo } from "./stats.mjs";
 import { pinned, unwatched } from "./unwatched.mjs";
 
 const root = new URL("../", import.meta.url).pathname;
@@ -24,12 +25,6 @@ const NET = ["raw", "steadysocket", "rust", "partysocket", "reconnecting-websock
 // "raw" is the platform's own cost over the fake socket: event dispatch + JSON.
 const CPU = ["baseline", "raw", "steadysocket", "rust", "partysocket", "reconnecting-websocket", "steadysocket-events"];
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const rotate = (xs, r) => xs.map((_, i) => xs[(i + r) % xs.length]);
 const log = (...a) => console.error("[bench]", ...a);
 
@@ -128,17 +123,6 @@ const nodeRun = JSON.parse(
 );
 
 // ----- arithmetic -----
-const ratioTo = (rounds, base, pick = (x) => x) =>
-  Object.fromEntries(Object.keys(rounds[0]).map((c) => [c, median(rounds.map((r) => pick(r[c]) / pick(r[base])))]));
-// The spread of a row: the interquartile range of its per-round ratios.
-const spreadTo = (rounds, base, pick = (x) => x) =>
-  Object.fromEntries(
-    Object.keys(rounds[0]).map((c) => {
-      const rs = rounds.map((r) => pick(r[c]) / pick(r[base]));
-      return [c, pct(rs, 75) - pct(rs, 25)];
-    }),
-  );
-const med = (rounds, pick = (x) => x) => Object.fromEntries(Object.keys(rounds[0]).map((c) => [c, median(rounds.map((r) => pick(r[c])))]));
 
 const results = {
   date: new Date().toISOString().slice(0, 10),

@@ -25,7 +25,7 @@ log "building $commit's package and its Rust bench entry points"
     if [ -d crates/npm ]; then
         # The layout since issue 11: its own build script, JS in dist/.
         bash scripts/build.sh
-        wasm-pack --quiet build --release --target web --out-dir "$tree/bench-rust" --out-name steadysocket --no-pack --mode no-install crates/bench
+        build_rust_bench "$tree/bench-rust"
         ln -sfn dist js-out
     else
         # Before: one crate, the JS API with feature js, the bench with feature bench.
@@ -34,9 +34,7 @@ log "building $commit's package and its Rust bench entry points"
         ln -sfn js js-out
     fi
 )
-log "building this build's Rust bench entry points and the peers' bundle"
-wasm-pack --quiet build --release --target web --out-dir "$ROOT/bench/page/rust" --out-name steadysocket --no-pack --mode no-install crates/bench
-esbuild bench/peers-entry.js --bundle --format=esm --minify --log-level=warning --outfile=bench/page/peers.js
+build_bench_clients
 www="$ROOT/target/baseline/www"
 rm -rf "$www" && mkdir -p "$www/baseline"
 cp -r bench/page/. "$www/"

@@ -16,10 +16,7 @@ named="$ROOT/target/package/named"
 wasm-bindgen --target web --out-dir "$named" "$ROOT/target/package/$WASM_TARGET/release/steadysocket_npm.wasm"
 wasm-opt -g -Oz --all-features "$named/steadysocket_npm_bg.wasm" -o "$named/steadysocket.wasm"
 export STEADYSOCKET_NAMED_WASM="$named/steadysocket.wasm"
-log "building the Rust API's bench entry points"
-wasm-pack --quiet build --release --target web --out-dir "$ROOT/bench/page/rust" --out-name steadysocket --no-pack --mode no-install crates/bench
-log "bundling the peers (partysocket, reconnecting-websocket)"
-esbuild bench/peers-entry.js --bundle --format=esm --minify --log-level=warning --outfile=bench/page/peers.js
+build_bench_clients
 log "bundling the cold-start pages (bench/cold -> bench/page/cold)"
 cold="$ROOT/bench/page/cold"
 rm -rf "$cold" && mkdir -p "$cold"

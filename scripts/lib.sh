@@ -147,6 +147,22 @@ pin_prefix() {
     if have taskset && [ "$(nproc)" -gt 1 ]; then echo "taskset -c $1"; fi
 }
 
+# build_rust_bench OUT: the Rust API's bench entry points (crates/bench of the
+# tree in the current directory) built into OUT as steadysocket.js.
+build_rust_bench() {
+    wasm-pack --quiet build --release --target web --out-dir "$1" --out-name steadysocket --no-pack --mode no-install crates/bench
+}
+
+# build_bench_clients: the bench page's clients besides the package: this
+# tree's Rust bench entry points (bench/page/rust) and the peers' bundle
+# (bench/page/peers.js). Needs use_wasm_toolchain.
+build_bench_clients() {
+    log "building the Rust API's bench entry points"
+    (cd "$ROOT" && build_rust_bench "$ROOT/bench/page/rust")
+    log "bundling the peers (partysocket, reconnecting-websocket)"
+    esbuild "$ROOT/bench/peers-entry.js" --bundle --format=esm --minify --log-level=warning --outfile="$ROOT/bench/page/peers.js"
+}
+
 # start_bench_server WWW: a release build of the test server serving WWW,
 # this build's pkg/ and dist/, on CPU 0 where it can be pinned (the client
 # then runs on CPU 1: STEADYSOCKET_BENCH_CPU); exports its address as

@@ -285,6 +285,15 @@ impl Net {
         }
     }
 
+    /// Connects and completes the handshake (the hello to the server, its
+    /// welcome back): the socket is open with a live session.
+    fn open(&mut self) {
+        self.input(Input::Connect);
+        self.deliver_to_server(1);
+        self.deliver_to_client(1);
+        assert_eq!(self.engine.state().kind(), StateKind::Open);
+    }
+
     fn input(&mut self, input: Input) {
         self.settle();
         self.engine.handle(self.now, input);
@@ -821,10 +830,7 @@ proptest! {
 #[test]
 fn a_drop_replays_what_was_in_flight() {
     let mut net = Net::new(config(1000, Overflow::Reject, false, false, false));
-    net.input(Input::Connect);
-    net.deliver_to_server(1);
-    net.deliver_to_client(1);
-    assert_eq!(net.engine.state().kind(), StateKind::Open);
+    net.open();
     for _ in 0..5 {
         net.send();
     }
@@ -855,10 +861,7 @@ fn a_full_window_asks_the_server_for_its_ack_at_once() {
     for direct in [false, true] {
         let mut net = Net::new(config(4, Overflow::Reject, false, false, direct));
         net.server.lazy_acks = true;
-        net.input(Input::Connect);
-        net.deliver_to_server(1);
-        net.deliver_to_client(1);
-        assert_eq!(net.engine.state().kind(), StateKind::Open);
+        net.open();
         for _ in 0..30 {
             net.send();
         }
@@ -886,9 +889,7 @@ fn a_full_window_asks_the_server_for_its_ack_at_once() {
 fn a_new_link_asks_again_after_an_ask_left_unanswered() {
     let mut net = Net::new(config(4, Overflow::Reject, false, false, false));
     net.server.lazy_acks = true;
-    net.input(Input::Connect);
-    net.deliver_to_server(1);
-    net.deliver_to_client(1);
+    net.open();
     for _ in 0..10 {
         net.send();
     }
@@ -922,9 +923,7 @@ fn a_new_link_asks_again_after_an_ask_left_unanswered() {
 #[test]
 fn a_ping_is_answered_with_the_ack_due_then_the_pong() {
     let mut net = Net::new(config(1000, Overflow::Reject, false, false, false));
-    net.input(Input::Connect);
-    net.deliver_to_server(1);
-    net.deliver_to_client(1);
+    net.open();
     net.deliver_to_server(64);
     net.produce();
     net.produce();
